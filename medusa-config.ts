@@ -1,0 +1,69 @@
+import { defineConfig, loadEnv } from "@medusajs/framework/utils"
+
+loadEnv(process.env.NODE_ENV || "development", process.cwd())
+
+const env = process.env
+const storeUrl = env.STORE_URL || "http://localhost:8000"
+const backendUrl = env.BACKEND_URL || `http://localhost:${env.PORT || 9000}`
+
+// Per-cart locks must hold across every backend process sharing the database:
+// Postgres advisory locks need no extra server; Redis is used when configured.
+const lockingProvider = env.REDIS_URL
+  ? {
+      resolve: "@medusajs/medusa/locking-redis",
+      id: "locking-redis",
+      is_default: true,
+      options: { redisUrl: env.REDIS_URL },
+    }
+  : {
+      resolve: "@medusajs/medusa/locking-postgres",
+      id: "locking-postgres",
+      is_default: true,
+    }
+
+module.exports = defineConfig({
+  projectConfig: {
+    databaseUrl: env.DATABASE_URL,
+    http: {
+      storeCors: env.STORE_CORS || storeUrl,
+      adminCors: env.ADMIN_CORS || backendUrl,
+      authCors: env.AUTH_CORS || `${storeUrl},${backendUrl}`,
+      jwtSecret: env.JWT_SECRET || "supersecret",
+      cookieSecret: env.COOKIE_SECRET || "supersecret",
+    },
+  },
+  admin: { disable: env.MEDUSA_ADMIN !== "true" },
+  modules: [
+    { resolve: "./src/modules/click" },
+    {
+      resolve: "@medusajs/medusa/payment",
+      options: {
+        providers: [
+          {
+            resolve: "./src/providers/click",
+            id: "click",
+            options: {
+              serviceId: env.CLICK_SERVICE_ID,
+              merchantId: env.CLICK_MERCHANT_ID,
+              merchantUserId: env.CLICK_MERCHANT_USER_ID,
+              secretKey: env.CLICK_SECRET_KEY,
+              payUrl: env.CLICK_PAY_URL || undefined,
+              returnUrl: env.CLICK_RETURN_URL || `${storeUrl}/checkout/click/return?cart_id={cart_id}`,
+              cardType: env.CLICK_CARD_TYPE || undefined,
+              signTimeToleranceSec: env.CLICK_SIGN_TIME_TOLERANCE_SEC
+                ? Number(env.CLICK_SIGN_TIME_TOLERANCE_SEC)
+                : undefined,
+              cancelOfConfirmedAnswer: env.CLICK_CANCEL_OF_CONFIRMED_ANSWER
+                ? Number(env.CLICK_CANCEL_OF_CONFIRMED_ANSWER)
+                : undefined,
+            },
+          },
+        ],
+      },
+    },
+    {
+      resolve: "@medusajs/medusa/locking",
+      options: { providers: [lockingProvider] },
+    },
+  ],
+})

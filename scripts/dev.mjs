@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// `npm run dev`: a database (embedded PostgreSQL unless DATABASE_URL is set),
+// migrations, the demo seed, then Medusa in watch mode on PORT.
+import { randomBytes } from "node:crypto"
+import { promises as fs, existsSync } from "node:fs"
+import path from "node:path"
+import {
+  FriendlyError,
+  embeddedDataDir,
+  ensureDatabase,
+  isPortFree,
+  splitDatabaseUrl,
+  startEmbeddedPostgres,
+  withDatabase,
+} from "./lib/postgres.mjs"
+import { migrateAndSeed, projectDir, spawnMedusa, waitForHealth } from "./lib/medusa.mjs"
+
+const envFile = path.join(projectDir, ".env")
+if (existsSync(envFile)) process.loadEnvFile(envFile)
+
+const env = { ...process.env }
+const port = Number(env.PORT || 9000)
+const baseUrl = (env.BACKEND_URL || `http://localhost:${port}`).replace(/\/$/, "")
+let stopPostgres = async () => {}
+
+async function main() {
+  if (!(await isPortFree(port, "0.0.0.0"))) {
+    throw new FriendlyError(`Port ${port} is already in use: stop what uses it or set PORT to a free port.`)
+  }
+  await applySandboxDefaults()
+
+  if (env.DATABASE_URL) {
+    const { serverUrl, database } = splitDatabaseUrl(env.DATABASE_URL)
+    await ensureDatabase(serverUrl, database)
+    console.log(`Using the PostgreSQL database from DATABASE_URL (${database}).`)
+  } else {
+    const dataDir = embeddedDataDir(projectDir, "postgres")
+    const pgPort = Number(env.EMBEDDED_POSTGRES_PORT || 54329)
+    console.log(`Starting the embedded PostgreSQL on port ${pgPort} (data in ${path.relative(projectDir, dataDir) || dataDir}).`)
+    const postgres = await startEmbeddedPostgres({ dataDir, port: pgPort })
+    stopPostgres = postgres.stop
+    await ensureDatabase(postgres.url + "/postgres", "medusa")
+    env.DATABASE_URL = withDatabase(postgres.url, "medusa")
+  }
+
+  console.log("Running migrations and seeding the demo store…")
+  const seed = await migrateAndSeed(env)
+
+  const medusa = spawnMedusa(["develop"], { ...env, PORT: String(port) })
+  const shutdown = async (code = 0) => {
+    medusa.kill("SIGTERM")
+    await new Promise((resolve) => (medusa.exitCode !== null ? resolve() : medusa.once("exit", resolve)))
+    await stopPostgres()
+    process.exit(code)
+  }
+  process.on("SIGINT", () => shutdown(0))
+  process.on("SIGTERM", () => shutdown(0))
+  medusa.on("exit", (code) => {
+    if (code !== null && code !== 0) {
+      console.error(`Medusa stopped with exit code ${code}.`)
+      stopPostgres().finally(() => process.exit(code))
+    }
+  })
+
+  await waitForHealth(baseUrl, { child: medusa, timeoutMs: 180_000 })
+  console.log("")
+  console.log(`Medusa is running at ${baseUrl}`)
+  console.log(`Publishable key: ${seed.publishable_key}`)
+  console.log(`Admin login: ${seed.admin_email} / ${env.ADMIN_PASSWORD ? "(ADMIN_PASSWORD)" : "supersecret"}`)
+  console.log(`Click Prepare URL: ${baseUrl}/hooks/click/prepare`)
+  console.log(`Click Complete URL: ${baseUrl}/hooks/click/complete`)
+  console.log(`Region "Uzbekistan" payment providers: ${seed.payment_providers.join(", ")}`)
+  console.log("Press Ctrl-C to stop.")
+}
+
+/**
+ * With CLICK_SANDBOX on (the default for `npm run dev`) the Click ids get
+ * local values and the secret key a random one kept in .data, so the app
+ * starts with no .env. The provider itself never defaults the secret.
+ */
+async function applySandboxDefaults() {
+  if (env.CLICK_SANDBOX === "false") return
+  env.CLICK_SERVICE_ID ||= "10001"
+  env.CLICK_MERCHANT_ID ||= "20001"
+  env.CLICK_MERCHANT_USER_ID ||= "30001"
+  if (!env.CLICK_SECRET_KEY) {
+    const file = path.join(projectDir, ".data", "click-sandbox-secret-key")
+    if (!existsSync(file)) {
+      await fs.mkdir(path.dirname(file), { recursive: true })
+      await fs.writeFile(file, randomBytes(24).toString("hex"), { mode: 0o600 })
+    }
+    env.CLICK_SECRET_KEY = (await fs.readFile(file, "utf8")).trim()
+    console.log("CLICK_SANDBOX: using a local Click secret key (stored in .data/click-sandbox-secret-key).")
+  }
+}
+
+main().catch(async (error) => {
+  await stopPostgres().catch(() => {})
+  if (error instanceof FriendlyError) {
+    console.error(error.message)
+  } else {
+    console.error(`npm run dev failed: ${error.message}`)
+    if (error.output) console.error(String(error.output).split("\n").slice(-20).join("\n"))
+  }
+  process.exit(1)
+})

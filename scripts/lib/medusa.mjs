@@ -1,0 +1,60 @@
+// Running the Medusa CLI of this project as child processes.
+import { spawn } from "node:child_process"
+import path from "node:path"
+
+export const projectDir = path.resolve(new URL("../..", import.meta.url).pathname)
+const medusaBin = path.join(projectDir, "node_modules", ".bin", "medusa")
+
+/** Runs `medusa <args>` to completion; resolves with its output, rejects with it on failure. */
+export function runMedusa(args, env, { echo = false } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(medusaBin, args, { cwd: projectDir, env, stdio: ["ignore", "pipe", "pipe"] })
+    let output = ""
+    const collect = (chunk) => {
+      output += chunk
+      if (echo) process.stdout.write(chunk)
+    }
+    child.stdout.on("data", collect)
+    child.stderr.on("data", collect)
+    child.on("error", reject)
+    child.on("close", (code) => {
+      if (code === 0) resolve(output)
+      else reject(Object.assign(new Error(`medusa ${args.join(" ")} exited with ${code}`), { output }))
+    })
+  })
+}
+
+/** Starts a long-running `medusa <args>` (start or develop); returns the child. */
+export function spawnMedusa(args, env, stdio = "inherit") {
+  return spawn(medusaBin, args, { cwd: projectDir, env, stdio })
+}
+
+export async function waitForHealth(baseUrl, { timeoutMs = 120_000, child } = {}) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) {
+      throw new Error(`Medusa exited with code ${child.exitCode} before it answered ${baseUrl}/health`)
+    }
+    try {
+      const response = await fetch(`${baseUrl}/health`)
+      if (response.ok) return
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  throw new Error(`Medusa did not answer ${baseUrl}/health within ${timeoutMs / 1000} s`)
+}
+
+/** The seed script prints one `CLICK_DEMO_SEED {json}` line. */
+export function parseSeedOutput(output) {
+  const line = output.split("\n").find((l) => l.startsWith("CLICK_DEMO_SEED "))
+  if (!line) throw Object.assign(new Error("the demo seed printed no result"), { output })
+  return JSON.parse(line.slice("CLICK_DEMO_SEED ".length))
+}
+
+/** Sets up a database for this app: migrations, then the idempotent demo seed. */
+export async function migrateAndSeed(env) {
+  await runMedusa(["db:migrate"], env)
+  return parseSeedOutput(await runMedusa(["exec", "./scripts/seed-demo.ts"], env))
+}

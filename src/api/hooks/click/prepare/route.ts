@@ -1,0 +1,6 @@
+import { handlePrepare } from "../../../../callbacks/prepare"
+import { clickCallbackRoute } from "../click-callback-route"
+
+export const POST = clickCallbackRoute("prepare", (container, verified, log) =>
+  handlePrepare(container, verified.request, log)
+)

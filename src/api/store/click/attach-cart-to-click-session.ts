@@ -1,0 +1,40 @@
+import type { MedusaNextFunction, MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
+import { ContainerRegistrationKeys, MedusaError } from "@medusajs/framework/utils"
+import { CLICK_PROVIDER_ID } from "../../../callbacks/constants"
+
+type SessionBody = { provider_id?: string; data?: Record<string, unknown> }
+
+/**
+ * Click's `merchant_trans_id` is the cart id, so a Click session must know its
+ * cart. The payment module is never told; we look it up from the collection's
+ * cart link and replace whatever `data` the browser sent.
+ */
+export async function attachCartToClickSession(
+  req: MedusaRequest,
+  _res: MedusaResponse,
+  next: MedusaNextFunction
+) {
+  if ((req.body as SessionBody | undefined)?.provider_id !== CLICK_PROVIDER_ID) {
+    return next()
+  }
+  const query = req.scope.resolve(ContainerRegistrationKeys.QUERY)
+  const { data } = await query.graph({
+    entity: "cart_payment_collection",
+    fields: ["cart_id"],
+    filters: { payment_collection_id: req.params.id },
+  })
+  const cartId = (data[0] as { cart_id?: string } | undefined)?.cart_id
+  if (!cartId) {
+    throw new MedusaError(
+      MedusaError.Types.NOT_FOUND,
+      `Payment collection ${req.params.id} belongs to no cart: Click payments are made for carts.`
+    )
+  }
+  const serverData = { cart_id: cartId }
+  req.body = { ...(req.body as SessionBody), data: serverData }
+  const validated = (req as unknown as { validatedBody?: SessionBody }).validatedBody
+  if (validated) {
+    validated.data = serverData
+  }
+  next()
+}

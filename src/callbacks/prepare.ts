@@ -1,0 +1,92 @@
+import type { MedusaContainer } from "@medusajs/framework/types"
+import type { Logger } from "pino"
+import {
+  ClickErrorCode,
+  parseSoumsToTiyin,
+  prepareAnswer,
+  type PrepareAnswer,
+  type PrepareRequest,
+} from "../click"
+import { ClickTransactionState } from "../modules/click"
+import { loadClickCart } from "./click-cart"
+import {
+  clickModule,
+  findTransaction,
+  isUniqueViolation,
+  type ClickTransactionRecord,
+} from "./click-transactions"
+
+/**
+ * Prepare (action=0): Click asks whether this cart can be paid for this
+ * amount. Answering 0 lets Click debit the card, so every check happens here.
+ */
+export async function handlePrepare(
+  container: MedusaContainer,
+  request: PrepareRequest,
+  log: Logger
+): Promise<PrepareAnswer> {
+  const answer = (error: PrepareAnswer["error"], merchantPrepareId?: number) =>
+    prepareAnswer({
+      click_trans_id: request.click_trans_id,
+      merchant_trans_id: request.merchant_trans_id,
+      merchant_prepare_id: merchantPrepareId ?? null,
+      error: error as never,
+    })
+
+  const cartId = request.merchant_trans_id
+  const [cart, attempts] = await Promise.all([
+    loadClickCart(container, cartId),
+    clickModule(container).listClickTransactions({ merchant_trans_id: cartId }),
+  ])
+  if (!cart || !cart.session) {
+    return answer(ClickErrorCode.UserNotFound)
+  }
+  if (cart.completedAt || attempts.some((t) => t.state === ClickTransactionState.Confirmed)) {
+    return answer(ClickErrorCode.AlreadyPaid)
+  }
+  const repeated = attempts.find((t) => t.click_trans_id === request.click_trans_id)
+  if (repeated?.state === ClickTransactionState.Cancelled) {
+    return answer(ClickErrorCode.TransactionCancelled)
+  }
+  if (!cart.hasItems || !cart.hasShipping || !cart.session.isCurrent) {
+    log.info({ cart_id: cartId, reason: "cart_not_payable" }, "prepare refused")
+    return answer(ClickErrorCode.UserNotFound)
+  }
+  if (parseSoumsToTiyin(request.amount) !== cart.session.amountTiyin) {
+    return answer(ClickErrorCode.IncorrectAmount)
+  }
+  if (repeated) {
+    return answer(ClickErrorCode.Success, repeated.merchant_prepare_id)
+  }
+  const created = await recordPreparedTransaction(container, request, cart.session.id)
+  return answer(ClickErrorCode.Success, created.merchant_prepare_id)
+}
+
+async function recordPreparedTransaction(
+  container: MedusaContainer,
+  request: PrepareRequest,
+  paymentSessionId: string
+): Promise<ClickTransactionRecord> {
+  try {
+    return await clickModule(container).createClickTransactions({
+      click_trans_id: request.click_trans_id,
+      click_paydoc_id: request.click_paydoc_id ?? null,
+      merchant_trans_id: request.merchant_trans_id,
+      payment_session_id: paymentSessionId,
+      amount: request.amount,
+      // A bigNumber column takes the exact decimal string; a JS number could round.
+      amount_tiyin: parseSoumsToTiyin(request.amount)!.toString() as unknown as number,
+      state: ClickTransactionState.Prepared,
+      sign_time: request.sign_time,
+    })
+  } catch (error) {
+    // The same Prepare raced itself: the first insert wins and both get its id.
+    if (isUniqueViolation(error)) {
+      const existing = await findTransaction(container, { click_trans_id: request.click_trans_id })
+      if (existing?.merchant_trans_id === request.merchant_trans_id) {
+        return existing
+      }
+    }
+    throw error
+  }
+}

@@ -1,0 +1,59 @@
+import { z } from "zod"
+
+const digits = (name: string) =>
+  z
+    .union([z.string(), z.number().int().nonnegative()])
+    .transform((value) => String(value).trim())
+    .pipe(z.string().regex(/^\d{1,19}$/, `${name} must be a number issued by Click`))
+
+const secondsOption = (fallback: number) =>
+  z.coerce.number().int().nonnegative().default(fallback)
+
+export const clickOptionsSchema = z.object({
+  serviceId: digits("serviceId"),
+  merchantId: digits("merchantId"),
+  merchantUserId: digits("merchantUserId"),
+  secretKey: z.string().trim().min(1),
+  returnUrl: z.string().min(1).optional(),
+  payUrl: z.url().default("https://my.click.uz/services/pay"),
+  cardType: z.enum(["uzcard", "humo"]).optional(),
+  signTimeToleranceSec: secondsOption(300),
+  signTimeFutureSec: secondsOption(60),
+  cancelOfConfirmedAnswer: z.union([z.literal(-4), z.literal(-9)]).default(-4),
+})
+
+export type ClickOptions = z.infer<typeof clickOptionsSchema>
+
+const environmentNames: Record<string, string> = {
+  serviceId: "CLICK_SERVICE_ID",
+  merchantId: "CLICK_MERCHANT_ID",
+  merchantUserId: "CLICK_MERCHANT_USER_ID",
+  secretKey: "CLICK_SECRET_KEY",
+}
+
+/** Parses provider options, or explains in one sentence per problem which option to fix. */
+export function parseClickOptions(raw: unknown): ClickOptions {
+  const parsed = clickOptionsSchema.safeParse(stripEmpty(raw))
+  if (parsed.success) {
+    return parsed.data
+  }
+  const problems = parsed.error.issues.map((issue) => {
+    const option = String(issue.path[0] ?? "options")
+    const env = environmentNames[option]
+    const missing = issue.code === "invalid_type" || (option === "secretKey" && issue.code === "too_small")
+    const what = missing ? "is required" : `is invalid (${issue.message})`
+    return `Click provider option "${option}"${env ? ` (${env})` : ""} ${what}`
+  })
+  throw new Error(
+    `${problems.join("; ")}. The backend does not start without them: Click callbacks could not be verified.`
+  )
+}
+
+function stripEmpty(raw: unknown): unknown {
+  if (!raw || typeof raw !== "object") {
+    return raw
+  }
+  return Object.fromEntries(
+    Object.entries(raw).filter(([, value]) => value !== undefined && value !== null && value !== "")
+  )
+}

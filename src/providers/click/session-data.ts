@@ -1,0 +1,13 @@
+/** What a Click payment session stores in Medusa's `payment_session.data`. */
+export interface ClickSessionData {
+  cart_id: string
+  merchant_trans_id: string
+  session_id: string
+  /** What is owed, in soums with two decimals, as it appears in the pay link. */
+  amount: string
+  amount_tiyin: string
+  currency_code: "uzs"
+  payment_url: string
+  /** Written by the Complete callback once Click confirmed the payment. */
+  click_confirmation?: { click_trans_id: string; token: string }
+}

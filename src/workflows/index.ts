@@ -1,0 +1,2 @@
+export { placeOrderForClickPayment } from "./place-order-for-click-payment"
+export type { PlaceOrderResult } from "./place-order-for-click-payment"
