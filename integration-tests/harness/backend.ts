@@ -1,0 +1,87 @@
+import { createWriteStream, mkdirSync } from "node:fs"
+import path from "node:path"
+import type { ChildProcess } from "node:child_process"
+import pg from "pg"
+import supertest from "supertest"
+import { inject } from "vitest"
+import { freePort, quoteIdent, withDatabase, withServer } from "../../scripts/lib/postgres.mjs"
+import { projectDir, spawnMedusa, waitForHealth } from "../../scripts/lib/medusa.mjs"
+import { testEnv } from "./test-env"
+
+export interface Backend {
+  url: string
+  databaseUrl: string
+  db: pg.Pool
+  http: ReturnType<typeof supertest>
+  publishableKey: string
+  /** Starts another Medusa process on the same database (for cross-process tests). */
+  startSibling(): Promise<{ url: string; stop(): Promise<void> }>
+  stop(): Promise<void>
+}
+
+let databaseCounter = 0
+
+/** A fresh database cloned from the migrated template, and a real Medusa process on it. */
+export async function startBackend(options: { env?: Record<string, string | undefined> } = {}): Promise<Backend> {
+  const serverUrl = inject("databaseServerUrl")
+  const database = `click_test_${process.pid}_${++databaseCounter}_${Date.now().toString(36)}`
+  await withServer(serverUrl, (client) =>
+    client.query(`CREATE DATABASE ${quoteIdent(database)} TEMPLATE ${quoteIdent(inject("templateDatabase"))}`)
+  )
+  const databaseUrl = withDatabase(serverUrl, database)
+  const env = testEnv({ DATABASE_URL: databaseUrl, ...options.env })
+
+  const first = await startMedusaProcess(env, database)
+  const siblings: Array<{ stop(): Promise<void> }> = []
+  const db = new pg.Pool({ connectionString: databaseUrl, max: 4 })
+  const { rows } = await db.query(
+    "SELECT token FROM api_key WHERE type = 'publishable' AND title = 'Storefront' LIMIT 1"
+  )
+  return {
+    url: first.url,
+    databaseUrl,
+    db,
+    http: supertest(first.url),
+    publishableKey: rows[0].token,
+    async startSibling() {
+      const sibling = await startMedusaProcess(env, `${database}_sibling${siblings.length + 1}`)
+      siblings.push(sibling)
+      return sibling
+    },
+    async stop() {
+      await Promise.all([first, ...siblings].map((p) => p.stop()))
+      await db.end()
+      await withServer(serverUrl, (client) =>
+        client.query(`DROP DATABASE IF EXISTS ${quoteIdent(database)} WITH (FORCE)`)
+      ).catch(() => {})
+    },
+  }
+}
+
+async function startMedusaProcess(env: NodeJS.ProcessEnv, logName: string) {
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const logsDir = path.join(projectDir, ".data", "test-logs")
+  mkdirSync(logsDir, { recursive: true })
+  const log = createWriteStream(path.join(logsDir, `${logName}.log`))
+  const child: ChildProcess = spawnMedusa(["start"], { ...env, PORT: String(port) }, ["ignore", "pipe", "pipe"])
+  child.stdout?.pipe(log)
+  child.stderr?.pipe(log)
+  try {
+    await waitForHealth(url, { child, timeoutMs: 120_000 })
+  } catch (error) {
+    child.kill("SIGKILL")
+    throw new Error(`${(error as Error).message} (log: .data/test-logs/${logName}.log)`)
+  }
+  return {
+    url,
+    async stop() {
+      if (child.exitCode !== null) return
+      const exited = new Promise((resolve) => child.once("exit", resolve))
+      child.kill("SIGTERM")
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000)
+      await exited
+      clearTimeout(timer)
+    },
+  }
+}
