@@ -1,5 +1,4 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
-import { Modules } from "@medusajs/framework/utils"
 import type { Logger } from "pino"
 import {
   ClickErrorCode,
@@ -19,7 +18,7 @@ import {
   isUniqueViolation,
   type ClickTransactionRecord,
 } from "./click-transactions"
-import { CLICK_LOCK_TIMEOUT_SEC, clickCartLockKey } from "./constants"
+import { withClickCartLock } from "./cart-lock"
 
 export interface CompleteContext {
   /** HMAC stamp the provider made for this verified Complete (error=0 only). */
@@ -65,11 +64,8 @@ export async function handleComplete(
     return answer(ClickErrorCode.IncorrectAmount)
   }
 
-  const locking = container.resolve(Modules.LOCKING)
-  const outcome = await locking.execute(
-    clickCartLockKey(transaction.merchant_trans_id),
-    () => settle(container, transaction.id, request, clickError, context),
-    { timeout: CLICK_LOCK_TIMEOUT_SEC }
+  const outcome = await withClickCartLock(container, transaction.merchant_trans_id, () =>
+    settle(container, transaction.id, request, clickError, context)
   )
   if (outcome !== ClickErrorCode.Success) {
     return answer(outcome)

@@ -1,8 +1,7 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
-import { Modules } from "@medusajs/framework/utils"
 import { completeCartWorkflow } from "@medusajs/medusa/core-flows"
 import type { Logger } from "pino"
-import { CLICK_LOCK_TIMEOUT_SEC, clickCartLockKey } from "../callbacks/constants"
+import { withClickCartLock } from "../callbacks/cart-lock"
 import { clickModule } from "../callbacks/click-transactions"
 import { ClickTransactionState } from "../modules/click"
 
@@ -32,17 +31,12 @@ export async function placeOrderForClickPayment(
     return { orderId: transaction.order_id, error: null }
   }
   try {
-    // Our own key, not the bare cart id: completeCartWorkflow locks that one itself.
-    const orderId = await container.resolve(Modules.LOCKING).execute(
-      clickCartLockKey(transaction.merchant_trans_id),
-      async () => {
-        const { result } = await completeCartWorkflow(container).run({
-          input: { id: transaction.merchant_trans_id },
-        })
-        return result.id
-      },
-      { timeout: CLICK_LOCK_TIMEOUT_SEC }
-    )
+    const orderId = await withClickCartLock(container, transaction.merchant_trans_id, async () => {
+      const { result } = await completeCartWorkflow(container).run({
+        input: { id: transaction.merchant_trans_id },
+      })
+      return result.id
+    })
     await service.updateClickTransactions({ id: transaction.id, order_id: orderId, last_error: null })
     return { orderId, error: null }
   } catch (error) {
