@@ -85,7 +85,7 @@ export async function postCallback(
   } catch {
     // asserted by the caller
   }
-  return { status: response.status, body: json, text }
+  return { status: response.status, body: json, text, headers: Object.fromEntries(response.headers) }
 }
 
 export const clickPrepare = (backend: Backend | { url: string }, args: ClickCallArgs) =>

@@ -72,10 +72,8 @@ export function clickCallbackRoute(endpoint: CallbackKind, handle: CallbackHandl
       log.error({ err: (error as Error)?.message, ...idsOf(echo) }, "callback failed")
       answer = errorAnswer(endpoint, ClickErrorCode.FailedToUpdate, echo)
     }
-    res.status(200).json(answer)
-
     const durationMs = Math.round(performance.now() - started)
-    log.info({ ...idsOf(echo), error: answer.error, reason, duration_ms: durationMs }, "callback answered")
+    // Recorded before answering, so every answer Click saw is in the audit trail.
     await recordCallback(req, {
       endpoint,
       fields: body.ok ? withoutSignature(body.body) : { unreadable: body.reason },
@@ -85,6 +83,8 @@ export function clickCallbackRoute(endpoint: CallbackKind, handle: CallbackHandl
       answer,
       durationMs,
     }).catch((error) => log.error({ err: (error as Error)?.message }, "callback audit write failed"))
+    log.info({ ...idsOf(echo), error: answer.error, reason, duration_ms: durationMs }, "callback answered")
+    res.status(200).json(answer)
   }
 }
 
