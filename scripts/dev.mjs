@@ -19,6 +19,7 @@ const envFile = path.join(projectDir, ".env")
 if (existsSync(envFile)) process.loadEnvFile(envFile)
 
 const env = { ...process.env }
+const dataRoot = path.resolve(projectDir, env.DATA_DIR || ".data")
 const port = Number(env.PORT || 9000)
 const baseUrl = (env.BACKEND_URL || `http://localhost:${port}`).replace(/\/$/, "")
 let stopPostgres = async () => {}
@@ -34,7 +35,7 @@ async function main() {
     await ensureDatabase(serverUrl, database)
     console.log(`Using the PostgreSQL database from DATABASE_URL (${database}).`)
   } else {
-    const dataDir = embeddedDataDir(projectDir, "postgres")
+    const dataDir = embeddedDataDir(dataRoot, "postgres")
     const pgPort = Number(env.EMBEDDED_POSTGRES_PORT || 54329)
     console.log(`Starting the embedded PostgreSQL on port ${pgPort} (data in ${path.relative(projectDir, dataDir) || dataDir}).`)
     const postgres = await startEmbeddedPostgres({ dataDir, port: pgPort })
@@ -84,13 +85,13 @@ async function applySandboxDefaults() {
   env.CLICK_MERCHANT_ID ||= "20001"
   env.CLICK_MERCHANT_USER_ID ||= "30001"
   if (!env.CLICK_SECRET_KEY) {
-    const file = path.join(projectDir, ".data", "click-sandbox-secret-key")
+    const file = path.join(dataRoot, "click-sandbox-secret-key")
     if (!existsSync(file)) {
       await fs.mkdir(path.dirname(file), { recursive: true })
       await fs.writeFile(file, randomBytes(24).toString("hex"), { mode: 0o600 })
     }
     env.CLICK_SECRET_KEY = (await fs.readFile(file, "utf8")).trim()
-    console.log("CLICK_SANDBOX: using a local Click secret key (stored in .data/click-sandbox-secret-key).")
+    console.log(`CLICK_SANDBOX: using a local Click secret key (stored in ${path.relative(projectDir, file)}).`)
   }
 }
 

@@ -28,7 +28,7 @@ export default async function setup(project: TestProject) {
   let serverUrl = process.env.TEST_DATABASE_URL
   if (!serverUrl) {
     const postgres = await startEmbeddedPostgres({
-      dataDir: embeddedDataDir(projectDir, "test-postgres"),
+      dataDir: embeddedDataDir(path.join(projectDir, ".data"), "test-postgres"),
       port: await freePort(),
     })
     stopPostgres = postgres.stop
@@ -63,5 +63,3 @@ export default async function setup(project: TestProject) {
     await stopPostgres()
   }
 }
-
-export const logsDir = path.join(projectDir, ".data", "test-logs")

