@@ -33,14 +33,16 @@ const environmentNames: Record<string, string> = {
 
 /** Parses provider options, or explains in one sentence per problem which option to fix. */
 export function parseClickOptions(raw: unknown): ClickOptions {
-  const parsed = clickOptionsSchema.safeParse(stripEmpty(raw))
+  const given = stripEmpty(raw)
+  const parsed = clickOptionsSchema.safeParse(given)
   if (parsed.success) {
     return parsed.data
   }
   const problems = parsed.error.issues.map((issue) => {
     const option = String(issue.path[0] ?? "options")
     const env = environmentNames[option]
-    const missing = issue.code === "invalid_type" || (option === "secretKey" && issue.code === "too_small")
+    const value = (given as Record<string, unknown> | undefined)?.[option]
+    const missing = value === undefined || (typeof value === "string" && !value.trim())
     const what = missing ? "is required" : `is invalid (${issue.message})`
     return `Click provider option "${option}"${env ? ` (${env})` : ""} ${what}`
   })
@@ -49,9 +51,9 @@ export function parseClickOptions(raw: unknown): ClickOptions {
   )
 }
 
-function stripEmpty(raw: unknown): unknown {
+function stripEmpty(raw: unknown): Record<string, unknown> {
   if (!raw || typeof raw !== "object") {
-    return raw
+    return {}
   }
   return Object.fromEntries(
     Object.entries(raw).filter(([, value]) => value !== undefined && value !== null && value !== "")

@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest"
+import { isValidConfirmation, signConfirmation } from "../../../src/providers/click/confirmation"
+
+const subject = { cartId: "cart_1", amountTiyin: "5840000", clickTransId: "7000000001" }
+
+describe("confirmation stamp", () => {
+  it("verifies only for the same cart, amount, Click transaction and secret", () => {
+    const token = signConfirmation(subject, "secret")
+    expect(isValidConfirmation(subject, token, "secret")).toBe(true)
+    expect(isValidConfirmation({ ...subject, cartId: "cart_2" }, token, "secret")).toBe(false)
+    expect(isValidConfirmation({ ...subject, amountTiyin: "5840001" }, token, "secret")).toBe(false)
+    expect(isValidConfirmation({ ...subject, clickTransId: "7000000002" }, token, "secret")).toBe(false)
+    expect(isValidConfirmation(subject, token, "other-secret")).toBe(false)
+  })
+
+  it("rejects anything that is not the exact token", () => {
+    const token = signConfirmation(subject, "secret")
+    for (const forged of [undefined, null, 42, "", token.slice(1), token.toUpperCase(), "0".repeat(64)]) {
+      expect(isValidConfirmation(subject, forged, "secret")).toBe(false)
+    }
+  })
+})

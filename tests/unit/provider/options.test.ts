@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest"
+import { parseClickOptions } from "../../../src/providers/click/options"
+
+const valid = {
+  serviceId: "12345",
+  merchantId: "23456",
+  merchantUserId: "34567",
+  secretKey: "s3cret",
+}
+
+describe("Click provider options", () => {
+  it("applies the documented defaults", () => {
+    expect(parseClickOptions(valid)).toEqual({
+      ...valid,
+      payUrl: "https://my.click.uz/services/pay",
+      signTimeToleranceSec: 300,
+      signTimeFutureSec: 60,
+      cancelOfConfirmedAnswer: -4,
+    })
+  })
+
+  it("accepts numeric ids and numbers from the environment as strings", () => {
+    const options = parseClickOptions({ ...valid, serviceId: 12345, signTimeToleranceSec: "120" })
+    expect(options.serviceId).toBe("12345")
+    expect(options.signTimeToleranceSec).toBe(120)
+  })
+
+  it("refuses to run without a secret key, naming the option and its variable", () => {
+    for (const secretKey of [undefined, "", "   "]) {
+      expect(() => parseClickOptions({ ...valid, secretKey })).toThrow(
+        /Click provider option "secretKey" \(CLICK_SECRET_KEY\) is required/
+      )
+    }
+  })
+
+  it("names every missing id at once", () => {
+    expect(() => parseClickOptions({ secretKey: "x" })).toThrow(
+      /"serviceId" \(CLICK_SERVICE_ID\) is required; .*"merchantId" \(CLICK_MERCHANT_ID\) is required; .*"merchantUserId"/
+    )
+  })
+
+  it("rejects ids that are not Click's numbers, unknown card types and other cancel answers", () => {
+    expect(() => parseClickOptions({ ...valid, serviceId: "abc" })).toThrow(/"serviceId" \(CLICK_SERVICE_ID\) is invalid/)
+    expect(() => parseClickOptions({ ...valid, cardType: "visa" })).toThrow(/"cardType" is invalid/)
+    expect(() => parseClickOptions({ ...valid, cancelOfConfirmedAnswer: -5 })).toThrow(/"cancelOfConfirmedAnswer" is invalid/)
+    expect(parseClickOptions({ ...valid, cancelOfConfirmedAnswer: -9 }).cancelOfConfirmedAnswer).toBe(-9)
+    expect(parseClickOptions({ ...valid, cardType: "humo" }).cardType).toBe("humo")
+  })
+})
