@@ -1,3 +1,4 @@
+import Redis from "ioredis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startBackend, type Backend } from "./harness/backend"
 import { clickComplete, clickPrepare, newClickTransId } from "./harness/click"
@@ -141,3 +142,70 @@ describe("one order per paid cart, whatever races", () => {
     expect(status.body).toEqual({ cart_id: cart.cartId, status: "processing", order_id: null })
   })
 })
+
+describe("two Click attempts for one cart", () => {
+  let backend: Backend
+  beforeAll(async () => {
+    backend = await startBackend()
+  })
+  afterAll(async () => {
+    await backend?.stop()
+  })
+
+  it("places one order for the first paid attempt and flags the second debit for reversal", async () => {
+    const cart = await createPayableCart(backend)
+    const attempts = [newClickTransId(), newClickTransId()]
+    const prepared = []
+    for (const clickTransId of attempts) {
+      const answer = await clickPrepare(backend, { cartId: cart.cartId, amount: cart.amount, clickTransId })
+      expect(answer.body.error).toBe(0)
+      prepared.push({ cartId: cart.cartId, amount: cart.amount, clickTransId, merchantPrepareId: answer.body.merchant_prepare_id })
+    }
+    expect((await clickComplete(backend, prepared[0])).body.error).toBe(0)
+    expect((await clickComplete(backend, prepared[1])).body.error).toBe(-4)
+    expect(await countOrdersForCart(backend, cart.cartId)).toBe(1)
+    const { rows } = await backend.db.query(
+      "SELECT click_trans_id, state, last_error FROM click_transaction WHERE merchant_trans_id = $1 ORDER BY merchant_prepare_id",
+      [cart.cartId]
+    )
+    expect(rows.map((r) => r.state)).toEqual(["confirmed", "prepared"])
+    expect(rows[1].last_error).toMatch(/reverse this payment/)
+  })
+})
+
+// Redis is not needed by default; set TEST_REDIS_URL (as .ci/run does when a Redis answers) to
+// also prove the REDIS_URL locking path across two processes.
+describe.runIf(process.env.TEST_REDIS_URL)("with Redis locking (REDIS_URL)", () => {
+  let backend: Backend
+  beforeAll(async () => {
+    backend = await startBackend({ env: { REDIS_URL: process.env.TEST_REDIS_URL } })
+  })
+  afterAll(async () => {
+    await backend?.stop()
+  })
+
+  it("two backend processes still place one order for parallel Completes", async () => {
+    const sibling = await backend.startSibling()
+    const cart = await createPayableCart(backend)
+    const clickTransId = newClickTransId()
+    const prepared = await clickPrepare(backend, { cartId: cart.cartId, amount: cart.amount, clickTransId })
+    const complete = { cartId: cart.cartId, amount: cart.amount, clickTransId, merchantPrepareId: prepared.body.merchant_prepare_id }
+    const redis = new Redis(process.env.TEST_REDIS_URL!)
+    const commandsBefore = await redisCommandCount(redis)
+    const answers = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => clickComplete(i % 2 ? sibling : backend, complete))
+    )
+    const commandsDuring = (await redisCommandCount(redis)) - commandsBefore
+    await redis.quit()
+    expect(answers.filter((a) => a.body.error === 0)).toHaveLength(1)
+    expect(answers.filter((a) => a.body.error === -4)).toHaveLength(15)
+    expect(await countOrdersForCart(backend, cart.cartId)).toBe(1)
+    // The locks really went through Redis: every Complete took the cart lock there.
+    expect(commandsDuring).toBeGreaterThanOrEqual(16)
+  })
+})
+
+async function redisCommandCount(redis: Redis): Promise<number> {
+  const stats = await redis.info("stats")
+  return Number(/total_commands_processed:(\d+)/.exec(stats)![1])
+}

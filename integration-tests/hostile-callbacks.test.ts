@@ -3,12 +3,13 @@ import { formatSignTime } from "../src/click"
 import { startBackend, type Backend } from "./harness/backend"
 import { clickPrepare, completeFields, newClickTransId, postCallback, prepareFields } from "./harness/click"
 import { createPayableCart, type PayableCart } from "./harness/storefront"
+import { clickMerchant } from "./harness/test-env"
 
 describe("malformed and hostile callbacks", () => {
   let backend: Backend
   let cart: PayableCart
   beforeAll(async () => {
-    backend = await startBackend()
+    backend = await startBackend({ env: { LOG_LEVEL: "debug" } })
     cart = await createPayableCart(backend)
   })
   afterAll(async () => {
@@ -121,5 +122,22 @@ describe("malformed and hostile callbacks", () => {
     expect(rows[0].fields.merchant_trans_id).toBe(cart.cartId)
     expect(JSON.stringify(rows[0])).not.toContain(fields.sign_string)
     expect(rows[0].duration_ms).toBeGreaterThanOrEqual(0)
+  })
+
+  it("logs every callback as structured JSON with its ids, never the secret or a signature", async () => {
+    const clickTransId = newClickTransId()
+    const fields = prepareFields({ ...base(), clickTransId })
+    const answer = await postCallback(backend, "prepare", fields)
+    expect(answer.body.error).toBe(0)
+    const badlySigned = prepareFields({ ...base(), secretKey: "guessed" })
+    await postCallback(backend, "prepare", badlySigned)
+
+    const log = backend.readLog()
+    const lines = log.split("\n").filter((line) => line.includes('"callback answered"'))
+    const entry = lines.map((line) => JSON.parse(line)).find((e) => e.click_trans_id === clickTransId)
+    expect(entry).toMatchObject({ endpoint: "prepare", merchant_trans_id: cart.cartId, error: 0 })
+    expect(log).not.toContain(clickMerchant.secretKey)
+    expect(log).not.toContain(fields.sign_string)
+    expect(log).not.toContain(badlySigned.sign_string)
   })
 })

@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync } from "node:fs"
+import { createWriteStream, mkdirSync, readFileSync } from "node:fs"
 import path from "node:path"
 import type { ChildProcess } from "node:child_process"
 import pg from "pg"
@@ -14,6 +14,8 @@ export interface Backend {
   db: pg.Pool
   http: ReturnType<typeof supertest>
   publishableKey: string
+  /** Everything the backend process printed. */
+  readLog(): string
   /** Starts another Medusa process on the same database (for cross-process tests). */
   startSibling(): Promise<{ url: string; stop(): Promise<void> }>
   stop(): Promise<void>
@@ -43,6 +45,7 @@ export async function startBackend(options: { env?: Record<string, string | unde
     db,
     http: supertest(first.url),
     publishableKey: rows[0].token,
+    readLog: () => readFileSync(first.logFile, "utf8"),
     async startSibling() {
       const sibling = await startMedusaProcess(env, `${database}_sibling${siblings.length + 1}`)
       siblings.push(sibling)
@@ -63,7 +66,8 @@ async function startMedusaProcess(env: NodeJS.ProcessEnv, logName: string) {
   const url = `http://127.0.0.1:${port}`
   const logsDir = path.join(projectDir, ".data", "test-logs")
   mkdirSync(logsDir, { recursive: true })
-  const log = createWriteStream(path.join(logsDir, `${logName}.log`))
+  const logFile = path.join(logsDir, `${logName}.log`)
+  const log = createWriteStream(logFile)
   const child: ChildProcess = spawnMedusa(["start"], { ...env, PORT: String(port) }, ["ignore", "pipe", "pipe"])
   child.stdout?.pipe(log)
   child.stderr?.pipe(log)
@@ -75,6 +79,7 @@ async function startMedusaProcess(env: NodeJS.ProcessEnv, logName: string) {
   }
   return {
     url,
+    logFile,
     async stop() {
       if (child.exitCode !== null) return
       const exited = new Promise((resolve) => child.once("exit", resolve))

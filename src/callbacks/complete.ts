@@ -136,6 +136,13 @@ async function settle(
     })
   } catch (error) {
     if (isUniqueViolation(error)) {
+      // Another attempt already paid this cart, and Click has debited this one
+      // too: -4 is all Click accepts now; the note lets recovery reverse it.
+      await service.updateClickTransactions({
+        id: transactionId,
+        complete_click_trans_id: request.click_trans_id,
+        last_error: "debited after another attempt had already paid this cart: reverse this payment",
+      })
       return ClickErrorCode.AlreadyPaid
     }
     throw error

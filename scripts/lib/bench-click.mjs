@@ -1,0 +1,172 @@
+// The bench's client side: a storefront on Medusa's store API and Click's
+// signed Prepare/Complete callbacks, with Node's own fetch and crypto.
+import { createHash } from "node:crypto"
+
+/** The merchant of integration-tests/harness/test-env.ts: the backend is started with it. */
+export const clickMerchant = {
+  serviceId: "12345",
+  merchantId: "23456",
+  merchantUserId: "34567",
+  secretKey: "integration-test-secret",
+}
+
+/** Same values as testEnv() in integration-tests/harness/test-env.ts. */
+export function benchEnv(overrides = {}) {
+  const inherited = Object.fromEntries(
+    ["PATH", "HOME", "TMPDIR", "LANG"].map((key) => [key, process.env[key]])
+  )
+  return {
+    ...inherited,
+    NODE_ENV: "development",
+    LOG_LEVEL: "warn",
+    MEDUSA_DISABLE_TELEMETRY: "true",
+    CLICK_SERVICE_ID: clickMerchant.serviceId,
+    CLICK_MERCHANT_ID: clickMerchant.merchantId,
+    CLICK_MERCHANT_USER_ID: clickMerchant.merchantUserId,
+    CLICK_SECRET_KEY: clickMerchant.secretKey,
+    STORE_URL: "http://localhost:8000",
+    REDIS_URL: "",
+    CLICK_SANDBOX: "false",
+    ...overrides,
+  }
+}
+
+const md5 = (text) => createHash("md5").update(text, "utf8").digest("hex")
+
+/** Click's `YYYY-MM-DD HH:mm:ss` in Tashkent time (fixed UTC+5). */
+export function formatSignTime(date = new Date()) {
+  const local = new Date(date.getTime() + 5 * 60 * 60 * 1000)
+  return local.toISOString().slice(0, 19).replace("T", " ")
+}
+
+let nextClickTransId = 8_000_000_000 + Math.floor(Math.random() * 1_000_000_000)
+export const newClickTransId = () => String(nextClickTransId++)
+
+export function prepareFields({ cartId, amount, clickTransId }) {
+  const f = {
+    click_trans_id: clickTransId,
+    service_id: clickMerchant.serviceId,
+    click_paydoc_id: "4" + clickTransId,
+    merchant_trans_id: cartId,
+    amount,
+    action: "0",
+    error: "0",
+    error_note: "Success",
+    sign_time: formatSignTime(),
+  }
+  f.sign_string = md5(
+    f.click_trans_id + f.service_id + clickMerchant.secretKey + f.merchant_trans_id + f.amount + f.action + f.sign_time
+  )
+  return f
+}
+
+export function completeFields({ cartId, amount, clickTransId, merchantPrepareId }) {
+  const f = {
+    click_trans_id: clickTransId,
+    service_id: clickMerchant.serviceId,
+    click_paydoc_id: "4" + clickTransId,
+    merchant_trans_id: cartId,
+    merchant_prepare_id: String(merchantPrepareId),
+    amount,
+    action: "1",
+    error: "0",
+    error_note: "Success",
+    sign_time: formatSignTime(),
+  }
+  f.sign_string = md5(
+    f.click_trans_id +
+      f.service_id +
+      clickMerchant.secretKey +
+      f.merchant_trans_id +
+      f.merchant_prepare_id +
+      f.amount +
+      f.action +
+      f.sign_time
+  )
+  return f
+}
+
+/** A request that hangs this long is a failure, not a sample. */
+const REQUEST_TIMEOUT_MS = 120_000
+
+/** One HTTP call, timed from just before fetch to the end of the body. */
+export async function timed(url, init) {
+  const started = performance.now()
+  const response = await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS), ...init })
+  const text = await response.text()
+  const ms = performance.now() - started
+  let body = null
+  try {
+    body = JSON.parse(text)
+  } catch {
+    // judged by the caller
+  }
+  return { ms, status: response.status, body, text }
+}
+
+/** Posts a callback as Click does (form-encoded); resolves with the timed answer. */
+export function postCallback(baseUrl, endpoint, fields) {
+  return timed(`${baseUrl}/hooks/click/${endpoint}`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams(fields).toString(),
+  })
+}
+
+export function storeClient(baseUrl, publishableKey) {
+  const headers = { "x-publishable-api-key": publishableKey }
+  const call = async (method, path, body) => {
+    const response = await fetch(baseUrl + path, {
+      method,
+      headers: body === undefined ? headers : { ...headers, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    })
+    const text = await response.text()
+    if (response.status >= 300) {
+      throw new Error(`${method} ${path} → ${response.status} ${text.slice(0, 500)}`)
+    }
+    return JSON.parse(text)
+  }
+  let catalog = null
+  const address = {
+    first_name: "Aziz",
+    last_name: "Karimov",
+    address_1: "Amir Temur 1",
+    city: "Tashkent",
+    country_code: "uz",
+    postal_code: "100000",
+    phone: "+998901234567",
+  }
+  return {
+    headers,
+    get: (path) => call("GET", path),
+    post: (path, body = {}) => call("POST", path, body),
+    /** As harness/storefront.ts createPayableCart: cart, address, shipping, a payment session. */
+    async createPayableCart(providerId = "pp_click_click") {
+      if (!catalog) {
+        const { regions } = await call("GET", "/store/regions")
+        const region = regions.find((r) => r.name === "Uzbekistan")
+        const { products } = await call("GET", "/store/products?handle=click-demo-tshirt")
+        if (!region || !products[0]) throw new Error("the seeded region or product is missing")
+        catalog = { regionId: region.id, variantId: products[0].variants[0].id }
+      }
+      const { cart } = await call("POST", "/store/carts", {
+        region_id: catalog.regionId,
+        email: "aziz@example.com",
+        items: [{ variant_id: catalog.variantId, quantity: 1 }],
+        shipping_address: address,
+        billing_address: address,
+      })
+      const { shipping_options } = await call("GET", `/store/shipping-options?cart_id=${cart.id}`)
+      await call("POST", `/store/carts/${cart.id}/shipping-methods`, { option_id: shipping_options[0].id })
+      const { payment_collection } = await call("POST", "/store/payment-collections", { cart_id: cart.id })
+      const result = await call("POST", `/store/payment-collections/${payment_collection.id}/payment-sessions`, {
+        provider_id: providerId,
+      })
+      const session = result.payment_collection.payment_sessions.find((s) => s.provider_id === providerId)
+      if (!session) throw new Error(`no ${providerId} session for cart ${cart.id}`)
+      return { cartId: cart.id, amount: session.data?.amount, providerId }
+    },
+  }
+}
