@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { enableSystemProvider } from "../scripts/lib/admin.mjs"
 import { formatSignTime } from "../src/click"
 import { startBackend, type Backend } from "./harness/backend"
 import { clickPrepare, completeFields, newClickTransId, postCallback, prepareFields } from "./harness/click"
@@ -85,6 +86,7 @@ describe("malformed and hostile callbacks", () => {
 
   it("-5 for a cart that does not exist or does not pay with Click, -2 for a wrong amount", async () => {
     await expectRefused("prepare", prepareFields({ cartId: "cart_01NOPE", amount: cart.amount }), -5)
+    await enableSystemProvider(backend.url)
     const systemCart = await createPayableCart(backend, { providerId: "pp_system_default" })
     await expectRefused("prepare", prepareFields({ cartId: systemCart.cartId, amount: "58400.00" }), -5)
     await expectRefused("prepare", prepareFields({ ...base(), amount: "58399.99" }), -2)

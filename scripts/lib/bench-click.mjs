@@ -2,34 +2,8 @@
 // signed Prepare/Complete callbacks, with Node's own fetch and crypto.
 import { createHash } from "node:crypto"
 
-/** The merchant of integration-tests/harness/test-env.ts: the backend is started with it. */
-export const clickMerchant = {
-  serviceId: "12345",
-  merchantId: "23456",
-  merchantUserId: "34567",
-  secretKey: "integration-test-secret",
-}
-
-/** Same values as testEnv() in integration-tests/harness/test-env.ts. */
-export function benchEnv(overrides = {}) {
-  const inherited = Object.fromEntries(
-    ["PATH", "HOME", "TMPDIR", "LANG"].map((key) => [key, process.env[key]])
-  )
-  return {
-    ...inherited,
-    NODE_ENV: "development",
-    LOG_LEVEL: "warn",
-    MEDUSA_DISABLE_TELEMETRY: "true",
-    CLICK_SERVICE_ID: clickMerchant.serviceId,
-    CLICK_MERCHANT_ID: clickMerchant.merchantId,
-    CLICK_MERCHANT_USER_ID: clickMerchant.merchantUserId,
-    CLICK_SECRET_KEY: clickMerchant.secretKey,
-    STORE_URL: "http://localhost:8000",
-    REDIS_URL: "",
-    CLICK_SANDBOX: "false",
-    ...overrides,
-  }
-}
+export { clickMerchant, testEnv as benchEnv } from "./test-env.mjs"
+import { clickMerchant } from "./test-env.mjs"
 
 const md5 = (text) => createHash("md5").update(text, "utf8").digest("hex")
 

@@ -54,14 +54,11 @@ async function orderOfCart(container: MedusaContainer, cartId: string): Promise<
   return (data[0] as { order_id?: string } | undefined)?.order_id ?? null
 }
 
-/** True once a verified Click Complete confirmed this cart's payment. */
-export async function isClickPaymentConfirmed(
-  container: MedusaContainer,
-  cartId: string
-): Promise<boolean> {
+/** The cart's confirmed Click payment, once a verified Complete confirmed it. */
+export async function confirmedClickTransaction(container: MedusaContainer, cartId: string) {
   const [confirmed] = await clickModule(container).listClickTransactions(
     { merchant_trans_id: cartId, state: ClickTransactionState.Confirmed },
     { take: 1, select: ["id"] }
   )
-  return Boolean(confirmed)
+  return confirmed
 }

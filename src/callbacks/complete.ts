@@ -1,4 +1,5 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import type { Logger } from "pino"
 import {
   ClickErrorCode,
@@ -9,16 +10,19 @@ import {
   type CompleteRequest,
 } from "../click"
 import { ClickTransactionState } from "../modules/click"
-import { placeOrderForClickPayment } from "../workflows/place-order-for-click-payment"
+import {
+  placeOrderForClickPayment,
+  placeOrderUnderLock,
+} from "../workflows/place-order-for-click-payment"
+import { withClickCartLock } from "./cart-lock"
 import { loadClickCart } from "./click-cart"
-import { stampSession } from "./confirmation-stamp"
 import {
   clickModule,
   findTransaction,
   isUniqueViolation,
   type ClickTransactionRecord,
 } from "./click-transactions"
-import { withClickCartLock } from "./cart-lock"
+import { stampSession } from "./confirmation-stamp"
 
 export interface CompleteContext {
   /** HMAC stamp the provider made for this verified Complete (error=0 only). */
@@ -26,6 +30,9 @@ export interface CompleteContext {
   /** What to answer to a cancel of an already confirmed payment (-4 or -9). */
   cancelOfConfirmedAnswer: -4 | -9
 }
+
+/** Debited by Click, but the cart was already paid: a refund is owed. */
+const DOUBLE_PAYMENT_NOTE = "debited after this cart was already paid: reverse this payment"
 
 /**
  * Complete (action=1): Click reports the outcome of a prepared payment.
@@ -58,6 +65,11 @@ export async function handleComplete(
   }
   const settled = settledAnswer(transaction, clickError, context)
   if (settled !== null) {
+    if (transaction.state === ClickTransactionState.Confirmed && !transaction.order_id) {
+      // Paid, but the order is missing (placement failed or the process died):
+      // Click's retry is the first chance to try again.
+      await placeOrderForClickPayment(container, { transactionId: transaction.id }, log)
+    }
     return answer(settled)
   }
   if (parseSoumsToTiyin(request.amount)!.toString() !== String(transaction.amount_tiyin)) {
@@ -65,16 +77,9 @@ export async function handleComplete(
   }
 
   const outcome = await withClickCartLock(container, transaction.merchant_trans_id, () =>
-    settle(container, transaction.id, request, clickError, context)
+    settle(container, transaction.id, request, clickError, context, log)
   )
-  if (outcome !== ClickErrorCode.Success) {
-    return answer(outcome)
-  }
-  log.info({ merchant_prepare_id: transaction.merchant_prepare_id }, "payment confirmed")
-  // Click forbids an error once the card is debited: the order outcome is
-  // recorded on the transaction, and the answer is 0 either way.
-  await placeOrderForClickPayment(container, { transactionId: transaction.id }, log)
-  return answer(ClickErrorCode.Success, transaction.merchant_prepare_id)
+  return answer(outcome, outcome === ClickErrorCode.Success ? transaction.merchant_prepare_id : undefined)
 }
 
 /** The answer for a transaction that is already confirmed or cancelled, else null. */
@@ -92,13 +97,18 @@ function settledAnswer(
   return null
 }
 
-/** Runs under the per-cart lock: moves the transaction out of `prepared`, once. */
+/**
+ * Runs under the per-cart lock: moves the transaction out of `prepared` once,
+ * and for a payment places the order. Click forbids an error once the card is
+ * debited, so a failed placement is recorded on the transaction, not answered.
+ */
 async function settle(
   container: MedusaContainer,
   transactionId: string,
   request: CompleteRequest,
   clickError: number,
-  context: CompleteContext
+  context: CompleteContext,
+  log: Logger
 ): Promise<ClickErrorCodeValue> {
   const service = clickModule(container)
   const current = await service.retrieveClickTransaction(transactionId)
@@ -119,33 +129,46 @@ async function settle(
     })
     return ClickErrorCode.TransactionCancelled
   }
+  if (await isCartAlreadyPaid(container, current.merchant_trans_id)) {
+    await service.updateClickTransactions({ ...common, last_error: DOUBLE_PAYMENT_NOTE })
+    return ClickErrorCode.AlreadyPaid
+  }
   // The stamp goes on the session before the transaction says `confirmed`, so a
   // confirmed transaction always has a session Medusa will authorize.
   const stampError = await stampSession(container, current.payment_session_id, {
-    click_trans_id: current.click_trans_id,
+    merchant_prepare_id: current.merchant_prepare_id,
     token: context.confirmation,
   })
+  let confirmed: ClickTransactionRecord
   try {
     // Committed on its own, before the order is placed: a crash after this
-    // line leaves a confirmed payment that recovery can still turn into an order.
-    await service.updateClickTransactions({
-      ...common,
-      state: ClickTransactionState.Confirmed,
-      confirmed_at: new Date(),
-      last_error: stampError,
-    })
+    // line leaves a confirmed payment that can still become its order.
+    ;[confirmed] = await service.updateClickTransactions([
+      { ...common, state: ClickTransactionState.Confirmed, confirmed_at: new Date(), last_error: stampError },
+    ])
   } catch (error) {
     if (isUniqueViolation(error)) {
-      // Another attempt already paid this cart, and Click has debited this one
-      // too: -4 is all Click accepts now; the note lets recovery reverse it.
-      await service.updateClickTransactions({
-        id: transactionId,
-        complete_click_trans_id: request.click_trans_id,
-        last_error: "debited after another attempt had already paid this cart: reverse this payment",
-      })
+      await service.updateClickTransactions({ ...common, last_error: DOUBLE_PAYMENT_NOTE })
       return ClickErrorCode.AlreadyPaid
     }
     throw error
   }
+  log.info({ merchant_prepare_id: confirmed.merchant_prepare_id }, "payment confirmed")
+  if (!stampError) {
+    await placeOrderUnderLock(container, confirmed, log)
+  }
   return ClickErrorCode.Success
+}
+
+/** Another Click attempt was confirmed, or the cart was completed some other way. */
+async function isCartAlreadyPaid(container: MedusaContainer, cartId: string): Promise<boolean> {
+  const query = container.resolve(ContainerRegistrationKeys.QUERY)
+  const [confirmed, { data: carts }] = await Promise.all([
+    clickModule(container).listClickTransactions(
+      { merchant_trans_id: cartId, state: ClickTransactionState.Confirmed },
+      { take: 1, select: ["id"] }
+    ),
+    query.graph({ entity: "cart", fields: ["completed_at"], filters: { id: cartId } }),
+  ])
+  return confirmed.length > 0 || Boolean(carts[0]?.completed_at)
 }

@@ -9,7 +9,7 @@ import { MedusaError, Modules } from "@medusajs/framework/utils"
 export async function stampSession(
   container: MedusaContainer,
   paymentSessionId: string,
-  confirmation: { click_trans_id: string; token?: string }
+  confirmation: { merchant_prepare_id: number; token?: string }
 ): Promise<string | null> {
   if (!confirmation.token) {
     return "no confirmation stamp for this Complete"

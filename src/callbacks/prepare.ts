@@ -59,6 +59,10 @@ export async function handlePrepare(
     return answer(ClickErrorCode.Success, repeated.merchant_prepare_id)
   }
   const created = await recordPreparedTransaction(container, request, cart.session.id)
+  if (!created) {
+    log.warn({ reason: "click_trans_id_of_another_cart" }, "prepare refused")
+    return answer(ClickErrorCode.BadRequest)
+  }
   return answer(ClickErrorCode.Success, created.merchant_prepare_id)
 }
 
@@ -66,7 +70,7 @@ async function recordPreparedTransaction(
   container: MedusaContainer,
   request: PrepareRequest,
   paymentSessionId: string
-): Promise<ClickTransactionRecord> {
+): Promise<ClickTransactionRecord | null> {
   try {
     return await clickModule(container).createClickTransactions({
       click_trans_id: request.click_trans_id,
@@ -81,10 +85,11 @@ async function recordPreparedTransaction(
     })
   } catch (error) {
     // The same Prepare raced itself: the first insert wins and both get its id.
+    // A click_trans_id already used for another cart is a bad request.
     if (isUniqueViolation(error)) {
       const existing = await findTransaction(container, { click_trans_id: request.click_trans_id })
-      if (existing?.merchant_trans_id === request.merchant_trans_id) {
-        return existing
+      if (existing) {
+        return existing.merchant_trans_id === request.merchant_trans_id ? existing : null
       }
     }
     throw error

@@ -1,2 +1,2 @@
-export { placeOrderForClickPayment } from "./place-order-for-click-payment"
+export { placeOrderForClickPayment, placeOrderUnderLock } from "./place-order-for-click-payment"
 export type { PlaceOrderResult } from "./place-order-for-click-payment"

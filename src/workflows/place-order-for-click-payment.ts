@@ -2,7 +2,7 @@ import type { MedusaContainer } from "@medusajs/framework/types"
 import { completeCartWorkflow } from "@medusajs/medusa/core-flows"
 import type { Logger } from "pino"
 import { withClickCartLock } from "../callbacks/cart-lock"
-import { clickModule } from "../callbacks/click-transactions"
+import { clickModule, type ClickTransactionRecord } from "../callbacks/click-transactions"
 import { ClickTransactionState } from "../modules/click"
 
 export interface PlaceOrderResult {
@@ -12,33 +12,50 @@ export interface PlaceOrderResult {
 
 /**
  * Turns a confirmed Click payment into its cart's order, with Medusa's own
- * completeCartWorkflow. Idempotent and safe to call again (from the Complete
- * callback, a storefront race or a recovery job): it runs under the per-cart
- * Click lock, and completeCartWorkflow returns the existing order if there is one.
- * Failures are recorded on the transaction, never thrown: Click has the money.
+ * completeCartWorkflow, under the per-cart Click lock. Idempotent: safe to call
+ * again from a repeated Complete, a storefront completion or a recovery job.
  */
 export async function placeOrderForClickPayment(
   container: MedusaContainer,
   input: { transactionId: string },
   log: Logger
 ): Promise<PlaceOrderResult> {
-  const service = clickModule(container)
-  const transaction = await service.retrieveClickTransaction(input.transactionId)
+  const { merchant_trans_id: cartId } = await clickModule(container).retrieveClickTransaction(
+    input.transactionId,
+    { select: ["merchant_trans_id"] }
+  )
+  return withClickCartLock(container, cartId, async () =>
+    placeOrderUnderLock(
+      container,
+      await clickModule(container).retrieveClickTransaction(input.transactionId),
+      log
+    )
+  )
+}
+
+/**
+ * The same, for a caller that already holds the cart's Click lock. Failures
+ * are recorded on the transaction, never thrown: Click already has the money.
+ */
+export async function placeOrderUnderLock(
+  container: MedusaContainer,
+  transaction: ClickTransactionRecord,
+  log: Logger
+): Promise<PlaceOrderResult> {
   if (transaction.state !== ClickTransactionState.Confirmed) {
     return { orderId: null, error: `transaction is ${transaction.state}, not confirmed` }
   }
   if (transaction.order_id) {
     return { orderId: transaction.order_id, error: null }
   }
+  const service = clickModule(container)
   try {
-    const orderId = await withClickCartLock(container, transaction.merchant_trans_id, async () => {
-      const { result } = await completeCartWorkflow(container).run({
-        input: { id: transaction.merchant_trans_id },
-      })
-      return result.id
+    // completeCartWorkflow returns the existing order if the cart already has one.
+    const { result } = await completeCartWorkflow(container).run({
+      input: { id: transaction.merchant_trans_id },
     })
-    await service.updateClickTransactions({ id: transaction.id, order_id: orderId, last_error: null })
-    return { orderId, error: null }
+    await service.updateClickTransactions({ id: transaction.id, order_id: result.id, last_error: null })
+    return { orderId: result.id, error: null }
   } catch (error) {
     const message = `order placement failed: ${(error as Error)?.message ?? String(error)}`.slice(0, 1000)
     log.error({ merchant_trans_id: transaction.merchant_trans_id, err: message }, "order placement failed")

@@ -9,12 +9,13 @@ import { createHmac, timingSafeEqual } from "node:crypto"
 export interface ConfirmationSubject {
   cartId: string
   amountTiyin: string
-  clickTransId: string
+  /** Our id of the confirmed attempt: Click's `click_trans_id` may differ between Prepare and Complete. */
+  merchantPrepareId: string
 }
 
 export function signConfirmation(subject: ConfirmationSubject, secretKey: string): string {
   return createHmac("sha256", secretKey)
-    .update(["click-confirmed", subject.cartId, subject.amountTiyin, subject.clickTransId].join("\n"))
+    .update(["click-confirmed", subject.cartId, subject.amountTiyin, subject.merchantPrepareId].join("\n"))
     .digest("hex")
 }
 

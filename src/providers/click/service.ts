@@ -157,7 +157,7 @@ class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
       {
         cartId: request.merchant_trans_id,
         amountTiyin: String(parseSoumsToTiyin(request.amount)),
-        clickTransId: request.click_trans_id,
+        merchantPrepareId: request.merchant_prepare_id,
       },
       this.config.secretKey
     )
@@ -169,7 +169,11 @@ class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
       return false
     }
     return isValidConfirmation(
-      { cartId: data.cart_id, amountTiyin: data.amount_tiyin, clickTransId: confirmation.click_trans_id },
+      {
+        cartId: data.cart_id,
+        amountTiyin: data.amount_tiyin,
+        merchantPrepareId: String(confirmation.merchant_prepare_id),
+      },
       confirmation.token,
       this.config.secretKey
     )

@@ -9,5 +9,5 @@ export interface ClickSessionData {
   currency_code: "uzs"
   payment_url: string
   /** Written by the Complete callback once Click confirmed the payment. */
-  click_confirmation?: { click_trans_id: string; token: string }
+  click_confirmation?: { merchant_prepare_id: number; token: string }
 }

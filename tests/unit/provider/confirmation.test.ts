@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest"
 import { isValidConfirmation, signConfirmation } from "../../../src/providers/click/confirmation"
 
-const subject = { cartId: "cart_1", amountTiyin: "5840000", clickTransId: "7000000001" }
+const subject = { cartId: "cart_1", amountTiyin: "5840000", merchantPrepareId: "17" }
 
 describe("confirmation stamp", () => {
-  it("verifies only for the same cart, amount, Click transaction and secret", () => {
+  it("verifies only for the same cart, amount, prepared attempt and secret", () => {
     const token = signConfirmation(subject, "secret")
     expect(isValidConfirmation(subject, token, "secret")).toBe(true)
     expect(isValidConfirmation({ ...subject, cartId: "cart_2" }, token, "secret")).toBe(false)
     expect(isValidConfirmation({ ...subject, amountTiyin: "5840001" }, token, "secret")).toBe(false)
-    expect(isValidConfirmation({ ...subject, clickTransId: "7000000002" }, token, "secret")).toBe(false)
+    expect(isValidConfirmation({ ...subject, merchantPrepareId: "18" }, token, "secret")).toBe(false)
     expect(isValidConfirmation(subject, token, "other-secret")).toBe(false)
   })
 

@@ -16,7 +16,7 @@ import {
 import { clickModule } from "../../../callbacks/click-transactions"
 import { clickLogger } from "../../../lib/logger"
 import { CLICK_ENDPOINT_HEADER, type ClickWebhookResult } from "../../../providers/click/service"
-import { readCallbackBody } from "./read-callback-body"
+import { readCallbackBody, type CallbackBody } from "./read-callback-body"
 
 type Verified = Extract<NonNullable<ClickWebhookResult["click"]>, { ok: true }>
 type Answer = PrepareAnswer | CompleteAnswer
@@ -37,13 +37,14 @@ const PROVIDER = "click_click"
 export function clickCallbackRoute(endpoint: CallbackKind, handle: CallbackHandler) {
   return async (req: MedusaRequest, res: MedusaResponse) => {
     const started = performance.now()
-    const body = await readCallbackBody(req)
+    let body: CallbackBody = { ok: false, reason: "unparseable" }
     let echo: CallbackEcho = {}
     let signatureValid: boolean | null = null
     let reason: string | null = null
     let answer: Answer
     const log = clickLogger.child({ endpoint })
     try {
+      body = await readCallbackBody(req)
       if (!body.ok) {
         reason = `body:${body.reason}`
         answer = errorAnswer(endpoint, ClickErrorCode.BadRequest, echo)
@@ -76,7 +77,7 @@ export function clickCallbackRoute(endpoint: CallbackKind, handle: CallbackHandl
     // Recorded before answering, so every answer Click saw is in the audit trail.
     await recordCallback(req, {
       endpoint,
-      fields: body.ok ? withoutSignature(body.body) : { unreadable: body.reason },
+      fields: body.ok ? auditedFields(body.body) : { unreadable: body.reason },
       echo,
       signatureValid,
       reason,
@@ -114,12 +115,39 @@ function idsOf(echo: CallbackEcho) {
   return { click_trans_id: echo.click_trans_id, merchant_trans_id: echo.merchant_trans_id }
 }
 
-/** The audit keeps what was received, but only a prefix of the signature. */
-function withoutSignature(fields: Record<string, unknown>): Record<string, unknown> {
-  const { sign_string, ...rest } = fields
-  return typeof sign_string === "string"
-    ? { ...rest, sign_string_prefix: sign_string.slice(0, 6) }
-    : rest
+const AUDITED_FIELDS = [
+  "click_trans_id",
+  "service_id",
+  "click_paydoc_id",
+  "merchant_trans_id",
+  "merchant_prepare_id",
+  "amount",
+  "action",
+  "error",
+  "error_note",
+  "sign_time",
+]
+
+/**
+ * What the audit keeps of a body: Click's fields, each cut to 255 characters,
+ * and only a prefix of the signature, so an unsigned flood cannot fill the
+ * table with kilobytes per request nor the table leak a reusable signature.
+ */
+function auditedFields(fields: Record<string, unknown>): Record<string, unknown> {
+  const kept: Record<string, unknown> = {}
+  for (const name of AUDITED_FIELDS) {
+    if (fields[name] !== undefined) {
+      kept[name] = String(fields[name]).slice(0, 255)
+    }
+  }
+  if (typeof fields.sign_string === "string") {
+    kept.sign_string_prefix = fields.sign_string.slice(0, 6)
+  }
+  const unknown = Object.keys(fields).filter((name) => !AUDITED_FIELDS.includes(name) && name !== "sign_string")
+  if (unknown.length) {
+    kept.unknown_fields = unknown.length
+  }
+  return kept
 }
 
 async function recordCallback(

@@ -1,12 +1,16 @@
 import type { MedusaNextFunction, MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { ContainerRegistrationKeys, MedusaError } from "@medusajs/framework/utils"
-import { isClickPaymentConfirmed } from "../../../callbacks/cart-payment-status"
+import { confirmedClickTransaction } from "../../../callbacks/cart-payment-status"
 import { CLICK_PROVIDER_ID } from "../../../callbacks/constants"
+import { clickLogger } from "../../../lib/logger"
+import { placeOrderForClickPayment } from "../../../workflows/place-order-for-click-payment"
 
 /**
  * The backend places Click orders when Click confirms the payment. A
  * storefront completing the cart earlier is told so before any workflow runs:
- * no order is created, not even one that is rolled back.
+ * no order is created, not even one that is rolled back. After Click's
+ * confirmation the order is placed (or found) under the same per-cart lock as
+ * the Complete callback, and Medusa's route then answers with that order.
  */
 export async function holdClickCartCompletion(
   req: MedusaRequest,
@@ -27,10 +31,22 @@ export async function holdClickCartCompletion(
   if (!cart || cart.completed_at || !paysWithClick) {
     return next()
   }
-  if (!(await isClickPaymentConfirmed(req.scope, cartId))) {
+  const confirmed = await confirmedClickTransaction(req.scope, cartId)
+  if (!confirmed) {
     throw new MedusaError(
       MedusaError.Types.NOT_ALLOWED,
       `Cart ${cartId} is paid with Click: the order is placed by the backend once Click confirms the payment. Poll GET /store/click/carts/${cartId} for its status.`
+    )
+  }
+  const placed = await placeOrderForClickPayment(
+    req.scope,
+    { transactionId: confirmed.id },
+    clickLogger.child({ merchant_trans_id: cartId, via: "storefront" })
+  )
+  if (!placed.orderId) {
+    throw new MedusaError(
+      MedusaError.Types.CONFLICT,
+      `Cart ${cartId} is paid with Click, but its order could not be placed yet; it is retried. Poll GET /store/click/carts/${cartId} for its status.`
     )
   }
   next()

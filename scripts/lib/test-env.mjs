@@ -1,0 +1,30 @@
+// The Click merchant the tests and the bench play: the backend is configured
+// with it and the client side signs with it.
+export const clickMerchant = {
+  serviceId: "12345",
+  merchantId: "23456",
+  merchantUserId: "34567",
+  secretKey: "integration-test-secret",
+}
+
+/** Environment for a test or bench backend: only what we choose, nothing from the developer's shell. */
+export function testEnv(overrides = {}) {
+  const inherited = Object.fromEntries(
+    ["PATH", "HOME", "TMPDIR", "LANG"].map((key) => [key, process.env[key]])
+  )
+  return {
+    ...inherited,
+    NODE_ENV: "development",
+    LOG_LEVEL: "warn",
+    MEDUSA_DISABLE_TELEMETRY: "true",
+    CLICK_SERVICE_ID: clickMerchant.serviceId,
+    CLICK_MERCHANT_ID: clickMerchant.merchantId,
+    CLICK_MERCHANT_USER_ID: clickMerchant.merchantUserId,
+    CLICK_SECRET_KEY: clickMerchant.secretKey,
+    STORE_URL: "http://localhost:8000",
+    // Set (even empty) so a developer's .env cannot switch these on behind the tests' back.
+    REDIS_URL: "",
+    CLICK_SANDBOX: "false",
+    ...overrides,
+  }
+}
