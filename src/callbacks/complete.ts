@@ -14,6 +14,7 @@ import {
   placeOrderForClickPayment,
   placeOrderUnderLock,
 } from "../workflows/place-order-for-click-payment"
+import { storedTiyin } from "../lib/medusa-amount"
 import { withClickCartLock } from "./cart-lock"
 import { loadClickCart } from "./click-cart"
 import {
@@ -72,7 +73,7 @@ export async function handleComplete(
     }
     return answer(settled)
   }
-  if (parseSoumsToTiyin(request.amount)!.toString() !== String(transaction.amount_tiyin)) {
+  if (parseSoumsToTiyin(request.amount) !== storedTiyin(transaction.amount_tiyin)) {
     return answer(ClickErrorCode.IncorrectAmount)
   }
 
@@ -135,7 +136,7 @@ async function settle(
   }
   // The stamp goes on the session before the transaction says `confirmed`, so a
   // confirmed transaction always has a session Medusa will authorize.
-  const stampError = await stampSession(container, current.payment_session_id, {
+  const stampError = await stampSession(container, current, {
     merchant_prepare_id: current.merchant_prepare_id,
     token: context.confirmation,
   })
@@ -162,13 +163,12 @@ async function settle(
 
 /** Another Click attempt was confirmed, or the cart was completed some other way. */
 async function isCartAlreadyPaid(container: MedusaContainer, cartId: string): Promise<boolean> {
-  const query = container.resolve(ContainerRegistrationKeys.QUERY)
-  const [confirmed, { data: carts }] = await Promise.all([
-    clickModule(container).listClickTransactions(
-      { merchant_trans_id: cartId, state: ClickTransactionState.Confirmed },
-      { take: 1, select: ["id"] }
-    ),
-    query.graph({ entity: "cart", fields: ["completed_at"], filters: { id: cartId } }),
-  ])
-  return confirmed.length > 0 || Boolean(carts[0]?.completed_at)
+  const knex = container.resolve(ContainerRegistrationKeys.PG_CONNECTION)
+  const { rows } = await knex.raw(
+    `SELECT EXISTS (SELECT 1 FROM click_transaction
+                     WHERE merchant_trans_id = :cartId AND state = 'confirmed' AND deleted_at IS NULL)
+         OR EXISTS (SELECT 1 FROM cart WHERE id = :cartId AND completed_at IS NOT NULL) AS paid`,
+    { cartId }
+  )
+  return rows[0].paid === true
 }

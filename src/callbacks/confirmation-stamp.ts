@@ -1,5 +1,7 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { MedusaError, Modules } from "@medusajs/framework/utils"
+import { formatTiyinAsSoums } from "../click"
+import { storedTiyin } from "../lib/medusa-amount"
 
 /**
  * Writes the provider's confirmation stamp into the Click payment session, so
@@ -8,7 +10,7 @@ import { MedusaError, Modules } from "@medusajs/framework/utils"
  */
 export async function stampSession(
   container: MedusaContainer,
-  paymentSessionId: string,
+  transaction: { payment_session_id: string; merchant_trans_id: string; amount_tiyin: unknown },
   confirmation: { merchant_prepare_id: number; token?: string }
 ): Promise<string | null> {
   if (!confirmation.token) {
@@ -16,14 +18,17 @@ export async function stampSession(
   }
   const payment = container.resolve(Modules.PAYMENT)
   try {
-    const session = await payment.retrievePaymentSession(paymentSessionId, {
-      select: ["id", "amount", "currency_code", "data"],
-    })
+    // The provider's updatePayment rebuilds the rest of the session data from
+    // these; the amount is the one Prepare matched against this very session.
     await payment.updatePaymentSession({
-      id: session.id,
-      amount: session.amount,
-      currency_code: session.currency_code,
-      data: { ...session.data, click_confirmation: confirmation },
+      id: transaction.payment_session_id,
+      amount: formatTiyinAsSoums(storedTiyin(transaction.amount_tiyin)),
+      currency_code: "uzs",
+      data: {
+        cart_id: transaction.merchant_trans_id,
+        session_id: transaction.payment_session_id,
+        click_confirmation: confirmation,
+      },
     })
     return null
   } catch (error) {
