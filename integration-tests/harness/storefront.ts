@@ -1,3 +1,4 @@
+import { storeClient as sharedStoreClient } from "../../scripts/lib/storefront.mjs"
 import type { Backend } from "./backend"
 
 export interface PayableCart {
@@ -5,44 +6,19 @@ export interface PayableCart {
   /** What the Click session says is owed, as in the pay link ("58400.00"). */
   amount: string
   paymentUrl: string
-  sessionData: Record<string, unknown>
+  sessionData: Record<string, any>
+}
+
+export function storeClient(backend: Backend) {
+  return sharedStoreClient(backend.url, backend.publishableKey)
 }
 
 /** What a storefront does before sending the shopper to Click: cart, address, shipping, Click session. */
-export async function createPayableCart(
+export function createPayableCart(
   backend: Backend,
   options: { quantity?: number; providerId?: string } = {}
 ): Promise<PayableCart> {
-  const store = storeClient(backend)
-  const { regions } = await store.get("/store/regions")
-  const region = regions.find((r: { name: string }) => r.name === "Uzbekistan")
-  const { products } = await store.get("/store/products?handle=click-demo-tshirt")
-  const variantId = products[0].variants[0].id
-  const address = {
-    first_name: "Aziz",
-    last_name: "Karimov",
-    address_1: "Amir Temur 1",
-    city: "Tashkent",
-    country_code: "uz",
-    postal_code: "100000",
-    phone: "+998901234567",
-  }
-  const { cart } = await store.post("/store/carts", {
-    region_id: region.id,
-    email: "aziz@example.com",
-    items: [{ variant_id: variantId, quantity: options.quantity ?? 1 }],
-    shipping_address: address,
-    billing_address: address,
-  })
-  const { shipping_options } = await store.get(`/store/shipping-options?cart_id=${cart.id}`)
-  await store.post(`/store/carts/${cart.id}/shipping-methods`, { option_id: shipping_options[0].id })
-  const session = await createPaymentSession(backend, cart.id, options.providerId ?? "pp_click_click")
-  return {
-    cartId: cart.id,
-    amount: session.data?.amount,
-    paymentUrl: session.data?.payment_url,
-    sessionData: session.data ?? {},
-  }
+  return storeClient(backend).createPayableCart(options.providerId ?? "pp_click_click", options.quantity ?? 1)
 }
 
 export async function createPaymentSession(
@@ -67,21 +43,6 @@ export function completeCartFromStorefront(backend: Backend, cartId: string) {
   return backend.http
     .post(`/store/carts/${cartId}/complete`)
     .set("x-publishable-api-key", backend.publishableKey)
-}
-
-export function storeClient(backend: Backend) {
-  const call = async (method: "get" | "post", path: string, body?: unknown) => {
-    const request = backend.http[method](path).set("x-publishable-api-key", backend.publishableKey)
-    const response = body === undefined ? await request : await request.send(body as object)
-    if (response.status >= 300) {
-      throw new Error(`${method.toUpperCase()} ${path} → ${response.status} ${JSON.stringify(response.body)}`)
-    }
-    return response.body
-  }
-  return {
-    get: (path: string) => call("get", path),
-    post: (path: string, body: unknown = {}) => call("post", path, body),
-  }
 }
 
 export async function countOrdersForCart(backend: Backend, cartId: string): Promise<number> {

@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto"
 
 export { clickMerchant, testEnv as benchEnv } from "./test-env.mjs"
+export { storeClient } from "./storefront.mjs"
 import { clickMerchant } from "./test-env.mjs"
 
 const md5 = (text) => createHash("md5").update(text, "utf8").digest("hex")
@@ -85,62 +86,4 @@ export function postCallback(baseUrl, endpoint, fields) {
     headers: { "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams(fields).toString(),
   })
-}
-
-export function storeClient(baseUrl, publishableKey) {
-  const headers = { "x-publishable-api-key": publishableKey }
-  const call = async (method, path, body) => {
-    const response = await fetch(baseUrl + path, {
-      method,
-      headers: body === undefined ? headers : { ...headers, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    })
-    const text = await response.text()
-    if (response.status >= 300) {
-      throw new Error(`${method} ${path} → ${response.status} ${text.slice(0, 500)}`)
-    }
-    return JSON.parse(text)
-  }
-  let catalog = null
-  const address = {
-    first_name: "Aziz",
-    last_name: "Karimov",
-    address_1: "Amir Temur 1",
-    city: "Tashkent",
-    country_code: "uz",
-    postal_code: "100000",
-    phone: "+998901234567",
-  }
-  return {
-    headers,
-    get: (path) => call("GET", path),
-    post: (path, body = {}) => call("POST", path, body),
-    /** As harness/storefront.ts createPayableCart: cart, address, shipping, a payment session. */
-    async createPayableCart(providerId = "pp_click_click") {
-      if (!catalog) {
-        const { regions } = await call("GET", "/store/regions")
-        const region = regions.find((r) => r.name === "Uzbekistan")
-        const { products } = await call("GET", "/store/products?handle=click-demo-tshirt")
-        if (!region || !products[0]) throw new Error("the seeded region or product is missing")
-        catalog = { regionId: region.id, variantId: products[0].variants[0].id }
-      }
-      const { cart } = await call("POST", "/store/carts", {
-        region_id: catalog.regionId,
-        email: "aziz@example.com",
-        items: [{ variant_id: catalog.variantId, quantity: 1 }],
-        shipping_address: address,
-        billing_address: address,
-      })
-      const { shipping_options } = await call("GET", `/store/shipping-options?cart_id=${cart.id}`)
-      await call("POST", `/store/carts/${cart.id}/shipping-methods`, { option_id: shipping_options[0].id })
-      const { payment_collection } = await call("POST", "/store/payment-collections", { cart_id: cart.id })
-      const result = await call("POST", `/store/payment-collections/${payment_collection.id}/payment-sessions`, {
-        provider_id: providerId,
-      })
-      const session = result.payment_collection.payment_sessions.find((s) => s.provider_id === providerId)
-      if (!session) throw new Error(`no ${providerId} session for cart ${cart.id}`)
-      return { cartId: cart.id, amount: session.data?.amount, providerId }
-    },
-  }
 }
