@@ -13,7 +13,8 @@ import {
 describe("payment integrity", () => {
   let backend: Backend
   beforeAll(async () => {
-    backend = await startBackend()
+    // The missing-order job every 2 s instead of every minute.
+    backend = await startBackend({ env: { CLICK_ORDER_RETRY_CRON: "*/2 * * * * *" } })
     await enableSystemProvider(backend.url)
   })
   afterAll(async () => {
@@ -26,6 +27,20 @@ describe("payment integrity", () => {
     const prepared = await clickPrepare(backend, { cartId: cart.cartId, amount: cart.amount, clickTransId })
     expect(prepared.body.error).toBe(0)
     return { cartId: cart.cartId, amount: cart.amount, clickTransId, merchantPrepareId: prepared.body.merchant_prepare_id }
+  }
+
+  /** A database fault: every order insert fails while `run` runs. */
+  async function withOrdersFailing(run: () => Promise<void>) {
+    await backend.db.query(`
+      CREATE OR REPLACE FUNCTION click_test_fail_orders() RETURNS trigger AS $$
+      BEGIN RAISE EXCEPTION 'injected fault: orders are down'; END $$ LANGUAGE plpgsql;
+      CREATE TRIGGER click_test_fail_orders BEFORE INSERT ON "order"
+        FOR EACH ROW EXECUTE FUNCTION click_test_fail_orders();`)
+    try {
+      await run()
+    } finally {
+      await backend.db.query(`DROP TRIGGER click_test_fail_orders ON "order"`)
+    }
   }
 
   const transaction = async (merchantPrepareId: number) =>
@@ -52,13 +67,7 @@ describe("payment integrity", () => {
   it("after a failed order placement, Click's retry and the storefront place the order, once", async () => {
     const first = await preparedCart()
     const second = await preparedCart()
-    // A database fault: every order insert fails until the trigger is dropped.
-    await backend.db.query(`
-      CREATE OR REPLACE FUNCTION click_test_fail_orders() RETURNS trigger AS $$
-      BEGIN RAISE EXCEPTION 'injected fault: orders are down'; END $$ LANGUAGE plpgsql;
-      CREATE TRIGGER click_test_fail_orders BEFORE INSERT ON "order"
-        FOR EACH ROW EXECUTE FUNCTION click_test_fail_orders();`)
-    try {
+    await withOrdersFailing(async () => {
       for (const complete of [first, second]) {
         const answer = await clickComplete(backend, complete)
         // Click has the money: it must hear 0 whatever happens to the order.
@@ -68,9 +77,7 @@ describe("payment integrity", () => {
         expect(recorded.last_error).toMatch(/injected fault/)
         expect(await countOrdersForCart(backend, complete.cartId)).toBe(0)
       }
-    } finally {
-      await backend.db.query(`DROP TRIGGER click_test_fail_orders ON "order"`)
-    }
+    })
 
     // Click repeats its Complete: still -4, and now the order exists.
     expect((await clickComplete(backend, first)).body.error).toBe(-4)
@@ -83,6 +90,20 @@ describe("payment integrity", () => {
     expect(storefront.body.type).toBe("order")
     expect(await countOrdersForCart(backend, second.cartId)).toBe(1)
     expect((await transaction(second.merchantPrepareId)).order_id).toBe(storefront.body.order.id)
+  })
+
+  it("a confirmed payment whose order failed gets it from the retry job, with no further request", async () => {
+    const complete = await preparedCart()
+    await withOrdersFailing(async () => {
+      expect((await clickComplete(backend, complete)).body.error).toBe(0)
+      expect(await countOrdersForCart(backend, complete.cartId)).toBe(0)
+    })
+    const deadline = Date.now() + 20_000
+    while ((await countOrdersForCart(backend, complete.cartId)) === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 500))
+    }
+    expect(await countOrdersForCart(backend, complete.cartId)).toBe(1)
+    expect(await transaction(complete.merchantPrepareId)).toMatchObject({ state: "confirmed", last_error: null })
   })
 
   it("12 Completes for 12 different carts at once all get 0 and their own order, without starving the database pool", async () => {
