@@ -78,7 +78,7 @@ class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
       )
     }
     const data = this.sessionData(cartId, input.amount, String(input.data?.session_id ?? ""))
-    return { id: cartId, data: data as unknown as Record<string, unknown>, status: sessionStatus(data) }
+    return { id: cartId, data: data as unknown as Record<string, unknown>, status: sessionStatus(false) }
   }
 
   async updatePayment(input: UpdatePaymentInput): Promise<UpdatePaymentOutput> {
@@ -87,19 +87,17 @@ class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
       ...this.sessionData(current.cart_id, input.amount, current.session_id),
       click_confirmation: current.click_confirmation,
     }
-    return { data: data as unknown as Record<string, unknown>, status: sessionStatus(data) }
+    return { data: data as unknown as Record<string, unknown>, status: sessionStatus(false) }
   }
 
   async authorizePayment(input: AuthorizePaymentInput): Promise<AuthorizePaymentOutput> {
-    const data = input.data as unknown as ClickSessionData
-    // Click debits the card before Complete: a confirmed payment is already captured.
-    const status = this.isConfirmed(data) ? "captured" : "pending"
+    const status = sessionStatus(this.isConfirmed(input.data as unknown as ClickSessionData))
     return { status, data: input.data }
   }
 
   async getPaymentStatus(input: GetPaymentStatusInput): Promise<GetPaymentStatusOutput> {
-    const data = input.data as unknown as ClickSessionData
-    return { status: this.isConfirmed(data) ? "captured" : "pending", data: input.data }
+    const status = sessionStatus(this.isConfirmed(input.data as unknown as ClickSessionData))
+    return { status, data: input.data }
   }
 
   async capturePayment(input: CapturePaymentInput): Promise<CapturePaymentOutput> {

@@ -1,7 +1,10 @@
 import type { PaymentSessionStatus } from "@medusajs/framework/types"
-import type { ClickSessionData } from "./session-data"
 
-/** A session only becomes authorized through `authorizePayment`, which checks the stamp. */
-export function sessionStatus(_data: ClickSessionData): PaymentSessionStatus {
-  return "pending"
+/**
+ * The provider's whole status mapping. Click debits the card before its
+ * Complete, so a payment is either still pending or already captured; it
+ * becomes captured only through a verified confirmation stamp.
+ */
+export function sessionStatus(isConfirmed: boolean): PaymentSessionStatus {
+  return isConfirmed ? "captured" : "pending"
 }
