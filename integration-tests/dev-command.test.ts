@@ -4,7 +4,7 @@ import net from "node:net"
 import path from "node:path"
 import pg from "pg"
 import { afterAll, describe, expect, inject, it } from "vitest"
-import { freePort, withDatabase } from "../scripts/lib/postgres.mjs"
+import { freePort, isPortFree, withDatabase } from "../scripts/lib/postgres.mjs"
 import { projectDir } from "../scripts/lib/medusa.mjs"
 import { testEnv } from "./harness/test-env"
 
@@ -72,8 +72,8 @@ describe("npm run dev", () => {
     expect(providers.payment_providers.map((p: { id: string }) => p.id)).toContain("pp_click_click")
 
     expect(await first.stop()).toBe(true)
-    expect(await portIsFree(first.port)).toBe(true)
-    expect(await portIsFree(pgPort)).toBe(true)
+    expect(await isPortFree(first.port)).toBe(true)
+    expect(await isPortFree(pgPort)).toBe(true)
 
     const second = await startDev({ EMBEDDED_POSTGRES_PORT: String(pgPort) })
     expect(second.ready, second.output()).toBe(true)
@@ -132,12 +132,4 @@ async function waitFor(check: () => boolean, timeoutMs: number) {
     if (Date.now() > deadline) throw new Error("timed out")
     await new Promise((r) => setTimeout(r, 200))
   }
-}
-
-function portIsFree(port: number) {
-  return new Promise<boolean>((resolve) => {
-    const server = net.createServer()
-    server.once("error", () => resolve(false))
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)))
-  })
 }

@@ -24,36 +24,30 @@ export interface ClickCallArgs {
   json?: boolean
 }
 
-/** Click's side of the protocol: a correctly signed Prepare, as Click's servers send it. */
-export function prepareFields(args: ClickCallArgs): Record<string, string> {
-  const fields = {
+/** The fields Click sends on both callbacks, before signing. */
+function commonFields(args: ClickCallArgs, action: string) {
+  return {
     click_trans_id: args.clickTransId ?? newClickTransId(),
     service_id: args.serviceId ?? clickMerchant.serviceId,
     click_paydoc_id: args.clickPaydocId ?? "4" + (args.clickTransId ?? "000"),
     merchant_trans_id: args.cartId,
     amount: args.amount,
-    action: args.action ?? "0",
+    action: args.action ?? action,
     error: args.error ?? "0",
-    error_note: "Success",
+    error_note: args.error && args.error !== "0" ? "Cancelled" : "Success",
     sign_time: args.signTime ?? formatSignTime(new Date()),
   }
+}
+
+/** Click's side of the protocol: a correctly signed Prepare, as Click's servers send it. */
+export function prepareFields(args: ClickCallArgs): Record<string, string> {
+  const fields = commonFields(args, "0")
   const sign_string = signPrepare(fields, args.secretKey ?? clickMerchant.secretKey)
   return { ...fields, sign_string, ...args.tamper }
 }
 
 export function completeFields(args: ClickCallArgs): Record<string, string> {
-  const fields = {
-    click_trans_id: args.clickTransId ?? newClickTransId(),
-    service_id: args.serviceId ?? clickMerchant.serviceId,
-    click_paydoc_id: args.clickPaydocId ?? "4" + (args.clickTransId ?? "000"),
-    merchant_trans_id: args.cartId,
-    merchant_prepare_id: String(args.merchantPrepareId ?? ""),
-    amount: args.amount,
-    action: args.action ?? "1",
-    error: args.error ?? "0",
-    error_note: args.error && args.error !== "0" ? "Cancelled" : "Success",
-    sign_time: args.signTime ?? formatSignTime(new Date()),
-  }
+  const fields = { ...commonFields(args, "1"), merchant_prepare_id: String(args.merchantPrepareId ?? "") }
   const sign_string = signComplete(fields, args.secretKey ?? clickMerchant.secretKey)
   return { ...fields, sign_string, ...args.tamper }
 }

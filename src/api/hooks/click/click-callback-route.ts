@@ -18,12 +18,13 @@ import { clickLogger } from "../../../lib/logger"
 import { CLICK_ENDPOINT_HEADER, type ClickWebhookResult } from "../../../providers/click/service"
 import { readCallbackBody, type CallbackBody } from "./read-callback-body"
 
-type Verified = Extract<NonNullable<ClickWebhookResult["click"]>, { ok: true }>
+/** A callback the provider verified, with what the handlers need from its options. */
+export type VerifiedCallback = Extract<NonNullable<ClickWebhookResult["click"]>, { ok: true }>
 type Answer = PrepareAnswer | CompleteAnswer
 
 export type CallbackHandler = (
   container: MedusaContainer,
-  verified: Verified & NonNullable<ClickWebhookResult["click"]>,
+  verified: VerifiedCallback,
   log: Logger
 ) => Promise<Answer>
 
@@ -60,7 +61,7 @@ export function clickCallbackRoute(endpoint: CallbackKind, handle: CallbackHandl
           signatureValid = true
           answer = await handle(
             req.scope,
-            verification as Verified & NonNullable<ClickWebhookResult["click"]>,
+            verification,
             log.child({
               click_trans_id: verification.request.click_trans_id,
               merchant_trans_id: verification.request.merchant_trans_id,

@@ -1,7 +1,7 @@
 import type { MedusaNextFunction, MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import { ContainerRegistrationKeys, MedusaError } from "@medusajs/framework/utils"
+import { MedusaError } from "@medusajs/framework/utils"
 import { confirmedClickTransaction } from "../../../callbacks/cart-payment-status"
-import { CLICK_PROVIDER_ID } from "../../../callbacks/constants"
+import { loadClickCart } from "../../../callbacks/click-cart"
 import { clickLogger } from "../../../lib/logger"
 import { placeOrderForClickPayment } from "../../../workflows/place-order-for-click-payment"
 
@@ -18,17 +18,8 @@ export async function holdClickCartCompletion(
   next: MedusaNextFunction
 ) {
   const cartId = req.params.id
-  const query = req.scope.resolve(ContainerRegistrationKeys.QUERY)
-  const { data } = await query.graph({
-    entity: "cart",
-    fields: ["id", "completed_at", "payment_collection.payment_sessions.provider_id"],
-    filters: { id: cartId },
-  })
-  const cart = data[0] as any
-  const paysWithClick = (cart?.payment_collection?.payment_sessions ?? []).some(
-    (session: { provider_id?: string }) => session?.provider_id === CLICK_PROVIDER_ID
-  )
-  if (!cart || cart.completed_at || !paysWithClick) {
+  const cart = await loadClickCart(req.scope, cartId)
+  if (!cart || cart.completedAt || !cart.session) {
     return next()
   }
   const confirmed = await confirmedClickTransaction(req.scope, cartId)
