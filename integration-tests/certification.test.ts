@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startBackend, type Backend } from "./harness/backend"
 import { clickComplete, clickPrepare, newClickTransId, postCallback, prepareFields, completeFields } from "./harness/click"
-import { countAllOrders, countOrdersForCart, createPayableCart } from "./harness/storefront"
+import { countAllOrders, countOrdersForCart, createPayableCart, waitForOrders, waitForPaymentState } from "./harness/storefront"
 
 /** Click's certification sequence (protocol §6), each step's side effect checked in the database. */
 describe("Click certification sequence", () => {
@@ -59,10 +59,10 @@ describe("Click certification sequence", () => {
       cartId: first.cartId, amount: first.amount, clickTransId: attempt1, merchantPrepareId: prepareId,
     })
     expect(completed.body).toMatchObject({ error: 0, merchant_confirm_id: prepareId })
-    const confirmed = await transactionState(attempt1)
-    expect(confirmed).toMatchObject({ state: "confirmed", last_error: null })
-    expect(confirmed.order_id).toMatch(/^order_/)
-    expect(await countOrdersForCart(backend, first.cartId)).toBe(1)
+    expect(await waitForOrders(backend, first.cartId)).toBe(1)
+    const confirmed = await waitForPaymentState(backend, { clickTransId: attempt1 }, ["placed"])
+    expect(confirmed).toMatchObject({ state: "placed", last_error: null })
+    expect(confirmed!.order_id).toMatch(/^order_/)
 
     // 6. Complete repeated → -4, nothing changes
     const repeated = await clickComplete(backend, {
@@ -75,7 +75,7 @@ describe("Click certification sequence", () => {
       cartId: first.cartId, amount: first.amount, clickTransId: attempt1, merchantPrepareId: prepareId, error: "-1",
     })
     expect(cancelAfterPaid.body.error).toBe(-4)
-    expect(await transactionState(attempt1)).toMatchObject({ state: "confirmed", order_id: confirmed.order_id })
+    expect(await transactionState(attempt1)).toMatchObject({ state: "placed", order_id: confirmed!.order_id })
     expect(await countOrdersForCart(backend, first.cartId)).toBe(1)
 
     // 8. Prepare for an unknown merchant_trans_id → -5
@@ -102,7 +102,7 @@ describe("Click certification sequence", () => {
       merchantPrepareId: prepared2.body.merchant_prepare_id,
     })
     expect(completed2.body.error).toBe(0)
-    expect(await countOrdersForCart(backend, second.cartId)).toBe(1)
+    expect(await waitForOrders(backend, second.cartId)).toBe(1)
 
     // 12. Prepare, valid, a new payable order → 0
     const third = await createPayableCart(backend)
@@ -157,7 +157,7 @@ describe("Click certification sequence", () => {
       merchantPrepareId: preparedAgain.body.merchant_prepare_id, json: true,
     })
     expect(paid.body.error).toBe(0)
-    expect(await countOrdersForCart(backend, cart.cartId)).toBe(1)
+    expect(await waitForOrders(backend, cart.cartId)).toBe(1)
 
     const after = await backend.http
       .get(`/store/click/carts/${cart.cartId}`)
@@ -181,7 +181,7 @@ describe("Click certification sequence", () => {
         cartId: cart.cartId, amount, clickTransId, merchantPrepareId: prepared.body.merchant_prepare_id,
       })
       expect(completed.body.error, `Complete with amount ${amount}`).toBe(0)
-      expect(await countOrdersForCart(backend, cart.cartId)).toBe(1)
+      expect(await waitForOrders(backend, cart.cartId)).toBe(1)
     }
   })
 })

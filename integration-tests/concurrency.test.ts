@@ -1,4 +1,5 @@
 import Redis from "ioredis"
+import supertest from "supertest"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startBackend, type Backend } from "./harness/backend"
 import { clickComplete, clickPrepare, newClickTransId } from "./harness/click"
@@ -6,7 +7,11 @@ import {
   completeCartFromStorefront,
   countOrdersForCart,
   createPayableCart,
+  createPaymentSession,
+  paymentRow,
   storeClient,
+  waitForOrders,
+  waitForPaymentState,
 } from "./harness/storefront"
 
 describe("one order per paid cart, whatever races", () => {
@@ -45,10 +50,10 @@ describe("one order per paid cart, whatever races", () => {
     for (const response of storefront) {
       expect(response.status).toBeLessThan(500)
     }
-    expect(await countOrdersForCart(backend, cart.cartId)).toBe(1)
+    expect(await waitForOrders(backend, cart.cartId)).toBe(1)
 
     const { rows } = await backend.db.query(
-      "SELECT order_id FROM click_transaction WHERE merchant_trans_id = $1 AND state = 'confirmed'",
+      "SELECT order_id FROM click_transaction WHERE merchant_trans_id = $1 AND state = 'placed'",
       [cart.cartId]
     )
     expect(rows).toHaveLength(1)
@@ -69,7 +74,7 @@ describe("one order per paid cart, whatever races", () => {
 
     const completed = await clickComplete(backend, cart.complete)
     expect(completed.body.error).toBe(0)
-    expect(await countOrdersForCart(backend, cart.cartId)).toBe(1)
+    expect(await waitForOrders(backend, cart.cartId)).toBe(1)
   })
 
   it("a storefront cannot authorize a Click session by writing a confirmation into its data", async () => {
@@ -116,33 +121,45 @@ describe("one order per paid cart, whatever races", () => {
     expect(answers.every((a) => a.status === 200)).toBe(true)
     expect(answers.filter((a) => a.body.error === 0)).toHaveLength(1)
     expect(answers.filter((a) => a.body.error === -4)).toHaveLength(15)
-    expect(await countOrdersForCart(backend, cart.cartId)).toBe(1)
+    expect(await waitForOrders(backend, cart.cartId)).toBe(1)
   })
 
-  it("answers 0 when Click has the money but the order cannot be placed, and records why", async () => {
+  it("after Prepare the storefront can neither re-create the session nor edit the cart, and the payment still becomes its order", async () => {
     const cart = await preparedCart()
-    // The shopper changes the cart in another tab after Click's Prepare: Medusa
-    // replaces the payment session, so the paid amount no longer matches.
     const store = storeClient(backend)
     const { products } = await store.get("/store/products?handle=click-demo-tshirt")
-    await store.post(`/store/carts/${cart.cartId}/line-items`, { variant_id: products[0].variants[0].id, quantity: 1 })
-
+    const variantId = products[0].variants[0].id
+    const { cart: full } = await store.get(`/store/carts/${cart.cartId}?fields=*payment_collection,*items`)
+    const lineId = full.items[0].id
+    const refused = await Promise.all([
+      store.raw("POST", `/store/carts/${cart.cartId}/line-items`, { variant_id: variantId, quantity: 1 }),
+      store.raw("POST", `/store/carts/${cart.cartId}/line-items/${lineId}`, { quantity: 3 }),
+      store.raw("DELETE", `/store/carts/${cart.cartId}/line-items/${lineId}`),
+      store.raw("POST", `/store/carts/${cart.cartId}`, { email: "other@example.com" }),
+      store.raw("POST", `/store/payment-collections/${full.payment_collection.id}/payment-sessions`, { provider_id: "pp_click_click" }),
+      store.raw("POST", `/store/payment-collections/${full.payment_collection.id}/payment-sessions`, { provider_id: "pp_system_default" }),
+    ])
+    for (const response of refused) {
+      expect(response.status).toBe(409)
+      expect(response.body.message).toContain(`/store/click/carts/${cart.cartId}`)
+    }
     const completed = await clickComplete(backend, cart.complete)
     expect(completed.body).toMatchObject({ error: 0, merchant_confirm_id: cart.complete.merchantPrepareId })
+    expect(await waitForOrders(backend, cart.cartId)).toBe(1)
+    expect(await waitForPaymentState(backend, { clickTransId: cart.complete.clickTransId }, ["placed"])).toMatchObject({
+      state: "placed",
+      refund_reason: null,
+    })
     const { rows } = await backend.db.query(
-      "SELECT state, order_id, last_error FROM click_transaction WHERE click_trans_id = $1",
-      [cart.complete.clickTransId]
+      `SELECT li.quantity::int AS quantity, o.email FROM "order" o JOIN order_cart oc ON oc.order_id = o.id
+         JOIN order_item li ON li.order_id = o.id WHERE oc.cart_id = $1`,
+      [cart.cartId]
     )
-    expect(rows[0]).toMatchObject({ state: "confirmed", order_id: null })
-    expect(rows[0].last_error).toBeTruthy()
-    expect(await countOrdersForCart(backend, cart.cartId)).toBe(0)
-    const status = await backend.http
-      .get(`/store/click/carts/${cart.cartId}`)
-      .set("x-publishable-api-key", backend.publishableKey)
-    expect(status.body).toEqual({ cart_id: cart.cartId, status: "processing", order_id: null })
+    // The order is the cart Click was paid for, not an edited one.
+    expect(rows).toEqual([{ quantity: 1, email: full.email }])
   })
 
-  it("places one order for the first paid attempt of two and flags the second debit for reversal", async () => {
+  it("places one order for the first paid attempt of two and marks the second debit refund_required (double_payment)", async () => {
     const cart = await createPayableCart(backend)
     const attempts = [newClickTransId(), newClickTransId()]
     const prepared = []
@@ -153,13 +170,15 @@ describe("one order per paid cart, whatever races", () => {
     }
     expect((await clickComplete(backend, prepared[0])).body.error).toBe(0)
     expect((await clickComplete(backend, prepared[1])).body.error).toBe(-4)
-    expect(await countOrdersForCart(backend, cart.cartId)).toBe(1)
-    const { rows } = await backend.db.query(
-      "SELECT click_trans_id, state, last_error FROM click_transaction WHERE merchant_trans_id = $1 ORDER BY merchant_prepare_id",
-      [cart.cartId]
-    )
-    expect(rows.map((r) => r.state)).toEqual(["confirmed", "prepared"])
-    expect(rows[1].last_error).toMatch(/reverse this payment/)
+    expect(await waitForOrders(backend, cart.cartId)).toBe(1)
+    expect(await waitForPaymentState(backend, { clickTransId: attempts[0] }, ["placed"])).toMatchObject({ state: "placed" })
+    expect(await paymentRow(backend, { clickTransId: attempts[1] })).toMatchObject({
+      state: "refund_required",
+      refund_reason: "double_payment",
+    })
+    // Click repeating the second Complete changes nothing.
+    expect((await clickComplete(backend, prepared[1])).body.error).toBe(-4)
+    expect(await paymentRow(backend, { clickTransId: attempts[1] })).toMatchObject({ state: "refund_required" })
   })
 })
 
@@ -174,24 +193,29 @@ describe.runIf(process.env.TEST_REDIS_URL)("with Redis locking (REDIS_URL)", () 
     await backend?.stop()
   })
 
-  it("two backend processes still place one order for parallel Completes", async () => {
+  it("two backend processes still place one order for parallel Completes and storefront completions", async () => {
     const sibling = await backend.startSibling()
     const cart = await createPayableCart(backend)
     const clickTransId = newClickTransId()
     const prepared = await clickPrepare(backend, { cartId: cart.cartId, amount: cart.amount, clickTransId })
     const complete = { cartId: cart.cartId, amount: cart.amount, clickTransId, merchantPrepareId: prepared.body.merchant_prepare_id }
     const redis = new Redis(process.env.TEST_REDIS_URL!)
-    const commandsBefore = await redisCommandCount(redis)
     const answers = await Promise.all(
       Array.from({ length: 16 }, (_, i) => clickComplete(i % 2 ? sibling : backend, complete))
     )
-    const commandsDuring = (await redisCommandCount(redis)) - commandsBefore
-    await redis.quit()
     expect(answers.filter((a) => a.body.error === 0)).toHaveLength(1)
     expect(answers.filter((a) => a.body.error === -4)).toHaveLength(15)
+    expect(await waitForOrders(backend, cart.cartId)).toBe(1)
+    const commandsBefore = await redisCommandCount(redis)
+    const storefront = await Promise.all(
+      Array.from({ length: 4 }, (_, i) => completeCartFromStorefront(i % 2 ? { ...backend, http: supertest(sibling.url) } : backend, cart.cartId))
+    )
+    const commandsDuring = (await redisCommandCount(redis)) - commandsBefore
+    await redis.quit()
+    expect(storefront.map((r) => r.status)).toEqual([200, 200, 200, 200])
     expect(await countOrdersForCart(backend, cart.cartId)).toBe(1)
-    // The locks really went through Redis: every Complete took the cart lock there.
-    expect(commandsDuring).toBeGreaterThanOrEqual(16)
+    // Medusa's own cart lock really went through Redis.
+    expect(commandsDuring).toBeGreaterThanOrEqual(4)
   })
 })
 

@@ -105,6 +105,13 @@ describe("malformed and hostile callbacks", () => {
     )
   })
 
+  it("-6 for a correctly signed Complete whose all-digit merchant_prepare_id names no transaction, whatever its length", async () => {
+    for (const merchantPrepareId of ["9".repeat(9), "12345678901", "123456789012", "1".repeat(25)]) {
+      const answer = await expectRefused("complete", completeFields({ ...base(), merchantPrepareId }), -6)
+      expect(answer, `merchant_prepare_id of ${merchantPrepareId.length} digits`).toMatchObject({ error: -6 })
+    }
+  })
+
   it("refuses an oversize body without reading it all, still in Click's shape", async () => {
     const huge = new URLSearchParams({ ...prepareFields(base()), padding: "x".repeat(64 * 1024) }).toString()
     await expectRefused("prepare", huge, -8)

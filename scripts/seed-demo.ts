@@ -2,6 +2,7 @@ import type { ExecArgs } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, Modules, ProductStatus } from "@medusajs/framework/utils"
 import {
   createApiKeysWorkflow,
+  createInventoryLevelsWorkflow,
   createProductsWorkflow,
   createRegionsWorkflow,
   createSalesChannelsWorkflow,
@@ -166,6 +167,46 @@ export default async function seedDemo({ container }: ExecArgs) {
             ],
             sales_channels: [{ id: salesChannel.id }],
           },
+        ],
+      },
+    })
+  }
+
+  // A product whose stock Medusa counts, so that running out of stock can be tried.
+  const [limited] = await productModule.listProducts({ handle: "click-demo-limited-print" })
+  if (!limited) {
+    const { result } = await createProductsWorkflow(container).run({
+      input: {
+        products: [
+          {
+            title: "Click demo limited print",
+            handle: "click-demo-limited-print",
+            status: ProductStatus.PUBLISHED,
+            shipping_profile_id: shippingProfile.id,
+            options: [{ title: "Edition", values: ["Numbered"] }],
+            variants: [
+              {
+                title: "Numbered",
+                sku: "CLICK-DEMO-PRINT",
+                options: { Edition: "Numbered" },
+                manage_inventory: true,
+                prices: [{ currency_code: "uzs", amount: 125000 }],
+              },
+            ],
+            sales_channels: [{ id: salesChannel.id }],
+          },
+        ],
+      },
+    })
+    const { data: links } = await query.graph({
+      entity: "product_variant_inventory_item",
+      fields: ["inventory_item_id"],
+      filters: { variant_id: result[0].variants[0].id },
+    })
+    await createInventoryLevelsWorkflow(container).run({
+      input: {
+        inventory_levels: [
+          { inventory_item_id: links[0].inventory_item_id, location_id: stockLocation.id, stocked_quantity: 100 },
         ],
       },
     })

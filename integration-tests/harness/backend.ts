@@ -17,7 +17,11 @@ export interface Backend {
   /** Everything the backend process printed. */
   readLog(): string
   /** Starts another Medusa process on the same database (for cross-process tests). */
-  startSibling(): Promise<{ url: string; stop(): Promise<void> }>
+  startSibling(options?: { env?: Record<string, string | undefined> }): Promise<{ url: string; stop(): Promise<void> }>
+  /** Kills the main process with SIGKILL, as a crash would: nothing of it runs afterwards. */
+  kill(): Promise<void>
+  /** Starts the main process again on the same database and port-free URL (after kill()). */
+  restart(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -33,23 +37,32 @@ export async function startBackend(options: { env?: Record<string, string | unde
   const databaseUrl = withDatabase(serverUrl, database)
   const env = testEnv({ DATABASE_URL: databaseUrl, ...options.env })
 
-  const first = await startMedusaProcess(env, database)
+  let first = await startMedusaProcess(env, database)
+  let restarts = 0
   const siblings: Array<{ stop(): Promise<void> }> = []
   const db = new pg.Pool({ connectionString: databaseUrl, max: 4 })
   const { rows } = await db.query(
     "SELECT token FROM api_key WHERE type = 'publishable' AND title = 'Storefront' LIMIT 1"
   )
-  return {
+  const backend: Backend = {
     url: first.url,
     databaseUrl,
     db,
     http: supertest(first.url),
     publishableKey: rows[0].token,
     readLog: () => readFileSync(first.logFile, "utf8"),
-    async startSibling() {
-      const sibling = await startMedusaProcess(env, `${database}_sibling${siblings.length + 1}`)
+    async startSibling(options = {}) {
+      const sibling = await startMedusaProcess({ ...env, ...options.env }, `${database}_sibling${siblings.length + 1}`)
       siblings.push(sibling)
       return sibling
+    },
+    async kill() {
+      await first.kill()
+    },
+    async restart() {
+      first = await startMedusaProcess(env, `${database}_restart${++restarts}`)
+      backend.url = first.url
+      backend.http = supertest(first.url)
     },
     async stop() {
       await Promise.all([first, ...siblings].map((p) => p.stop()))
@@ -59,6 +72,7 @@ export async function startBackend(options: { env?: Record<string, string | unde
       ).catch(() => {})
     },
   }
+  return backend
 }
 
 async function startMedusaProcess(env: NodeJS.ProcessEnv, logName: string) {
@@ -82,8 +96,14 @@ async function startMedusaProcess(env: NodeJS.ProcessEnv, logName: string) {
   return {
     url,
     logFile,
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      const exited = new Promise((resolve) => child.once("exit", resolve))
+      child.kill("SIGKILL")
+      await exited
+    },
     async stop() {
-      if (child.exitCode !== null) return
+      if (child.exitCode !== null || child.signalCode !== null) return
       const exited = new Promise((resolve) => child.once("exit", resolve))
       child.kill("SIGTERM")
       const timer = setTimeout(() => child.kill("SIGKILL"), 10_000)

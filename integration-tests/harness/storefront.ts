@@ -16,9 +16,25 @@ export function storeClient(backend: Backend) {
 /** What a storefront does before sending the shopper to Click: cart, address, shipping, Click session. */
 export function createPayableCart(
   backend: Backend,
-  options: { quantity?: number; providerId?: string } = {}
+  options: { quantity?: number; providerId?: string; handle?: string } = {}
 ): Promise<PayableCart> {
-  return storeClient(backend).createPayableCart(options.providerId ?? "pp_click_click", options.quantity ?? 1)
+  return storeClient(backend).createPayableCart(options.providerId ?? "pp_click_click", options.quantity ?? 1, options.handle)
+}
+
+/** The seeded product whose stock Medusa manages. */
+export const LIMITED_PRINT = "click-demo-limited-print"
+
+/** Sets what is left of the limited print in stock (stocked minus reserved). */
+export async function setLimitedPrintStock(backend: Backend, available: number) {
+  // Medusa reads the exact `raw_` value of a quantity, the plain column is its copy.
+  await backend.db.query(
+    `UPDATE inventory_level il
+        SET stocked_quantity = il.reserved_quantity + $1,
+            raw_stocked_quantity = jsonb_build_object('value', (il.reserved_quantity + $1)::text, 'precision', 20)
+       FROM product_variant_inventory_item pvi JOIN product_variant pv ON pv.id = pvi.variant_id
+      WHERE pvi.inventory_item_id = il.inventory_item_id AND pv.sku = 'CLICK-DEMO-PRINT'`,
+    [available]
+  )
 }
 
 export async function createPaymentSession(
@@ -57,4 +73,52 @@ export async function countOrdersForCart(backend: Backend, cartId: string): Prom
 export async function countAllOrders(backend: Backend): Promise<number> {
   const { rows } = await backend.db.query(`SELECT count(*)::int AS n FROM "order"`)
   return rows[0].n
+}
+
+async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let value = await read()
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    value = await read()
+  }
+  return value
+}
+
+/**
+ * Click's Complete is answered before the order is placed: waits until the
+ * cart's order exists (or the time is up) and returns how many orders the cart has.
+ */
+export function waitForOrders(backend: Backend, cartId: string, timeoutMs = 15_000): Promise<number> {
+  return poll(() => countOrdersForCart(backend, cartId), (n) => n > 0, timeoutMs)
+}
+
+export interface PaymentRow {
+  state: string
+  refund_reason: string | null
+  order_id: string | null
+  last_error: string | null
+  placement_attempts: number
+  complete_click_trans_id: string | null
+}
+
+/** A Click payment attempt as stored, by `click_trans_id` or `merchant_prepare_id`. */
+export async function paymentRow(backend: Backend, by: { clickTransId?: string; merchantPrepareId?: number }) {
+  const [column, value] = by.clickTransId ? ["click_trans_id", by.clickTransId] : ["merchant_prepare_id", by.merchantPrepareId]
+  const { rows } = await backend.db.query(
+    `SELECT state, refund_reason, order_id, last_error, placement_attempts, complete_click_trans_id
+       FROM click_transaction WHERE ${column} = $1`,
+    [value]
+  )
+  return rows[0] as PaymentRow | undefined
+}
+
+/** Waits until the attempt reaches one of `states` (placement and refunds happen after Click's answer). */
+export function waitForPaymentState(
+  backend: Backend,
+  by: { clickTransId?: string; merchantPrepareId?: number },
+  states: string[],
+  timeoutMs = 15_000
+): Promise<PaymentRow | undefined> {
+  return poll(() => paymentRow(backend, by), (row) => !!row && states.includes(row.state), timeoutMs)
 }

@@ -5,7 +5,8 @@ const REQUEST_TIMEOUT_MS = 120_000
 
 export function storeClient(baseUrl, publishableKey) {
   const headers = { "x-publishable-api-key": publishableKey }
-  const call = async (method, path, body) => {
+  /** Any store request; the answer whatever its status. */
+  const raw = async (method, path, body) => {
     const response = await fetch(baseUrl + path, {
       method,
       headers: body === undefined ? headers : { ...headers, "content-type": "application/json" },
@@ -13,8 +14,18 @@ export function storeClient(baseUrl, publishableKey) {
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     })
     const text = await response.text()
-    if (response.status >= 300) {
-      throw new Error(`${method} ${path} → ${response.status} ${text.slice(0, 500)}`)
+    let json = null
+    try {
+      json = JSON.parse(text)
+    } catch {
+      // the caller reads text
+    }
+    return { status: response.status, body: json, text }
+  }
+  const call = async (method, path, body) => {
+    const { status, text } = await raw(method, path, body)
+    if (status >= 300) {
+      throw new Error(`${method} ${path} → ${status} ${text.slice(0, 500)}`)
     }
     return JSON.parse(text)
   }
@@ -30,21 +41,27 @@ export function storeClient(baseUrl, publishableKey) {
   }
   return {
     headers,
+    raw,
     get: (path) => call("GET", path),
     post: (path, body = {}) => call("POST", path, body),
     /** What a storefront does before sending the shopper to Click: cart, address, shipping, a payment session. */
-    async createPayableCart(providerId = "pp_click_click", quantity = 1) {
-      if (!catalog) {
+    async createPayableCart(providerId = "pp_click_click", quantity = 1, handle = "click-demo-tshirt") {
+      catalog ??= {}
+      if (!catalog.regionId) {
         const { regions } = await call("GET", "/store/regions")
         const region = regions.find((r) => r.name === "Uzbekistan")
-        const { products } = await call("GET", "/store/products?handle=click-demo-tshirt")
-        if (!region || !products[0]) throw new Error("the seeded region or product is missing")
-        catalog = { regionId: region.id, variantId: products[0].variants[0].id }
+        if (!region) throw new Error("the seeded region is missing")
+        catalog.regionId = region.id
+      }
+      if (!catalog[handle]) {
+        const { products } = await call("GET", `/store/products?handle=${handle}`)
+        if (!products[0]) throw new Error(`the seeded product ${handle} is missing`)
+        catalog[handle] = products[0].variants[0].id
       }
       const { cart } = await call("POST", "/store/carts", {
         region_id: catalog.regionId,
         email: "aziz@example.com",
-        items: [{ variant_id: catalog.variantId, quantity }],
+        items: [{ variant_id: catalog[handle], quantity }],
         shipping_address: address,
         billing_address: address,
       })

@@ -36,7 +36,9 @@ export const prepareRequestSchema = z.object(commonFields)
 
 export const completeRequestSchema = z.object({
   ...commonFields,
-  merchant_prepare_id: wireValue(z.string().regex(/^\d{1,10}$/)),
+  // Any run of digits: an unknown id, however long, is answered -6 ("transaction
+  // does not exist"), not -8. The 8 KB body limit bounds its length.
+  merchant_prepare_id: wireValue(z.string().regex(/^\d+$/)),
 })
 
 export type PrepareRequest = z.infer<typeof prepareRequestSchema>

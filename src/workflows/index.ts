@@ -1,2 +1,2 @@
-export { placeOrderForClickPayment, placeOrderUnderLock } from "./place-order-for-click-payment"
-export type { PlaceOrderResult } from "./place-order-for-click-payment"
+export { placeClickOrderWorkflow, recordOrderPlacedStep } from "./place-click-order"
+export type { PlaceClickOrderInput } from "./place-click-order"

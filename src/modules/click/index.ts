@@ -7,5 +7,5 @@ export default Module(CLICK_MODULE, {
   service: ClickModuleService,
 })
 
-export { ClickTransactionState } from "./models/click-transaction"
-export type { ClickTransactionStateValue } from "./models/click-transaction"
+export * from "./payment-state"
+export type { MovedPayment, PlacementClaim, TransitionInput } from "./service"

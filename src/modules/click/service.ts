@@ -1,10 +1,215 @@
-import { MedusaService } from "@medusajs/framework/utils"
+import type { Context, Logger } from "@medusajs/framework/types"
+import {
+  generateEntityId,
+  InjectManager,
+  MedusaContext,
+  MedusaService,
+} from "@medusajs/framework/utils"
+import type { SqlEntityManager } from "@medusajs/framework/mikro-orm/postgresql"
 import ClickCallback from "./models/click-callback"
+import ClickPaymentEvent from "./models/click-payment-event"
 import ClickTransaction from "./models/click-transaction"
+import {
+  canTransition,
+  ClickPaymentState,
+  type ClickPaymentStateValue,
+  type RefundReasonValue,
+} from "./payment-state"
+
+/** Columns a transition may set besides `state` (and the timestamp of the state it enters). */
+export interface TransitionFields {
+  order_id?: string
+  refund_reason?: RefundReasonValue
+  last_error?: string | null
+  complete_click_trans_id?: string
+  click_error?: string
+}
+
+export interface TransitionInput {
+  id: string
+  from: ClickPaymentStateValue
+  to: ClickPaymentStateValue
+  /** Why, for the audit trail: a short code such as `complete`, `order_placed`, `stock`. */
+  reason: string
+  detail?: string | null
+  set?: TransitionFields
+}
+
+export interface MovedPayment {
+  id: string
+  state: ClickPaymentStateValue
+  merchant_trans_id: string
+  merchant_prepare_id: number
+  order_id: string | null
+}
+
+/** A placement in progress; `attempt` fences its later writes against a newer claim. */
+export interface PlacementClaim {
+  id: string
+  merchant_trans_id: string
+  attempt: number
+}
+
+const STATE_TIMESTAMP: Partial<Record<ClickPaymentStateValue, string>> = {
+  [ClickPaymentState.Confirmed]: "confirmed_at",
+  [ClickPaymentState.Cancelled]: "cancelled_at",
+  [ClickPaymentState.Placed]: "placed_at",
+}
+
+const SETTABLE: readonly (keyof TransitionFields)[] = [
+  "order_id",
+  "refund_reason",
+  "last_error",
+  "complete_click_trans_id",
+  "click_error",
+]
 
 class ClickModuleService extends MedusaService({
   ClickTransaction,
   ClickCallback,
-}) {}
+  ClickPaymentEvent,
+}) {
+  protected readonly logger_: Logger
+
+  constructor(container: { logger: Logger }) {
+    // eslint-disable-next-line prefer-rest-params
+    super(...(arguments as unknown as [Record<string, unknown>]))
+    this.logger_ = container.logger
+  }
+
+  /**
+   * The only way a Click payment changes state: one conditional UPDATE
+   * (`… WHERE state = <from>`) and its audit row, in a single statement. A
+   * payment that is no longer in `from` is left untouched and null is
+   * returned, so no write can move a payment backwards or erase a refund
+   * decision that another process made first.
+   */
+  @InjectManager()
+  async transition(
+    input: TransitionInput,
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<MovedPayment | null> {
+    if (!canTransition(input.from, input.to)) {
+      throw new Error(`Click payment cannot move from ${input.from} to ${input.to}`)
+    }
+    const assignments = ["state = ?", "updated_at = now()"]
+    const values: unknown[] = [input.to]
+    const stamp = STATE_TIMESTAMP[input.to]
+    if (stamp) {
+      assignments.push(`${stamp} = now()`)
+    }
+    for (const column of SETTABLE) {
+      if (input.set && column in input.set) {
+        assignments.push(`${column} = ?`)
+        values.push(input.set[column] ?? null)
+      }
+    }
+    const manager = sharedContext.manager as SqlEntityManager
+    const rows = await manager.execute(
+      `WITH moved AS (
+         UPDATE click_transaction SET ${assignments.join(", ")}
+          WHERE id = ? AND state = ? AND deleted_at IS NULL
+      RETURNING id, state, merchant_trans_id, merchant_prepare_id, order_id
+       ), audit AS (
+         INSERT INTO click_payment_event (id, transaction_id, from_state, to_state, reason, detail)
+         SELECT ?, id, ?, state, ?, ? FROM moved
+       )
+       SELECT * FROM moved`,
+      [
+        ...values,
+        input.id,
+        input.from,
+        generateEntityId(undefined, "clickev"),
+        input.from,
+        input.reason,
+        input.detail ? input.detail.slice(0, 2000) : null,
+      ]
+    )
+    const moved = (rows[0] as MovedPayment | undefined) ?? null
+    if (!moved) {
+      this.logger_.info(
+        `Click payment ${input.id}: ${input.from} → ${input.to} (${input.reason}) not applied, it is no longer ${input.from}`
+      )
+    }
+    return moved
+  }
+
+  /** Records a new attempt's creation in the audit trail. */
+  @InjectManager()
+  async recordPrepared(
+    transactionId: string,
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<void> {
+    await (sharedContext.manager as SqlEntityManager).execute(
+      `INSERT INTO click_payment_event (id, transaction_id, from_state, to_state, reason)
+       VALUES (?, ?, NULL, 'prepared', 'prepare')`,
+      [generateEntityId(undefined, "clickev"), transactionId]
+    )
+  }
+
+  /**
+   * Claims a confirmed payment's order placement for `leaseSec` seconds, or
+   * returns null when it is not confirmed, in backoff, or being placed by
+   * another request or process. The lease lives in the row itself, so a
+   * process that dies mid-placement holds nothing: the row is simply due again
+   * when the lease runs out.
+   */
+  @InjectManager()
+  async claimPlacement(
+    id: string,
+    leaseSec: number,
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<PlacementClaim | null> {
+    const rows = await (sharedContext.manager as SqlEntityManager).execute(
+      `UPDATE click_transaction
+          SET placement_attempts = placement_attempts + 1,
+              next_attempt_at = now() + (? * interval '1 second'),
+              updated_at = now()
+        WHERE id = ? AND state = 'confirmed' AND deleted_at IS NULL
+          AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+    RETURNING id, merchant_trans_id, placement_attempts AS attempt`,
+      [leaseSec, id]
+    )
+    return (rows[0] as PlacementClaim | undefined) ?? null
+  }
+
+  /**
+   * Moves a claim's due time: forward while its placement still runs, or to
+   * the next retry after a failure. Only the newest claim may do so.
+   */
+  @InjectManager()
+  async rescheduleClaim(
+    claim: PlacementClaim,
+    dueInSec: number,
+    lastError?: string,
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<void> {
+    await (sharedContext.manager as SqlEntityManager).execute(
+      `UPDATE click_transaction
+          SET next_attempt_at = now() + (? * interval '1 second'),
+              last_error = COALESCE(?, last_error),
+              updated_at = now()
+        WHERE id = ? AND state = 'confirmed' AND placement_attempts = ?`,
+      [dueInSec, lastError?.slice(0, 2000) ?? null, claim.id, claim.attempt]
+    )
+  }
+
+  /** Confirmed payments whose placement is due, oldest first. */
+  @InjectManager()
+  async listDuePlacements(
+    limit: number,
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<string[]> {
+    const rows = await (sharedContext.manager as SqlEntityManager).execute(
+      `SELECT id FROM click_transaction
+        WHERE state = 'confirmed' AND deleted_at IS NULL
+          AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+        ORDER BY next_attempt_at ASC NULLS FIRST, confirmed_at ASC
+        LIMIT ?`,
+      [limit]
+    )
+    return (rows as Array<{ id: string }>).map((row) => row.id)
+  }
+}
 
 export default ClickModuleService

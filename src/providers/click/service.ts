@@ -35,12 +35,10 @@ import {
 } from "../../click"
 import { medusaAmountToTiyin } from "../../lib/medusa-amount"
 import { isValidConfirmation, signConfirmation } from "./confirmation"
+import { CLICK_ENDPOINT_HEADER } from "./ids"
 import { parseClickOptions, type ClickOptions } from "./options"
 import { sessionStatus } from "./status"
 import type { ClickSessionData } from "./session-data"
-
-/** Header our own callback routes set so the provider knows which endpoint was called. */
-export const CLICK_ENDPOINT_HEADER = "x-click-endpoint"
 
 /**
  * What `getWebhookActionAndData` answers. Medusa's generic payment webhook

@@ -130,7 +130,11 @@ describe("completeRequestSchema", () => {
     expect(completeRequestSchema.parse({ ...completeBody, merchant_prepare_id: 42 }).merchant_prepare_id).toBe("42")
   })
 
-  it.each([undefined, "", "abc", "-1", "12345678901", "4.2"])("rejects merchant_prepare_id %j", (value) => {
+  it.each(["12345678901", "123456789012", "1".repeat(25)])("keeps an all-digit merchant_prepare_id of any length: %s", (value) => {
+    expect(completeRequestSchema.parse({ ...completeBody, merchant_prepare_id: value }).merchant_prepare_id).toBe(value)
+  })
+
+  it.each([undefined, "", "abc", "-1", "4.2", "１２"])("rejects merchant_prepare_id %j", (value) => {
     const result = completeRequestSchema.safeParse({ ...completeBody, merchant_prepare_id: value })
     expect(result.success).toBe(false)
     expect(firstIssuePath(result)).toBe("merchant_prepare_id")

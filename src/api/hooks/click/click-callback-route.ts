@@ -13,9 +13,10 @@ import {
   type CompleteAnswer,
   type PrepareAnswer,
 } from "../../../click"
-import { clickModule } from "../../../callbacks/click-transactions"
+import { clickModule } from "../../../payments/click-transactions"
 import { clickLogger } from "../../../lib/logger"
-import { CLICK_ENDPOINT_HEADER, type ClickWebhookResult } from "../../../providers/click/service"
+import { CLICK_ENDPOINT_HEADER, CLICK_WEBHOOK_PROVIDER } from "../../../providers/click/ids"
+import type { ClickWebhookResult } from "../../../providers/click/service"
 import { readCallbackBody, type CallbackBody } from "./read-callback-body"
 
 /** A callback the provider verified, with what the handlers need from its options. */
@@ -27,8 +28,6 @@ export type CallbackHandler = (
   verified: VerifiedCallback,
   log: Logger
 ) => Promise<Answer>
-
-const PROVIDER = "click_click"
 
 /**
  * One Click callback endpoint: bounded body → verification by the provider
@@ -98,7 +97,7 @@ async function verify(
 ) {
   const payment = container.resolve(Modules.PAYMENT)
   const result = (await payment.getWebhookActionAndData({
-    provider: PROVIDER,
+    provider: CLICK_WEBHOOK_PROVIDER,
     payload: { data, rawData: "", headers: { ...headers, [CLICK_ENDPOINT_HEADER]: endpoint } },
   })) as ClickWebhookResult
   if (!result.click) {

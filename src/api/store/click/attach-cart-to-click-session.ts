@@ -1,6 +1,7 @@
 import type { MedusaNextFunction, MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import { ContainerRegistrationKeys, MedusaError } from "@medusajs/framework/utils"
-import { CLICK_PROVIDER_ID } from "../../../callbacks/constants"
+import { MedusaError } from "@medusajs/framework/utils"
+import { cartOfPaymentCollection } from "../../../payments/medusa-tables"
+import { CLICK_PROVIDER_ID } from "../../../providers/click/ids"
 
 type SessionBody = { provider_id?: string; data?: Record<string, unknown> }
 
@@ -17,13 +18,7 @@ export async function attachCartToClickSession(
   if ((req.body as SessionBody | undefined)?.provider_id !== CLICK_PROVIDER_ID) {
     return next()
   }
-  const query = req.scope.resolve(ContainerRegistrationKeys.QUERY)
-  const { data } = await query.graph({
-    entity: "cart_payment_collection",
-    fields: ["cart_id"],
-    filters: { payment_collection_id: req.params.id },
-  })
-  const cartId = (data[0] as { cart_id?: string } | undefined)?.cart_id
+  const cartId = await cartOfPaymentCollection(req.scope, req.params.id)
   if (!cartId) {
     throw new MedusaError(
       MedusaError.Types.NOT_FOUND,

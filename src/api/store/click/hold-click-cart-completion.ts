@@ -1,44 +1,62 @@
 import type { MedusaNextFunction, MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { MedusaError } from "@medusajs/framework/utils"
-import { confirmedClickTransaction } from "../../../callbacks/cart-payment-status"
-import { loadClickCart } from "../../../callbacks/click-cart"
+import { ClickPaymentState } from "../../../modules/click"
+import { cartClickPayment } from "../../../payments/cart-payment-status"
+import { clearDeadCartLock, loadClickCart } from "../../../payments/medusa-tables"
+import { placeClickOrder } from "../../../payments/place-order"
 import { clickLogger } from "../../../lib/logger"
-import { placeOrderForClickPayment } from "../../../workflows/place-order-for-click-payment"
+import { respondConflict } from "./respond-conflict"
+
+/** How long a storefront completion waits for a placement already running elsewhere. */
+const WAIT_FOR_PLACEMENT_MS = 10_000
 
 /**
  * The backend places Click orders when Click confirms the payment. A
- * storefront completing the cart earlier is told so before any workflow runs:
- * no order is created, not even one that is rolled back. After Click's
- * confirmation the order is placed (or found) under the same per-cart lock as
- * the Complete callback, and Medusa's route then answers with that order.
+ * storefront completing a Click cart is answered before any Medusa workflow
+ * runs, unless the cart's order exists: then Medusa's route returns it.
+ * - not confirmed yet: 400, poll the status route (no order, not even one rolled back);
+ * - confirmed: the order is placed here, through the same entry point as
+ *   Click's Complete, then Medusa's route answers with it.
  */
 export async function holdClickCartCompletion(
   req: MedusaRequest,
-  _res: MedusaResponse,
+  res: MedusaResponse,
   next: MedusaNextFunction
 ) {
   const cartId = req.params.id
-  const cart = await loadClickCart(req.scope, cartId)
-  if (!cart || cart.completedAt || !cart.session) {
+  const [cart, { paying, holding }] = await Promise.all([
+    loadClickCart(req.scope, cartId),
+    cartClickPayment(req.scope, cartId),
+  ])
+  if (!cart) {
     return next()
   }
-  const confirmed = await confirmedClickTransaction(req.scope, cartId)
-  if (!confirmed) {
-    throw new MedusaError(
-      MedusaError.Types.NOT_ALLOWED,
-      `Cart ${cartId} is paid with Click: the order is placed by the backend once Click confirms the payment. Poll GET /store/click/carts/${cartId} for its status.`
-    )
+  const status = `Poll GET /store/click/carts/${cartId} for its status.`
+  if (!paying) {
+    if (!cart.completedAt && (cart.session || holding)) {
+      throw new MedusaError(
+        MedusaError.Types.NOT_ALLOWED,
+        `Cart ${cartId} is paid with Click: the order is placed by the backend once Click confirms the payment. ${status}`
+      )
+    }
+    return next()
   }
-  const placed = await placeOrderForClickPayment(
-    req.scope,
-    { transactionId: confirmed.id },
-    clickLogger.child({ merchant_trans_id: cartId, via: "storefront" })
-  )
-  if (!placed.orderId) {
-    throw new MedusaError(
-      MedusaError.Types.CONFLICT,
-      `Cart ${cartId} is paid with Click, but its order could not be placed yet; it is retried. Poll GET /store/click/carts/${cartId} for its status.`
-    )
+  if (paying.state === ClickPaymentState.Placed) {
+    // A storefront completion that died inside Medusa's workflow would block
+    // this route for ever; past its 120 s lifetime such a row is dead.
+    await clearDeadCartLock(req.scope, cartId, { onlyExpired: true })
+    return next()
   }
-  next()
+  const log = clickLogger.child({ merchant_trans_id: cartId, via: "storefront" })
+  const deadline = Date.now() + WAIT_FOR_PLACEMENT_MS
+  for (;;) {
+    const outcome = await placeClickOrder(req.scope, paying.id, log)
+    if (outcome.status === "placed") {
+      return next()
+    }
+    if (outcome.status !== "pending" || Date.now() > deadline) {
+      return respondConflict(res, `Cart ${cartId} is paid with Click, but its order is not placed yet (${outcome.status}). ${status}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
 }

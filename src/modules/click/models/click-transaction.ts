@@ -1,18 +1,11 @@
 import { model } from "@medusajs/framework/utils"
-
-export const ClickTransactionState = {
-  Prepared: "prepared",
-  Confirmed: "confirmed",
-  Cancelled: "cancelled",
-} as const
-
-export type ClickTransactionStateValue =
-  (typeof ClickTransactionState)[keyof typeof ClickTransactionState]
+import { ClickPaymentState, RefundReason } from "../payment-state"
 
 /**
  * One Click payment attempt (one `click_trans_id`) for one cart.
  * `merchant_prepare_id` is the integer Click requires; it doubles as the
- * `merchant_confirm_id` once the attempt is confirmed.
+ * `merchant_confirm_id` once the attempt is confirmed. `state` moves only
+ * through ClickModuleService.transition (see payment-state.ts).
  */
 const ClickTransaction = model
   .define("click_transaction", {
@@ -24,25 +17,32 @@ const ClickTransaction = model
     payment_session_id: model.text(),
     amount: model.text(),
     amount_tiyin: model.bigNumber(),
-    state: model.enum(Object.values(ClickTransactionState)).default("prepared"),
+    state: model.enum(Object.values(ClickPaymentState)).default(ClickPaymentState.Prepared),
+    refund_reason: model.enum(Object.values(RefundReason)).nullable(),
     sign_time: model.text(),
     complete_click_trans_id: model.text().nullable(),
     click_error: model.text().nullable(),
     order_id: model.text().nullable(),
+    /** Diagnostics for people; never read to decide anything. */
     last_error: model.text().nullable(),
+    /** Order placement: attempts so far, and when the next one is due (also the claim of a running one). */
+    placement_attempts: model.number().default(0),
+    next_attempt_at: model.dateTime().nullable(),
     confirmed_at: model.dateTime().nullable(),
     cancelled_at: model.dateTime().nullable(),
+    placed_at: model.dateTime().nullable(),
   })
   .indexes([
     { on: ["click_trans_id"], unique: true },
     { on: ["merchant_prepare_id"], unique: true },
     { on: ["merchant_trans_id"] },
-    // The database itself refuses a second confirmed payment for one cart.
+    { on: ["state", "next_attempt_at"] },
+    // The database itself refuses a second paying attempt for one cart.
     {
-      name: "IDX_click_transaction_one_confirmed_per_cart",
+      name: "IDX_click_transaction_one_paying_per_cart",
       on: ["merchant_trans_id"],
       unique: true,
-      where: "state = 'confirmed' AND deleted_at IS NULL",
+      where: "state IN ('confirmed', 'placed') AND deleted_at IS NULL",
     },
   ])
 

@@ -1,5 +1,5 @@
 import type { CompleteRequest } from "../../../../click"
-import { handleComplete } from "../../../../callbacks/complete"
+import { handleComplete } from "../../../../payments/complete"
 import { clickCallbackRoute } from "../click-callback-route"
 
 export const POST = clickCallbackRoute("complete", (container, verified, log) =>

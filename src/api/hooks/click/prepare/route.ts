@@ -1,4 +1,4 @@
-import { handlePrepare } from "../../../../callbacks/prepare"
+import { handlePrepare } from "../../../../payments/prepare"
 import { clickCallbackRoute } from "../click-callback-route"
 
 export const POST = clickCallbackRoute("prepare", (container, verified, log) =>

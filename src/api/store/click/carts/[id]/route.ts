@@ -1,6 +1,6 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { MedusaError } from "@medusajs/framework/utils"
-import { cartPaymentState } from "../../../../../callbacks/cart-payment-status"
+import { cartPaymentState } from "../../../../../payments/cart-payment-status"
 
 /** GET /store/click/carts/:id → { cart_id, status, order_id } for the return page to poll. */
 export async function GET(req: MedusaRequest, res: MedusaResponse) {

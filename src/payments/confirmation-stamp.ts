@@ -3,13 +3,10 @@ import { MedusaError, Modules } from "@medusajs/framework/utils"
 import { formatTiyinAsSoums } from "../click"
 import { storedTiyin } from "../lib/medusa-amount"
 
-/** Marks a confirmed payment that cannot become an order: it needs a refund, not a retry. */
-export const UNPLACEABLE_PREFIX = "unplaceable: "
-
 /**
  * Writes the provider's confirmation stamp into the Click payment session, so
  * that Medusa's own cart completion can authorize it. Returns why it could not
- * (to be recorded on the transaction), or null.
+ * (the payment then needs a refund), or null.
  */
 export async function stampSession(
   container: MedusaContainer,
@@ -17,7 +14,7 @@ export async function stampSession(
   confirmation: { merchant_prepare_id: number; token?: string }
 ): Promise<string | null> {
   if (!confirmation.token) {
-    return `${UNPLACEABLE_PREFIX}no confirmation stamp for this Complete`
+    return "no confirmation stamp for this Complete"
   }
   const payment = container.resolve(Modules.PAYMENT)
   try {
@@ -36,7 +33,7 @@ export async function stampSession(
     return null
   } catch (error) {
     if (error instanceof MedusaError && error.type === MedusaError.Types.NOT_FOUND) {
-      return `${UNPLACEABLE_PREFIX}the cart's payment session was replaced after Prepare (cart changed)`
+      return "the cart's payment session was replaced after Prepare (cart changed)"
     }
     throw error
   }

@@ -7,14 +7,14 @@ import {
   type PrepareAnswer,
   type PrepareRequest,
 } from "../click"
-import { ClickTransactionState } from "../modules/click"
-import { loadClickCart } from "./click-cart"
+import { ClickPaymentState, DEBITED_STATES, PAYING_STATES, type ClickPaymentStateValue } from "../modules/click"
 import {
   clickModule,
   findTransaction,
   isUniqueViolation,
   type ClickTransactionRecord,
 } from "./click-transactions"
+import { loadClickCart, type ClickCart } from "./medusa-tables"
 
 /**
  * Prepare (action=0): Click asks whether this cart can be paid for this
@@ -41,15 +41,21 @@ export async function handlePrepare(
   if (!cart || !cart.session) {
     return answer(ClickErrorCode.UserNotFound)
   }
-  if (cart.completedAt || attempts.some((t) => t.state === ClickTransactionState.Confirmed)) {
+  const repeated = attempts.find((t) => t.click_trans_id === request.click_trans_id)
+  const stateOf = (t: { state: string }) => t.state as ClickPaymentStateValue
+  if (
+    cart.completedAt ||
+    attempts.some((t) => PAYING_STATES.includes(stateOf(t))) ||
+    (repeated && DEBITED_STATES.includes(stateOf(repeated)))
+  ) {
     return answer(ClickErrorCode.AlreadyPaid)
   }
-  const repeated = attempts.find((t) => t.click_trans_id === request.click_trans_id)
-  if (repeated?.state === ClickTransactionState.Cancelled) {
+  if (repeated?.state === ClickPaymentState.Cancelled) {
     return answer(ClickErrorCode.TransactionCancelled)
   }
-  if (!cart.hasItems || !cart.hasShipping || !cart.session.isCurrent) {
-    log.info({ cart_id: cartId, reason: "cart_not_payable" }, "prepare refused")
+  const unpayable = whyNotPayable(cart)
+  if (unpayable) {
+    log.info({ cart_id: cartId, reason: unpayable }, "prepare refused")
     return answer(ClickErrorCode.UserNotFound)
   }
   if (parseSoumsToTiyin(request.amount) !== cart.session.amountTiyin) {
@@ -66,13 +72,27 @@ export async function handlePrepare(
   return answer(ClickErrorCode.Success, created.merchant_prepare_id)
 }
 
+/**
+ * Answering 0 lets Click take the money, so a cart that could not become an
+ * order now is refused here (-5, "order not payable"), not refunded later.
+ */
+function whyNotPayable(cart: ClickCart): string | null {
+  if (!cart.hasItems) return "no_items"
+  if (!cart.hasShipping) return "no_shipping_method"
+  if (!cart.session?.isCurrent) return "stale_session"
+  if (cart.shippingGone) return "shipping_option_gone"
+  if (cart.outOfStock) return "out_of_stock"
+  return null
+}
+
 async function recordPreparedTransaction(
   container: MedusaContainer,
   request: PrepareRequest,
   paymentSessionId: string
 ): Promise<ClickTransactionRecord | null> {
+  const payments = clickModule(container)
   try {
-    return await clickModule(container).createClickTransactions({
+    const created = await payments.createClickTransactions({
       click_trans_id: request.click_trans_id,
       click_paydoc_id: request.click_paydoc_id ?? null,
       merchant_trans_id: request.merchant_trans_id,
@@ -80,9 +100,11 @@ async function recordPreparedTransaction(
       amount: request.amount,
       // A bigNumber column takes the exact decimal string; a JS number could round.
       amount_tiyin: parseSoumsToTiyin(request.amount)!.toString() as unknown as number,
-      state: ClickTransactionState.Prepared,
+      state: ClickPaymentState.Prepared,
       sign_time: request.sign_time,
     })
+    await payments.recordPrepared(created.id)
+    return created
   } catch (error) {
     // The same Prepare raced itself: the first insert wins and both get its id.
     // A click_trans_id already used for another cart is a bad request.

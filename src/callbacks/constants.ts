@@ -1,1 +1,0 @@
-export const CLICK_PROVIDER_ID = "pp_click_click"

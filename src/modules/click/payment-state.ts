@@ -1,0 +1,79 @@
+/**
+ * The life of one Click payment attempt (one `click_trans_id`), and the only
+ * moves it may make. Money decisions are states, never free text: once a
+ * payment is `refund_required` no later write can turn it back into an order.
+ *
+ *   prepared ──► confirmed ──► placed ──► refund_required ──► reversed
+ *      │  │          │                        ▲   │    ▲
+ *      │  │          └────────────────────────┘   ▼    │
+ *      │  └──────────────────────────────────► reversal_failed
+ *      ▼
+ *   cancelled
+ *
+ * (prepared → refund_required: Click debited a cart that was already paid.)
+ */
+export const ClickPaymentState = {
+  /** Prepare answered 0: Click may now debit the card. */
+  Prepared: "prepared",
+  /** Complete error=0: debited, the order is still to be placed. */
+  Confirmed: "confirmed",
+  /** Debited and its order exists. */
+  Placed: "placed",
+  /** Complete error<0 (or Click reports the payment failed): nothing was debited. */
+  Cancelled: "cancelled",
+  /** Debited, but the money must go back; `refund_reason` says why. */
+  RefundRequired: "refund_required",
+  /** The money went back through Click's Merchant API. */
+  Reversed: "reversed",
+  /** Click refused the reversal; a person has to act (`last_error` has Click's reason). */
+  ReversalFailed: "reversal_failed",
+} as const
+
+export type ClickPaymentStateValue = (typeof ClickPaymentState)[keyof typeof ClickPaymentState]
+
+export const RefundReason = {
+  /** Confirmed, but the cart can never become an order (stock, shipping, cart gone, session gone). */
+  Unplaceable: "unplaceable",
+  /** A second debit for a cart another Click attempt already paid. */
+  DoublePayment: "double_payment",
+  /** The cart was completed with another payment provider while Click debited it. */
+  PaidElsewhere: "paid_elsewhere",
+  /** A merchant refunded the order from the admin. */
+  RefundedByAdmin: "refunded_by_admin",
+} as const
+
+export type RefundReasonValue = (typeof RefundReason)[keyof typeof RefundReason]
+
+const S = ClickPaymentState
+
+export const PAYMENT_TRANSITIONS: Readonly<Record<ClickPaymentStateValue, readonly ClickPaymentStateValue[]>> = {
+  [S.Prepared]: [S.Confirmed, S.Cancelled, S.RefundRequired],
+  [S.Confirmed]: [S.Placed, S.RefundRequired],
+  [S.Placed]: [S.RefundRequired],
+  [S.Cancelled]: [],
+  [S.RefundRequired]: [S.Reversed, S.ReversalFailed],
+  [S.ReversalFailed]: [S.Reversed],
+  [S.Reversed]: [],
+}
+
+export function canTransition(from: ClickPaymentStateValue, to: ClickPaymentStateValue): boolean {
+  return PAYMENT_TRANSITIONS[from].includes(to)
+}
+
+/** States in which Click holds the customer's money for this attempt. */
+export const DEBITED_STATES: readonly ClickPaymentStateValue[] = [
+  S.Confirmed,
+  S.Placed,
+  S.RefundRequired,
+  S.Reversed,
+  S.ReversalFailed,
+]
+
+/** States that pay for the cart: at most one attempt per cart is in one of them (a unique index). */
+export const PAYING_STATES: readonly ClickPaymentStateValue[] = [S.Confirmed, S.Placed]
+
+/**
+ * States during which the storefront may not replace the cart's Click session
+ * or change the cart: the money (about to be) taken is for exactly this cart.
+ */
+export const CART_HOLDING_STATES: readonly ClickPaymentStateValue[] = [S.Prepared, S.Confirmed]

@@ -1,0 +1,79 @@
+import type { MedusaContainer } from "@medusajs/framework/types"
+import { ClickPaymentState, PAYING_STATES, type ClickPaymentStateValue } from "../modules/click"
+import { clickModule, type ClickTransactionRecord } from "./click-transactions"
+import { cartCompletion } from "./medusa-tables"
+import { paymentPolicy } from "./policy"
+
+export type CartPaymentStatus =
+  | "awaiting_payment"
+  | "processing"
+  | "paid"
+  | "cancelled"
+  | "refund_pending"
+  | "refunded"
+
+export interface CartPaymentState {
+  cart_id: string
+  status: CartPaymentStatus
+  order_id: string | null
+}
+
+/** What this cart's Click attempts mean, decided in one place for every caller. */
+export interface CartClickPayment {
+  /** The attempt that pays for the cart (`confirmed` or `placed`); at most one exists. */
+  paying: ClickTransactionRecord | undefined
+  /** An attempt during which the cart may not change: confirmed, or prepared within the hold window. */
+  holding: ClickTransactionRecord | undefined
+  /** The newest attempt, whatever its state. */
+  latest: ClickTransactionRecord | undefined
+}
+
+export async function cartClickPayment(
+  container: MedusaContainer,
+  cartId: string,
+  now: Date = new Date()
+): Promise<CartClickPayment> {
+  const attempts = await clickModule(container).listClickTransactions(
+    { merchant_trans_id: cartId },
+    { order: { created_at: "DESC" } }
+  )
+  const holdSince = now.getTime() - paymentPolicy().preparedHoldSec * 1000
+  const paying = attempts.find((t) => PAYING_STATES.includes(t.state as ClickPaymentStateValue))
+  const holding = attempts.find(
+    (t) =>
+      t.state === ClickPaymentState.Confirmed ||
+      (t.state === ClickPaymentState.Prepared && new Date(t.created_at).getTime() >= holdSince)
+  )
+  return { paying, holding, latest: attempts[0] }
+}
+
+const STATUS_OF_LATEST: Partial<Record<ClickPaymentStateValue, CartPaymentStatus>> = {
+  [ClickPaymentState.Prepared]: "processing",
+  [ClickPaymentState.Cancelled]: "cancelled",
+  [ClickPaymentState.RefundRequired]: "refund_pending",
+  [ClickPaymentState.ReversalFailed]: "refund_pending",
+  [ClickPaymentState.Reversed]: "refunded",
+}
+
+/**
+ * What a storefront's return page shows. The browser's return from Click
+ * proves nothing; this reads what Click's callbacks recorded.
+ */
+export async function cartPaymentState(
+  container: MedusaContainer,
+  cartId: string
+): Promise<CartPaymentState | null> {
+  const [cart, { paying, latest }] = await Promise.all([
+    cartCompletion(container, cartId),
+    cartClickPayment(container, cartId),
+  ])
+  if (!cart.exists) {
+    return null
+  }
+  if (paying) {
+    const placed = paying.state === ClickPaymentState.Placed
+    return { cart_id: cartId, status: placed ? "paid" : "processing", order_id: placed ? paying.order_id : null }
+  }
+  const status = latest ? STATUS_OF_LATEST[latest.state as ClickPaymentStateValue] ?? "processing" : "awaiting_payment"
+  return { cart_id: cartId, status, order_id: null }
+}

@@ -1,0 +1,200 @@
+import type { MedusaContainer } from "@medusajs/framework/types"
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
+import { decimalToTiyin } from "../click"
+import { CLICK_PROVIDER_ID } from "../providers/click/ids"
+import type { ClickSessionData } from "../providers/click/session-data"
+
+/**
+ * Every raw SQL statement this plugin runs against Medusa 2.21's own tables,
+ * in one place: the callback hot path reads them directly instead of through
+ * the query graph (seven SELECTs and ORM hydration for one cart). The
+ * integration tests run against the real schema, so an upgrade that renames
+ * one of these tables or columns fails them.
+ */
+function knex(container: MedusaContainer) {
+  return container.resolve(ContainerRegistrationKeys.PG_CONNECTION)
+}
+
+export interface ClickCart {
+  id: string
+  completedAt: Date | null
+  hasItems: boolean
+  hasShipping: boolean
+  /** A line needs more stock than the sales channel's locations have. */
+  outOfStock: boolean
+  /** A shipping method whose shipping option was deleted. */
+  shippingGone: boolean
+  /** The cart's live Click session, if any: the one a payment must match. */
+  session: {
+    id: string
+    amountTiyin: bigint
+    isCurrent: boolean
+    data: ClickSessionData
+  } | null
+}
+
+/**
+ * Everything Prepare needs about a cart, in one statement. Stock follows
+ * Medusa's own rule at completion: for each managed, non-backorder variant,
+ * what its stock locations in the cart's sales channel still have (stocked
+ * minus reserved) must cover required quantity × line quantity. Amounts and
+ * quantities come from their `raw_` columns, Medusa's exact decimal strings.
+ */
+const CLICK_CART_SQL = `
+SELECT c.id,
+       c.completed_at,
+       EXISTS (SELECT 1 FROM cart_line_item li WHERE li.cart_id = c.id AND li.deleted_at IS NULL) AS has_items,
+       EXISTS (SELECT 1 FROM cart_shipping_method sm WHERE sm.cart_id = c.id AND sm.deleted_at IS NULL) AS has_shipping,
+       EXISTS (
+         SELECT 1 FROM cart_line_item li
+           JOIN product_variant pv ON pv.id = li.variant_id AND pv.manage_inventory AND NOT pv.allow_backorder
+           JOIN product_variant_inventory_item pvi ON pvi.variant_id = pv.id AND pvi.deleted_at IS NULL
+          WHERE li.cart_id = c.id AND li.deleted_at IS NULL
+            AND COALESCE((
+                  SELECT sum(COALESCE((il.raw_stocked_quantity ->> 'value')::numeric, il.stocked_quantity)
+                           - COALESCE((il.raw_reserved_quantity ->> 'value')::numeric, il.reserved_quantity))
+                    FROM inventory_level il
+                    JOIN sales_channel_stock_location scl ON scl.stock_location_id = il.location_id
+                         AND scl.sales_channel_id = c.sales_channel_id AND scl.deleted_at IS NULL
+                   WHERE il.inventory_item_id = pvi.inventory_item_id AND il.deleted_at IS NULL), 0)
+                < pvi.required_quantity * li.quantity
+       ) AS out_of_stock,
+       EXISTS (
+         SELECT 1 FROM cart_shipping_method sm
+           LEFT JOIN shipping_option so ON so.id = sm.shipping_option_id AND so.deleted_at IS NULL
+          WHERE sm.cart_id = c.id AND sm.deleted_at IS NULL AND so.id IS NULL
+       ) AS shipping_gone,
+       pc.raw_amount ->> 'value' AS collection_amount,
+       ps.id AS session_id,
+       ps.raw_amount ->> 'value' AS session_amount,
+       ps.data AS session_data
+  FROM cart c
+  LEFT JOIN cart_payment_collection cpc ON cpc.cart_id = c.id AND cpc.deleted_at IS NULL
+  LEFT JOIN payment_collection pc ON pc.id = cpc.payment_collection_id AND pc.deleted_at IS NULL
+  LEFT JOIN payment_session ps ON ps.payment_collection_id = pc.id
+       AND ps.provider_id = ? AND ps.deleted_at IS NULL
+ WHERE c.id = ? AND c.deleted_at IS NULL
+ ORDER BY ps.created_at DESC NULLS LAST
+ LIMIT 1`
+
+interface ClickCartRow {
+  id: string
+  completed_at: Date | null
+  has_items: boolean
+  has_shipping: boolean
+  out_of_stock: boolean
+  shipping_gone: boolean
+  collection_amount: string | null
+  session_id: string | null
+  session_amount: string | null
+  session_data: ClickSessionData | null
+}
+
+export async function loadClickCart(
+  container: MedusaContainer,
+  cartId: string
+): Promise<ClickCart | null> {
+  const { rows } = await knex(container).raw(CLICK_CART_SQL, [CLICK_PROVIDER_ID, cartId])
+  const cart = rows[0] as ClickCartRow | undefined
+  if (!cart) {
+    return null
+  }
+  const session =
+    cart.session_id && cart.session_amount
+      ? {
+          id: cart.session_id,
+          amountTiyin: decimalToTiyin(cart.session_amount),
+          // Medusa replaces sessions when the cart total changes; a session whose
+          // amount no longer equals the collection's is stale.
+          isCurrent:
+            cart.collection_amount !== null &&
+            decimalToTiyin(cart.session_amount) === decimalToTiyin(cart.collection_amount),
+          data: cart.session_data as ClickSessionData,
+        }
+      : null
+  return {
+    id: cart.id,
+    completedAt: cart.completed_at,
+    hasItems: cart.has_items,
+    hasShipping: cart.has_shipping,
+    outOfStock: cart.out_of_stock,
+    shippingGone: cart.shipping_gone,
+    session,
+  }
+}
+
+/** The cart a payment collection belongs to. */
+export async function cartOfPaymentCollection(
+  container: MedusaContainer,
+  paymentCollectionId: string
+): Promise<string | null> {
+  const { rows } = await knex(container).raw(
+    `SELECT cart_id FROM cart_payment_collection WHERE payment_collection_id = ? AND deleted_at IS NULL LIMIT 1`,
+    [paymentCollectionId]
+  )
+  return rows[0]?.cart_id ?? null
+}
+
+export interface CartCompletion {
+  exists: boolean
+  completed: boolean
+  orderId: string | null
+  /** Medusa recorded a Click payment in the cart's payment collection (its order used our stamp). */
+  paidWithClick: boolean
+}
+
+/** Whether the cart exists, is completed, which order it became and with what provider. */
+export async function cartCompletion(container: MedusaContainer, cartId: string): Promise<CartCompletion> {
+  const { rows } = await knex(container).raw(
+    `SELECT c.completed_at IS NOT NULL AS completed,
+            (SELECT oc.order_id FROM order_cart oc
+              WHERE oc.cart_id = c.id AND oc.deleted_at IS NULL LIMIT 1) AS order_id,
+            EXISTS (SELECT 1 FROM cart_payment_collection cpc
+                      JOIN payment p ON p.payment_collection_id = cpc.payment_collection_id
+                           AND p.provider_id = ? AND p.deleted_at IS NULL
+                     WHERE cpc.cart_id = c.id AND cpc.deleted_at IS NULL) AS paid_with_click
+       FROM cart c WHERE c.id = ? AND c.deleted_at IS NULL`,
+    [CLICK_PROVIDER_ID, cartId]
+  )
+  const row = rows[0] as { completed: boolean; order_id: string | null; paid_with_click: boolean } | undefined
+  return {
+    exists: !!row,
+    completed: !!row?.completed,
+    orderId: row?.order_id ?? null,
+    paidWithClick: !!row?.paid_with_click,
+  }
+}
+
+let lockingTableExists: Promise<boolean> | undefined
+
+/**
+ * Deletes the owner-less row Medusa's Postgres locking left for a bare cart id.
+ * `completeCartWorkflow` inserts it at its start and deletes it at its end; a
+ * process that dies in between leaves it, and locking-postgres then refuses
+ * the key for ever, whatever its expiration says. Callers decide when a row
+ * can belong to no live completion (see place-order.ts); `onlyExpired` keeps
+ * rows still inside the 120 s Medusa gave them. With Redis locking there is
+ * no such table and keys expire by themselves.
+ */
+export async function clearDeadCartLock(
+  container: MedusaContainer,
+  cartId: string,
+  options: { onlyExpired: boolean }
+): Promise<boolean> {
+  const db = knex(container)
+  lockingTableExists ??= db
+    .raw(`SELECT to_regclass('locking') IS NOT NULL AS present`)
+    .then(({ rows }: { rows: Array<{ present: boolean }> }) => rows[0].present)
+    .catch((error: unknown) => {
+      lockingTableExists = undefined
+      throw error
+    })
+  if (!(await lockingTableExists)) {
+    return false
+  }
+  const { rowCount } = await db.raw(
+    `DELETE FROM locking WHERE id = ? AND owner_id IS NULL AND (? = false OR expiration < now())`,
+    [cartId, options.onlyExpired]
+  )
+  return rowCount > 0
+}

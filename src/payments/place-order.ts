@@ -1,0 +1,181 @@
+import type { MedusaContainer } from "@medusajs/framework/types"
+import { MedusaError } from "@medusajs/framework/utils"
+import type { Logger } from "pino"
+import {
+  ClickPaymentState,
+  RefundReason,
+  type ClickPaymentStateValue,
+  type PlacementClaim,
+  type RefundReasonValue,
+} from "../modules/click"
+import { placeClickOrderWorkflow } from "../workflows/place-click-order"
+import { clickModule } from "./click-transactions"
+import { cartCompletion, clearDeadCartLock } from "./medusa-tables"
+import { paymentPolicy } from "./policy"
+
+export type PlacementOutcome =
+  | { status: "placed"; orderId: string }
+  /** Another request or process is placing it, or it waits for its next attempt. */
+  | { status: "pending" }
+  /** This attempt failed; the payment stays confirmed and is retried. */
+  | { status: "retrying"; error: string }
+  | { status: "refund_required"; reason: RefundReasonValue; error: string }
+  | { status: "not_confirmed"; state: ClickPaymentStateValue }
+
+/**
+ * The one entry point from "Click confirmed the money" to "the order exists",
+ * used by the Complete callback (after it answered), Click's repeated
+ * Complete, the storefront's cart completion and the recovery job.
+ *
+ * Exclusion is a claim on the payment row (ClickModuleService.claimPlacement):
+ * one conditional UPDATE, no connection held while the order is placed, and
+ * nothing to clean up when a process dies: the claim is a lease that runs out.
+ * While placement runs, the lease is renewed. At most one payment per cart is
+ * confirmed (a unique index), so the claim is a per-cart lock across processes.
+ */
+export async function placeClickOrder(
+  container: MedusaContainer,
+  transactionId: string,
+  log: Logger
+): Promise<PlacementOutcome> {
+  const payments = clickModule(container)
+  const policy = paymentPolicy()
+  const claim = await payments.claimPlacement(transactionId, policy.leaseSec)
+  if (!claim) {
+    const current = await payments.retrieveClickTransaction(transactionId, { select: ["state", "order_id"] })
+    if (current.state === ClickPaymentState.Placed && current.order_id) {
+      return { status: "placed", orderId: current.order_id }
+    }
+    return current.state === ClickPaymentState.Confirmed
+      ? { status: "pending" }
+      : { status: "not_confirmed", state: current.state as ClickPaymentStateValue }
+  }
+  const lease = keepClaimAlive(container, claim, policy.leaseSec, log)
+  try {
+    return await placeUnderClaim(container, claim, log)
+  } catch (error) {
+    await lease.stop()
+    return await recordFailure(container, claim, error, log)
+  } finally {
+    await lease.stop()
+  }
+}
+
+async function placeUnderClaim(
+  container: MedusaContainer,
+  claim: PlacementClaim,
+  log: Logger
+): Promise<PlacementOutcome> {
+  const cartId = claim.merchant_trans_id
+  const cart = await cartCompletion(container, cartId)
+  if (!cart.exists) {
+    return requireRefund(container, claim, RefundReason.Unplaceable, "the cart was deleted", log)
+  }
+  if (cart.orderId) {
+    // An earlier attempt placed the order and died before recording it, or
+    // the cart was completed with another provider.
+    if (!cart.paidWithClick) {
+      return requireRefund(container, claim, RefundReason.PaidElsewhere, `order ${cart.orderId} was paid by another provider`, log)
+    }
+    return recordPlaced(container, claim, cart.orderId)
+  }
+  // Holding the claim and with no order for the cart, no completion of it is
+  // running anywhere: our placements run under the claim, and the storefront's
+  // completion route is held (hold-click-cart-completion.ts) until the order
+  // exists. A lock row for the cart can only be a dead process's leftover.
+  if (await clearDeadCartLock(container, cartId, { onlyExpired: false })) {
+    log.warn({ merchant_trans_id: cartId }, "cleared a lock row a dead completion left for this cart")
+  }
+  const { result } = await placeClickOrderWorkflow(container).run({
+    input: { transaction_id: claim.id, cart_id: cartId },
+  })
+  log.info({ merchant_trans_id: cartId, order_id: result.order_id, attempt: claim.attempt }, "order placed")
+  return { status: "placed", orderId: result.order_id }
+}
+
+async function recordPlaced(
+  container: MedusaContainer,
+  claim: PlacementClaim,
+  orderId: string
+): Promise<PlacementOutcome> {
+  await clickModule(container).transition({
+    id: claim.id,
+    from: ClickPaymentState.Confirmed,
+    to: ClickPaymentState.Placed,
+    reason: "order_found",
+    set: { order_id: orderId, last_error: null },
+  })
+  return { status: "placed", orderId }
+}
+
+/**
+ * Medusa refuses with NOT_FOUND, NOT_ALLOWED or INVALID_DATA what will never
+ * work: a deleted cart or variant, missing stock, a shipping option that is
+ * gone, a session without Click's confirmation. Anything else (a database or
+ * network fault, a timeout) may pass, and is retried with backoff. The type
+ * is read off the error rather than by `instanceof`: errors come back from the
+ * workflow engine as copies.
+ */
+const PERMANENT_ERROR_TYPES: readonly string[] = [
+  MedusaError.Types.NOT_FOUND,
+  MedusaError.Types.NOT_ALLOWED,
+  MedusaError.Types.INVALID_DATA,
+]
+
+function isPermanent(error: unknown): boolean {
+  const type = (error as { type?: unknown } | null)?.type
+  return typeof type === "string" && PERMANENT_ERROR_TYPES.includes(type)
+}
+
+async function recordFailure(
+  container: MedusaContainer,
+  claim: PlacementClaim,
+  error: unknown,
+  log: Logger
+): Promise<PlacementOutcome> {
+  const message = ((error as Error)?.message ?? String(error)).slice(0, 1000)
+  const policy = paymentPolicy()
+  if (isPermanent(error) || claim.attempt >= policy.maxAttempts) {
+    return requireRefund(container, claim, RefundReason.Unplaceable, message, log)
+  }
+  const retryInSec = policy.retryDelaySec(claim.attempt)
+  log.error({ merchant_trans_id: claim.merchant_trans_id, attempt: claim.attempt, retry_in_sec: retryInSec, err: message }, "order placement failed")
+  await clickModule(container).rescheduleClaim(claim, retryInSec, `order placement failed: ${message}`)
+  return { status: "retrying", error: message }
+}
+
+async function requireRefund(
+  container: MedusaContainer,
+  claim: PlacementClaim,
+  reason: RefundReasonValue,
+  detail: string,
+  log: Logger
+): Promise<PlacementOutcome> {
+  await clickModule(container).transition({
+    id: claim.id,
+    from: ClickPaymentState.Confirmed,
+    to: ClickPaymentState.RefundRequired,
+    reason,
+    detail,
+    set: { refund_reason: reason, last_error: detail },
+  })
+  log.warn({ merchant_trans_id: claim.merchant_trans_id, refund_reason: reason, err: detail }, "paid Click payment needs a refund")
+  return { status: "refund_required", reason, error: detail }
+}
+
+/** Renews the claim's lease while placement runs; stop() waits for a renewal in flight. */
+function keepClaimAlive(container: MedusaContainer, claim: PlacementClaim, leaseSec: number, log: Logger) {
+  let inFlight: Promise<void> = Promise.resolve()
+  const timer = setInterval(() => {
+    inFlight = clickModule(container)
+      .rescheduleClaim(claim, leaseSec)
+      .catch((error) => log.error({ err: (error as Error)?.message }, "placement lease renewal failed"))
+  }, (leaseSec * 1000) / 3)
+  timer.unref()
+  return {
+    async stop() {
+      clearInterval(timer)
+      await inFlight
+    },
+  }
+}

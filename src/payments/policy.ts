@@ -1,0 +1,36 @@
+/**
+ * Timings of the payment flow, read from the environment (documented in
+ * README.md and .env.example) so that operators and tests can tighten them
+ * without code.
+ */
+export interface PaymentPolicy {
+  /** How long a claim on a placement lasts without renewal: a dead process's claim runs out after this. */
+  leaseSec: number
+  /** After this many failed attempts the payment is refunded instead (refund_required, unplaceable). */
+  maxAttempts: number
+  /** Wait before the attempt after `attempt` failed: doubling from the base, at most an hour. */
+  retryDelaySec(attempt: number): number
+  /**
+   * How long a Prepare without its Complete keeps the cart frozen (no new
+   * session, no cart edits). Click normally completes within minutes; after
+   * this the shopper may change the cart, and a late debit is refunded.
+   */
+  preparedHoldSec: number
+}
+
+const MAX_RETRY_DELAY_SEC = 3600
+
+function positiveNumber(raw: string | undefined, fallback: number): number {
+  const value = Number(raw)
+  return raw && Number.isFinite(value) && value > 0 ? value : fallback
+}
+
+export function paymentPolicy(env: NodeJS.ProcessEnv = process.env): PaymentPolicy {
+  const baseSec = positiveNumber(env.CLICK_PLACEMENT_RETRY_BASE_SEC, 30)
+  return {
+    leaseSec: positiveNumber(env.CLICK_PLACEMENT_LEASE_SEC, 30),
+    maxAttempts: Math.floor(positiveNumber(env.CLICK_PLACEMENT_MAX_ATTEMPTS, 8)),
+    retryDelaySec: (attempt) => Math.min(baseSec * 2 ** Math.max(attempt - 1, 0), MAX_RETRY_DELAY_SEC),
+    preparedHoldSec: positiveNumber(env.CLICK_PREPARED_HOLD_SEC, 900),
+  }
+}

@@ -1,0 +1,60 @@
+import { completeCartWorkflow } from "@medusajs/medusa/core-flows"
+import {
+  createStep,
+  createWorkflow,
+  StepResponse,
+  WorkflowResponse,
+} from "@medusajs/framework/workflows-sdk"
+import { CLICK_MODULE, ClickPaymentState } from "../modules/click"
+import type ClickModuleService from "../modules/click/service"
+
+export interface PlaceClickOrderInput {
+  transaction_id: string
+  cart_id: string
+}
+
+/**
+ * Records the order on the payment (confirmed → placed). If this write fails,
+ * the step throws and the workflow compensates the nested cart completion,
+ * so the order and the payment's state never disagree: the payment stays
+ * `confirmed` and a later attempt places it again.
+ */
+export const recordOrderPlacedStep = createStep(
+  "record-click-order-placed",
+  async (input: { transaction_id: string; order_id: string }, { container }) => {
+    const payments = container.resolve<ClickModuleService>(CLICK_MODULE)
+    const moved = await payments.transition({
+      id: input.transaction_id,
+      from: ClickPaymentState.Confirmed,
+      to: ClickPaymentState.Placed,
+      reason: "order_placed",
+      set: { order_id: input.order_id, last_error: null },
+    })
+    if (!moved) {
+      const current = await payments.retrieveClickTransaction(input.transaction_id, {
+        select: ["state", "order_id"],
+      })
+      if (current.state !== ClickPaymentState.Placed || current.order_id !== input.order_id) {
+        throw new Error(`Click payment ${input.transaction_id} is ${current.state}, not confirmed: its order is not recorded`)
+      }
+    }
+    return new StepResponse({ order_id: input.order_id })
+  }
+)
+
+/**
+ * A confirmed Click payment becomes its cart's order. Medusa's
+ * completeCartWorkflow runs nested, as a step: in 2.21 a nested run skips its
+ * own lock on the bare cart id (acquireLockStep returns early when it has a
+ * parent step), so a crash can never leave Medusa's owner-less lock row
+ * behind for this cart. Exclusion comes from the placement claim instead
+ * (src/payments/place-order.ts), which every caller takes first.
+ */
+export const placeClickOrderWorkflow = createWorkflow(
+  "place-click-order",
+  (input: PlaceClickOrderInput) => {
+    const order = completeCartWorkflow.runAsStep({ input: { id: input.cart_id } })
+    const placed = recordOrderPlacedStep({ transaction_id: input.transaction_id, order_id: order.id })
+    return new WorkflowResponse(placed)
+  }
+)
