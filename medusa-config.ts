@@ -56,6 +56,10 @@ module.exports = defineConfig({
               cancelOfConfirmedAnswer: env.CLICK_CANCEL_OF_CONFIRMED_ANSWER
                 ? Number(env.CLICK_CANCEL_OF_CONFIRMED_ANSWER)
                 : undefined,
+              merchantApiUrl: env.CLICK_MERCHANT_API_URL || undefined,
+              merchantApiTimeoutMs: env.CLICK_MERCHANT_API_TIMEOUT_MS || undefined,
+              partialRefunds: env.CLICK_PARTIAL_REFUNDS || undefined,
+              reconcileAfterSec: env.CLICK_RECONCILE_AFTER_SEC || undefined,
             },
           },
         ],

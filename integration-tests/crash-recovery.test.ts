@@ -78,7 +78,7 @@ describe("crash recovery", () => {
       const answer = await clickComplete(backend, cart)
       expect(answer.body.error).toBe(0)
       await sleep(500)
-      expect((await paymentRow(backend, { merchantPrepareId: cart.merchantPrepareId }))?.placement_attempts).toBe(1)
+      expect((await paymentRow(backend, { merchantPrepareId: cart.merchantPrepareId }))?.attempts).toBe(1)
       await backend.kill()
     } finally {
       await backend.db.query(`DROP TRIGGER IF EXISTS click_test_slow_orders ON "order"`)

@@ -196,7 +196,7 @@ describe("payment integrity", () => {
       expect((await clickComplete(backend, loser)).body.error).toBe(0)
       expect(
         await waitForPaymentState(backend, { merchantPrepareId: loser.merchantPrepareId }, ["refund_required"])
-      ).toMatchObject({ state: "refund_required", refund_reason: "unplaceable", placement_attempts: 1 })
+      ).toMatchObject({ state: "refund_required", refund_reason: "unplaceable", attempts: 1 })
       expect(await countOrdersForCart(backend, loser.cartId)).toBe(0)
 
       // Nothing turns that decision back: not Click's retry, the storefront or the recovery job.
@@ -204,7 +204,7 @@ describe("payment integrity", () => {
       const storefront = await completeCartFromStorefront(backend, loser.cartId)
       expect(storefront.status).toBeGreaterThanOrEqual(400)
       await new Promise((resolve) => setTimeout(resolve, 2500))
-      expect(await payment(loser.merchantPrepareId)).toMatchObject({ state: "refund_required", placement_attempts: 1 })
+      expect(await payment(loser.merchantPrepareId)).toMatchObject({ state: "refund_required", attempts: 1 })
       expect(await countOrdersForCart(backend, loser.cartId)).toBe(0)
 
       // A third cart for the sold-out print is refused at Prepare: Click takes no money.

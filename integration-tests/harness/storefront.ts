@@ -98,7 +98,7 @@ export interface PaymentRow {
   refund_reason: string | null
   order_id: string | null
   last_error: string | null
-  placement_attempts: number
+  attempts: number
   complete_click_trans_id: string | null
 }
 
@@ -106,7 +106,7 @@ export interface PaymentRow {
 export async function paymentRow(backend: Backend, by: { clickTransId?: string; merchantPrepareId?: number }) {
   const [column, value] = by.clickTransId ? ["click_trans_id", by.clickTransId] : ["merchant_prepare_id", by.merchantPrepareId]
   const { rows } = await backend.db.query(
-    `SELECT state, refund_reason, order_id, last_error, placement_attempts, complete_click_trans_id
+    `SELECT state, refund_reason, order_id, last_error, attempts, complete_click_trans_id
        FROM click_transaction WHERE ${column} = $1`,
     [value]
   )

@@ -8,23 +8,12 @@ import {
   type CompleteAnswer,
   type CompleteRequest,
 } from "../click"
-import {
-  ClickPaymentState,
-  DEBITED_STATES,
-  RefundReason,
-  type ClickPaymentStateValue,
-  type RefundReasonValue,
-} from "../modules/click"
+import { ClickPaymentState, DEBITED_STATES, RefundReason, type ClickPaymentStateValue } from "../modules/click"
 import { storedTiyin } from "../lib/medusa-amount"
-import {
-  clickModule,
-  findTransaction,
-  isUniqueViolation,
-  type ClickTransactionRecord,
-} from "./click-transactions"
-import { stampSession } from "./confirmation-stamp"
-import { cartCompletion, loadClickCart } from "./medusa-tables"
-import { placeClickOrder } from "./place-order"
+import { clickModule, findTransaction, type ClickTransactionRecord } from "./click-transactions"
+import { loadClickCart } from "./medusa-tables"
+import { placeClickOrderInBackground } from "./place-order"
+import { recordDebit } from "./record-debit"
 
 export interface CompleteContext {
   /** HMAC stamp the provider made for this verified Complete (error=0 only). */
@@ -75,7 +64,7 @@ export async function handleComplete(
   if (settled !== null) {
     if (transaction.state === ClickPaymentState.Confirmed) {
       // Paid, but the order is still missing: Click's retry is a chance to try again.
-      placeInBackground(container, transaction.id, log)
+      placeClickOrderInBackground(container, transaction.id, log)
     }
     return answer(settled)
   }
@@ -84,7 +73,7 @@ export async function handleComplete(
   }
   const outcome = await settle(container, transaction, request, clickError, context, log)
   if (outcome === ClickErrorCode.Success) {
-    placeInBackground(container, transaction.id, log)
+    placeClickOrderInBackground(container, transaction.id, log)
     return answer(outcome, transaction.merchant_prepare_id)
   }
   return answer(outcome)
@@ -106,9 +95,9 @@ function settledAnswer(
 }
 
 /**
- * Moves a prepared attempt out of `prepared`, once. Every move is a
- * conditional update, so identical Completes racing each other (or several
- * processes) settle it exactly once and the others read the result.
+ * Moves a prepared attempt out of `prepared`, once: cancelled, or debited
+ * (recordDebit). A second request that lost the race answers from the state
+ * the first one wrote.
  */
 async function settle(
   container: MedusaContainer,
@@ -119,83 +108,30 @@ async function settle(
   log: Logger
 ): Promise<ClickErrorCodeValue> {
   const payments = clickModule(container)
-  const common = { complete_click_trans_id: request.click_trans_id, click_error: request.error }
-  const move = (to: ClickPaymentStateValue, reason: string, set: Record<string, unknown> = {}, detail?: string) =>
-    payments.transition({
-      id: transaction.id,
-      from: ClickPaymentState.Prepared,
-      to,
-      reason,
-      detail,
-      set: { ...common, ...set },
-    })
+  const set = { complete_click_trans_id: request.click_trans_id, click_error: request.error }
   const answerFromState = async () => {
     const current = await payments.retrieveClickTransaction(transaction.id, { select: ["state"] })
     return settledAnswer(current.state, clickError, context) ?? ClickErrorCode.FailedToUpdate
   }
-  const refund = async (reason: RefundReasonValue, detail: string, answerCode: ClickErrorCodeValue) => {
-    const moved = await move(ClickPaymentState.RefundRequired, reason, { refund_reason: reason, last_error: detail }, detail)
-    if (!moved) {
-      return answerFromState()
-    }
-    log.warn({ merchant_prepare_id: transaction.merchant_prepare_id, refund_reason: reason }, "debited Click payment needs a refund")
-    return answerCode
-  }
-
   if (clickError < 0) {
-    return (await move(ClickPaymentState.Cancelled, "click_cancelled")) ? ClickErrorCode.TransactionCancelled : answerFromState()
+    const cancelled = await payments.transition({
+      id: transaction.id,
+      from: ClickPaymentState.Prepared,
+      to: ClickPaymentState.Cancelled,
+      reason: "click_cancelled",
+      set,
+    })
+    return cancelled ? ClickErrorCode.TransactionCancelled : answerFromState()
   }
-  const alreadyPaid = await paidByOtherMeans(container, transaction)
-  if (alreadyPaid) {
-    return refund(alreadyPaid, "debited after the cart was already paid", ClickErrorCode.AlreadyPaid)
-  }
-  // The stamp goes on the session before the payment says `confirmed`, so a
-  // confirmed payment always has a session Medusa will authorize.
-  const stampError = await stampSession(container, transaction, {
-    merchant_prepare_id: transaction.merchant_prepare_id,
-    token: context.confirmation,
-  })
-  if (stampError) {
-    // Click has the money; it hears 0, and the money goes back.
-    return refund(RefundReason.Unplaceable, stampError, ClickErrorCode.Success)
-  }
-  try {
-    const moved = await move(ClickPaymentState.Confirmed, "click_confirmed")
-    if (!moved) {
+  const outcome = await recordDebit(container, transaction, { confirmation: context.confirmation, reason: "click_confirmed", set }, log)
+  switch (outcome.state) {
+    case "confirmed":
+      return ClickErrorCode.Success
+    case "refund_required":
+      // A cart paid another way hears "already paid"; a debit that merely cannot
+      // become its order hears 0 (Click forbids failing it), and the money goes back.
+      return outcome.reason === RefundReason.Unplaceable ? ClickErrorCode.Success : ClickErrorCode.AlreadyPaid
+    case "already_settled":
       return answerFromState()
-    }
-  } catch (error) {
-    if (isUniqueViolation(error)) {
-      // Another attempt for this cart was confirmed in the same instant.
-      return refund(RefundReason.DoublePayment, "debited while another attempt paid the cart", ClickErrorCode.AlreadyPaid)
-    }
-    throw error
   }
-  log.info({ merchant_prepare_id: transaction.merchant_prepare_id }, "payment confirmed")
-  return ClickErrorCode.Success
-}
-
-/** Another Click attempt pays for this cart, or the cart was completed without Click. */
-async function paidByOtherMeans(
-  container: MedusaContainer,
-  transaction: ClickTransactionRecord
-): Promise<RefundReasonValue | null> {
-  const [paying, cart] = await Promise.all([
-    clickModule(container).listClickTransactions(
-      { merchant_trans_id: transaction.merchant_trans_id, state: [ClickPaymentState.Confirmed, ClickPaymentState.Placed] },
-      { take: 1, select: ["id"] }
-    ),
-    cartCompletion(container, transaction.merchant_trans_id),
-  ])
-  if (paying.length) {
-    return RefundReason.DoublePayment
-  }
-  return cart.completed ? RefundReason.PaidElsewhere : null
-}
-
-/** Places the order after Click has its answer; a failure is recorded on the payment and retried. */
-function placeInBackground(container: MedusaContainer, transactionId: string, log: Logger) {
-  placeClickOrder(container, transactionId, log).catch((error) =>
-    log.error({ err: (error as Error)?.message }, "order placement could not start; the recovery job retries it")
-  )
 }

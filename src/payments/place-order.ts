@@ -5,13 +5,14 @@ import {
   ClickPaymentState,
   RefundReason,
   type ClickPaymentStateValue,
-  type PlacementClaim,
+  type WorkClaim,
   type RefundReasonValue,
 } from "../modules/click"
 import { placeClickOrderWorkflow } from "../workflows/place-click-order"
 import { clickModule } from "./click-transactions"
 import { cartCompletion, clearDeadCartLock } from "./medusa-tables"
 import { paymentPolicy } from "./policy"
+import { withWorkClaim } from "./work-claim"
 
 export type PlacementOutcome =
   | { status: "placed"; orderId: string }
@@ -27,7 +28,7 @@ export type PlacementOutcome =
  * used by the Complete callback (after it answered), Click's repeated
  * Complete, the storefront's cart completion and the recovery job.
  *
- * Exclusion is a claim on the payment row (ClickModuleService.claimPlacement):
+ * Exclusion is a claim on the payment row (ClickModuleService.claimWork):
  * one conditional UPDATE, no connection held while the order is placed, and
  * nothing to clean up when a process dies: the claim is a lease that runs out.
  * While placement runs, the lease is renewed. At most one payment per cart is
@@ -38,32 +39,36 @@ export async function placeClickOrder(
   transactionId: string,
   log: Logger
 ): Promise<PlacementOutcome> {
-  const payments = clickModule(container)
-  const policy = paymentPolicy()
-  const claim = await payments.claimPlacement(transactionId, policy.leaseSec)
-  if (!claim) {
-    const current = await payments.retrieveClickTransaction(transactionId, { select: ["state", "order_id"] })
-    if (current.state === ClickPaymentState.Placed && current.order_id) {
-      return { status: "placed", orderId: current.order_id }
+  const claimed = await withWorkClaim(
+    container,
+    transactionId,
+    ClickPaymentState.Confirmed,
+    paymentPolicy().leaseSec,
+    log,
+    async (claim, stopRenewing) => {
+      try {
+        return await placeUnderClaim(container, claim, log)
+      } catch (error) {
+        await stopRenewing()
+        return await recordFailure(container, claim, error, log)
+      }
     }
-    return current.state === ClickPaymentState.Confirmed
-      ? { status: "pending" }
-      : { status: "not_confirmed", state: current.state as ClickPaymentStateValue }
+  )
+  if (claimed) {
+    return claimed.result
   }
-  const lease = keepClaimAlive(container, claim, policy.leaseSec, log)
-  try {
-    return await placeUnderClaim(container, claim, log)
-  } catch (error) {
-    await lease.stop()
-    return await recordFailure(container, claim, error, log)
-  } finally {
-    await lease.stop()
+  const current = await clickModule(container).retrieveClickTransaction(transactionId, { select: ["state", "order_id"] })
+  if (current.state === ClickPaymentState.Placed && current.order_id) {
+    return { status: "placed", orderId: current.order_id }
   }
+  return current.state === ClickPaymentState.Confirmed
+    ? { status: "pending" }
+    : { status: "not_confirmed", state: current.state as ClickPaymentStateValue }
 }
 
 async function placeUnderClaim(
   container: MedusaContainer,
-  claim: PlacementClaim,
+  claim: WorkClaim,
   log: Logger
 ): Promise<PlacementOutcome> {
   const cartId = claim.merchant_trans_id
@@ -95,7 +100,7 @@ async function placeUnderClaim(
 
 async function recordPlaced(
   container: MedusaContainer,
-  claim: PlacementClaim,
+  claim: WorkClaim,
   orderId: string
 ): Promise<PlacementOutcome> {
   await clickModule(container).transition({
@@ -129,7 +134,7 @@ function isPermanent(error: unknown): boolean {
 
 async function recordFailure(
   container: MedusaContainer,
-  claim: PlacementClaim,
+  claim: WorkClaim,
   error: unknown,
   log: Logger
 ): Promise<PlacementOutcome> {
@@ -140,13 +145,13 @@ async function recordFailure(
   }
   const retryInSec = policy.retryDelaySec(claim.attempt)
   log.error({ merchant_trans_id: claim.merchant_trans_id, attempt: claim.attempt, retry_in_sec: retryInSec, err: message }, "order placement failed")
-  await clickModule(container).rescheduleClaim(claim, retryInSec, `order placement failed: ${message}`)
+  await clickModule(container).rescheduleWork(claim, retryInSec, `order placement failed: ${message}`)
   return { status: "retrying", error: message }
 }
 
 async function requireRefund(
   container: MedusaContainer,
-  claim: PlacementClaim,
+  claim: WorkClaim,
   reason: RefundReasonValue,
   detail: string,
   log: Logger
@@ -163,19 +168,9 @@ async function requireRefund(
   return { status: "refund_required", reason, error: detail }
 }
 
-/** Renews the claim's lease while placement runs; stop() waits for a renewal in flight. */
-function keepClaimAlive(container: MedusaContainer, claim: PlacementClaim, leaseSec: number, log: Logger) {
-  let inFlight: Promise<void> = Promise.resolve()
-  const timer = setInterval(() => {
-    inFlight = clickModule(container)
-      .rescheduleClaim(claim, leaseSec)
-      .catch((error) => log.error({ err: (error as Error)?.message }, "placement lease renewal failed"))
-  }, (leaseSec * 1000) / 3)
-  timer.unref()
-  return {
-    async stop() {
-      clearInterval(timer)
-      await inFlight
-    },
-  }
+/** Starts placement without waiting for it (after Click has its answer); a failure is recorded on the payment and retried. */
+export function placeClickOrderInBackground(container: MedusaContainer, transactionId: string, log: Logger): void {
+  placeClickOrder(container, transactionId, log).catch((error) =>
+    log.error({ err: (error as Error)?.message }, "order placement could not start; the recovery job retries it")
+  )
 }

@@ -4,7 +4,7 @@
  * without code.
  */
 export interface PaymentPolicy {
-  /** How long a claim on a placement lasts without renewal: a dead process's claim runs out after this. */
+  /** How long a claim on a payment's work lasts without renewal: a dead process's claim runs out after this. */
   leaseSec: number
   /** After this many failed attempts the payment is refunded instead (refund_required, unplaceable). */
   maxAttempts: number
@@ -16,6 +16,8 @@ export interface PaymentPolicy {
    * this the shopper may change the cart, and a late debit is refunded.
    */
   preparedHoldSec: number
+  /** Attempts at reaching Click's Merchant API for one reversal before a person is asked to act. */
+  reversalMaxAttempts: number
 }
 
 const MAX_RETRY_DELAY_SEC = 3600
@@ -32,5 +34,6 @@ export function paymentPolicy(env: NodeJS.ProcessEnv = process.env): PaymentPoli
     maxAttempts: Math.floor(positiveNumber(env.CLICK_PLACEMENT_MAX_ATTEMPTS, 8)),
     retryDelaySec: (attempt) => Math.min(baseSec * 2 ** Math.max(attempt - 1, 0), MAX_RETRY_DELAY_SEC),
     preparedHoldSec: positiveNumber(env.CLICK_PREPARED_HOLD_SEC, 900),
+    reversalMaxAttempts: Math.floor(positiveNumber(env.CLICK_REVERSAL_MAX_ATTEMPTS, 10)),
   }
 }

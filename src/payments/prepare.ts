@@ -95,6 +95,7 @@ async function recordPreparedTransaction(
     const created = await payments.createClickTransactions({
       click_trans_id: request.click_trans_id,
       click_paydoc_id: request.click_paydoc_id ?? null,
+      service_id: request.service_id,
       merchant_trans_id: request.merchant_trans_id,
       payment_session_id: paymentSessionId,
       amount: request.amount,

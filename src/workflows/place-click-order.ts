@@ -5,7 +5,9 @@ import {
   StepResponse,
   WorkflowResponse,
 } from "@medusajs/framework/workflows-sdk"
+import { Modules } from "@medusajs/framework/utils"
 import { CLICK_MODULE, ClickPaymentState } from "../modules/click"
+import type { ClickSessionData } from "../providers/click/session-data"
 import type ClickModuleService from "../modules/click/service"
 
 export interface PlaceClickOrderInput {
@@ -14,15 +16,31 @@ export interface PlaceClickOrderInput {
 }
 
 /**
- * Records the order on the payment (confirmed → placed). If this write fails,
- * the step throws and the workflow compensates the nested cart completion,
- * so the order and the payment's state never disagree: the payment stays
- * `confirmed` and a later attempt places it again.
+ * Records the order on the payment (confirmed → placed) and marks Medusa's
+ * Payment as placed, which is what lets an admin refund reverse it at Click
+ * (the provider's refundPayment). If either write fails, the step throws and
+ * the workflow compensates the nested cart completion, so the order and the
+ * payment's state never disagree: the payment stays `confirmed` and a later
+ * attempt places it again.
  */
 export const recordOrderPlacedStep = createStep(
   "record-click-order-placed",
   async (input: { transaction_id: string; order_id: string }, { container }) => {
     const payments = container.resolve<ClickModuleService>(CLICK_MODULE)
+    const paymentModule = container.resolve(Modules.PAYMENT)
+    const transaction = await payments.retrieveClickTransaction(input.transaction_id)
+    const [payment] = await paymentModule.listPayments(
+      { payment_session_id: transaction.payment_session_id },
+      { select: ["id", "data"] }
+    )
+    if (payment) {
+      const placed: ClickSessionData["click_placed"] = {
+        order_id: input.order_id,
+        paydoc_id: transaction.click_paydoc_id,
+        merchant_prepare_id: transaction.merchant_prepare_id,
+      }
+      await paymentModule.updatePayment({ id: payment.id, data: { ...payment.data, click_placed: placed } } as never)
+    }
     const moved = await payments.transition({
       id: input.transaction_id,
       from: ClickPaymentState.Confirmed,

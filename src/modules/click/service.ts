@@ -43,9 +43,10 @@ export interface MovedPayment {
   order_id: string | null
 }
 
-/** A placement in progress; `attempt` fences its later writes against a newer claim. */
-export interface PlacementClaim {
+/** Work in progress on a payment; `attempt` fences its later writes against a newer claim. */
+export interface WorkClaim {
   id: string
+  state: ClickPaymentStateValue
   merchant_trans_id: string
   attempt: number
 }
@@ -92,7 +93,8 @@ class ClickModuleService extends MedusaService({
     if (!canTransition(input.from, input.to)) {
       throw new Error(`Click payment cannot move from ${input.from} to ${input.to}`)
     }
-    const assignments = ["state = ?", "updated_at = now()"]
+    // A new state starts its own work (placing, reversing) from its first attempt.
+    const assignments = ["state = ?", "updated_at = now()", "attempts = 0", "next_attempt_at = NULL"]
     const values: unknown[] = [input.to]
     const stamp = STATE_TIMESTAMP[input.to]
     if (stamp) {
@@ -148,38 +150,41 @@ class ClickModuleService extends MedusaService({
   }
 
   /**
-   * Claims a confirmed payment's order placement for `leaseSec` seconds, or
-   * returns null when it is not confirmed, in backoff, or being placed by
-   * another request or process. The lease lives in the row itself, so a
-   * process that dies mid-placement holds nothing: the row is simply due again
-   * when the lease runs out.
+   * Claims the work a payment in `state` needs (placing its order, reversing
+   * it, asking Click about it) for `leaseSec` seconds, or returns null when it
+   * is in another state, waits for its next attempt, or another request or
+   * process holds the claim. The lease lives in the row itself, so a process
+   * that dies mid-work holds nothing: the row is simply due again when the
+   * lease runs out. At most one payment per cart is confirmed (a unique
+   * index), so a claim on a confirmed payment is a per-cart lock.
    */
   @InjectManager()
-  async claimPlacement(
+  async claimWork(
     id: string,
+    state: ClickPaymentStateValue,
     leaseSec: number,
     @MedusaContext() sharedContext: Context = {}
-  ): Promise<PlacementClaim | null> {
+  ): Promise<WorkClaim | null> {
     const rows = await (sharedContext.manager as SqlEntityManager).execute(
       `UPDATE click_transaction
-          SET placement_attempts = placement_attempts + 1,
+          SET attempts = attempts + 1,
               next_attempt_at = now() + (? * interval '1 second'),
               updated_at = now()
-        WHERE id = ? AND state = 'confirmed' AND deleted_at IS NULL
+        WHERE id = ? AND state = ? AND deleted_at IS NULL
           AND (next_attempt_at IS NULL OR next_attempt_at <= now())
-    RETURNING id, merchant_trans_id, placement_attempts AS attempt`,
-      [leaseSec, id]
+    RETURNING id, state, merchant_trans_id, attempts AS attempt`,
+      [leaseSec, id, state]
     )
-    return (rows[0] as PlacementClaim | undefined) ?? null
+    return (rows[0] as WorkClaim | undefined) ?? null
   }
 
   /**
-   * Moves a claim's due time: forward while its placement still runs, or to
-   * the next retry after a failure. Only the newest claim may do so.
+   * Moves a claim's due time: forward while its work still runs, or to the
+   * next attempt after a failure. Only the newest claim, in the same state, may.
    */
   @InjectManager()
-  async rescheduleClaim(
-    claim: PlacementClaim,
+  async rescheduleWork(
+    claim: WorkClaim,
     dueInSec: number,
     lastError?: string,
     @MedusaContext() sharedContext: Context = {}
@@ -189,24 +194,27 @@ class ClickModuleService extends MedusaService({
           SET next_attempt_at = now() + (? * interval '1 second'),
               last_error = COALESCE(?, last_error),
               updated_at = now()
-        WHERE id = ? AND state = 'confirmed' AND placement_attempts = ?`,
-      [dueInSec, lastError?.slice(0, 2000) ?? null, claim.id, claim.attempt]
+        WHERE id = ? AND state = ? AND attempts = ?`,
+      [dueInSec, lastError?.slice(0, 2000) ?? null, claim.id, claim.state, claim.attempt]
     )
   }
 
-  /** Confirmed payments whose placement is due, oldest first. */
+  /** Payments in `state` whose work is due, oldest first; `olderThanSec` counts from creation. */
   @InjectManager()
-  async listDuePlacements(
+  async listDueWork(
+    state: ClickPaymentStateValue,
     limit: number,
+    options: { olderThanSec?: number } = {},
     @MedusaContext() sharedContext: Context = {}
   ): Promise<string[]> {
     const rows = await (sharedContext.manager as SqlEntityManager).execute(
       `SELECT id FROM click_transaction
-        WHERE state = 'confirmed' AND deleted_at IS NULL
+        WHERE state = ? AND deleted_at IS NULL
           AND (next_attempt_at IS NULL OR next_attempt_at <= now())
-        ORDER BY next_attempt_at ASC NULLS FIRST, confirmed_at ASC
+          AND created_at <= now() - (? * interval '1 second')
+        ORDER BY next_attempt_at ASC NULLS FIRST, updated_at ASC
         LIMIT ?`,
-      [limit]
+      [state, options.olderThanSec ?? 0, limit]
     )
     return (rows as Array<{ id: string }>).map((row) => row.id)
   }

@@ -1,4 +1,5 @@
 import { z } from "zod"
+import { CLICK_MERCHANT_API_URL } from "../../click"
 
 const digits = (name: string) =>
   z
@@ -20,6 +21,15 @@ export const clickOptionsSchema = z.object({
   signTimeToleranceSec: secondsOption(300),
   signTimeFutureSec: secondsOption(60),
   cancelOfConfirmedAnswer: z.union([z.literal(-4), z.literal(-9)]).default(-4),
+  /** Click's Merchant API (status, reversal); a local double in sandbox mode. */
+  merchantApiUrl: z.url().default(CLICK_MERCHANT_API_URL),
+  merchantApiTimeoutMs: z.coerce.number().int().positive().default(10_000),
+  /** Partial refunds become Click partial reversals, which Click documents poorly: off unless asked for. */
+  partialRefunds: z
+    .union([z.boolean(), z.enum(["true", "false"]).transform((value) => value === "true")])
+    .default(false),
+  /** A Prepare without its Complete is looked up at Click after this many seconds. */
+  reconcileAfterSec: secondsOption(900),
 })
 
 export type ClickOptions = z.infer<typeof clickOptionsSchema>
@@ -29,6 +39,8 @@ const environmentNames: Record<string, string> = {
   merchantId: "CLICK_MERCHANT_ID",
   merchantUserId: "CLICK_MERCHANT_USER_ID",
   secretKey: "CLICK_SECRET_KEY",
+  merchantApiUrl: "CLICK_MERCHANT_API_URL",
+  reconcileAfterSec: "CLICK_RECONCILE_AFTER_SEC",
 }
 
 /** Parses provider options, or explains in one sentence per problem which option to fix. */

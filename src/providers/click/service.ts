@@ -27,6 +27,8 @@ import type {
 } from "@medusajs/framework/types"
 import {
   buildPayUrl,
+  ClickMerchantApiClient,
+  ClickMerchantApiError,
   formatTiyinAsSoums,
   parseSoumsToTiyin,
   verifyClickCallback,
@@ -36,6 +38,7 @@ import {
 import { medusaAmountToTiyin } from "../../lib/medusa-amount"
 import { isValidConfirmation, signConfirmation } from "./confirmation"
 import { CLICK_ENDPOINT_HEADER } from "./ids"
+import { registerClickMerchantGateway } from "./merchant-gateway"
 import { parseClickOptions, type ClickOptions } from "./options"
 import { sessionStatus } from "./status"
 import type { ClickSessionData } from "./session-data"
@@ -56,8 +59,23 @@ class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
     parseClickOptions(options)
   }
 
+  private readonly merchantApi: ClickMerchantApiClient
+
   constructor(container: Record<string, unknown>, options: Record<string, unknown>) {
     super(container, parseClickOptions(options))
+    this.merchantApi = new ClickMerchantApiClient({
+      serviceId: this.config.serviceId,
+      merchantUserId: this.config.merchantUserId,
+      secretKey: this.config.secretKey,
+      baseUrl: this.config.merchantApiUrl,
+      timeoutMs: this.config.merchantApiTimeoutMs,
+    })
+    registerClickMerchantGateway({
+      serviceId: this.config.serviceId,
+      api: this.merchantApi,
+      confirmationFor: (subject) => signConfirmation(subject, this.config.secretKey),
+      reconcileAfterSec: this.config.reconcileAfterSec,
+    })
   }
 
   async initiatePayment(input: InitiatePaymentInput): Promise<InitiatePaymentOutput> {
@@ -114,11 +132,74 @@ class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
     return { data: input.data }
   }
 
-  async refundPayment(_input: RefundPaymentInput): Promise<RefundPaymentOutput> {
-    throw new MedusaError(
-      MedusaError.Types.NOT_ALLOWED,
-      "Refunds of Click payments are not supported yet: reverse the payment in the Click merchant cabinet."
-    )
+  /**
+   * A refund from the admin: Click reverses the payment through its Merchant
+   * API. Only a payment whose order was placed is refunded here (the placement
+   * marks its data): when Medusa rolls back a failed cart completion it also
+   * calls this, and that money must stay with Click, because the backend
+   * places the order again. Exactly once: a retry after a lost answer finds
+   * the payment already reversed at Click and does not reverse again.
+   */
+  async refundPayment(input: RefundPaymentInput): Promise<RefundPaymentOutput> {
+    const data = input.data as unknown as ClickSessionData
+    const placed = data?.click_placed
+    if (!placed) {
+      throw new MedusaError(
+        MedusaError.Types.NOT_ALLOWED,
+        "This Click payment has no placed order: a failed cart completion is not refunded, the backend places its order again."
+      )
+    }
+    if (!placed.paydoc_id) {
+      throw new MedusaError(
+        MedusaError.Types.NOT_ALLOWED,
+        "Click sent no click_paydoc_id for this payment, so the Merchant API cannot address it: reverse it in the Click merchant cabinet."
+      )
+    }
+    const refundTiyin = medusaAmountToTiyin(input.amount)
+    const isFull = refundTiyin === BigInt(data.amount_tiyin)
+    if (!isFull && !this.config.partialRefunds) {
+      throw new MedusaError(
+        MedusaError.Types.NOT_ALLOWED,
+        `Click reverses whole payments: refund the full ${formatTiyinAsSoums(BigInt(data.amount_tiyin))} UZS, or enable partial reversals with the Click provider option partialRefunds: true.`
+      )
+    }
+    try {
+      if (isFull) {
+        const { paymentStatus } = await this.merchantApi.paymentStatus(placed.paydoc_id)
+        if (paymentStatus >= 0) {
+          await this.merchantApi.reversePayment(placed.paydoc_id)
+        }
+      } else {
+        await this.merchantApi.partiallyReversePayment(placed.paydoc_id, refundTiyin)
+      }
+    } catch (error) {
+      if (isFull && error instanceof ClickMerchantApiError && (await this.isReversedAtClick(placed.paydoc_id))) {
+        // A repeat refused as "already reversed": the first request's answer was lost.
+        return { data: { ...input.data, click_reversals: this.withReversal(data, refundTiyin) } }
+      }
+      if (error instanceof ClickMerchantApiError) {
+        throw new MedusaError(
+          MedusaError.Types.NOT_ALLOWED,
+          `Click did not reverse payment ${placed.paydoc_id}: ${error.errorNote ?? error.message}${
+            error.errorCode !== null ? ` (error_code ${error.errorCode})` : ""
+          }. Nothing was refunded.`
+        )
+      }
+      throw error
+    }
+    return { data: { ...input.data, click_reversals: this.withReversal(data, refundTiyin) } }
+  }
+
+  private withReversal(data: ClickSessionData, tiyin: bigint) {
+    return [...(data.click_reversals ?? []), { amount_tiyin: tiyin.toString(), at: new Date().toISOString() }]
+  }
+
+  private async isReversedAtClick(paydocId: string): Promise<boolean> {
+    try {
+      return (await this.merchantApi.paymentStatus(paydocId)).paymentStatus < 0
+    } catch {
+      return false
+    }
   }
 
   async getWebhookActionAndData(

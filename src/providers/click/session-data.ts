@@ -10,4 +10,8 @@ export interface ClickSessionData {
   payment_url: string
   /** Written by the Complete callback once Click confirmed the payment. */
   click_confirmation?: { merchant_prepare_id: number; token: string }
+  /** Written on Medusa's Payment when its order is placed: only such a payment can be refunded. */
+  click_placed?: { order_id: string; paydoc_id: string | null; merchant_prepare_id: number }
+  /** Reversals Click made for admin refunds. */
+  click_reversals?: Array<{ amount_tiyin: string; at: string }>
 }

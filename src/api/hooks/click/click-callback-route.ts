@@ -14,6 +14,7 @@ import {
   type PrepareAnswer,
 } from "../../../click"
 import { clickModule } from "../../../payments/click-transactions"
+import { reconcileLateComplete } from "../../../payments/reconcile-payment"
 import { clickLogger } from "../../../lib/logger"
 import { CLICK_ENDPOINT_HEADER, CLICK_WEBHOOK_PROVIDER } from "../../../providers/click/ids"
 import type { ClickWebhookResult } from "../../../providers/click/service"
@@ -55,6 +56,11 @@ export function clickCallbackRoute(endpoint: CallbackKind, handle: CallbackHandl
           signatureValid = verification.signatureValid
           reason = verification.reason
           answer = errorAnswer(endpoint, verification.error, echo)
+          if (endpoint === "complete" && verification.signatureValid && reason === "sign_time:stale") {
+            // Genuine but late (a slow card confirmation, a late retry): not acted
+            // on, but Click is asked at once whether the money was taken.
+            reconcileLateComplete(req.scope, echo, log)
+          }
         } else {
           echo = verification.request
           signatureValid = true

@@ -1,8 +1,8 @@
 import { Migration } from "@medusajs/framework/mikro-orm/migrations"
 
 /**
- * The payment state machine: new states, the refund reason, placement
- * attempts and their due time, and the audit trail of transitions. Decisions
+ * The payment state machine: new states, the refund reason, work attempts
+ * and their due time, the service id, and the audit trail of transitions. Decisions
  * that earlier versions kept as free text in `last_error` become states.
  */
 export class Migration20261122183855 extends Migration {
@@ -13,7 +13,7 @@ export class Migration20261122183855 extends Migration {
 
     this.addSql(`alter table if exists "click_transaction" drop constraint if exists "click_transaction_state_check";`)
     this.addSql(`alter table if exists "click_transaction" add constraint "click_transaction_state_check" check ("state" in ('prepared', 'confirmed', 'placed', 'cancelled', 'refund_required', 'reversed', 'reversal_failed'));`)
-    this.addSql(`alter table if exists "click_transaction" add column if not exists "refund_reason" text check ("refund_reason" in ('unplaceable', 'double_payment', 'paid_elsewhere', 'refunded_by_admin')) null, add column if not exists "placement_attempts" integer not null default 0, add column if not exists "next_attempt_at" timestamptz null, add column if not exists "placed_at" timestamptz null;`)
+    this.addSql(`alter table if exists "click_transaction" add column if not exists "refund_reason" text check ("refund_reason" in ('unplaceable', 'double_payment', 'paid_elsewhere', 'refunded_by_admin')) null, add column if not exists "attempts" integer not null default 0, add column if not exists "next_attempt_at" timestamptz null, add column if not exists "placed_at" timestamptz null, add column if not exists "service_id" text null;`)
 
     // Earlier versions: a confirmed payment with an order is placed; the refund
     // notes they wrote into last_error become refund decisions.
@@ -31,7 +31,7 @@ export class Migration20261122183855 extends Migration {
     this.addSql(`DROP INDEX IF EXISTS "IDX_click_transaction_one_paying_per_cart";`)
     this.addSql(`update "click_transaction" set "state" = 'confirmed' where "state" in ('placed', 'refund_required', 'reversed', 'reversal_failed') and "confirmed_at" is not null;`)
     this.addSql(`CREATE UNIQUE INDEX IF NOT EXISTS "IDX_click_transaction_one_confirmed_per_cart" ON "click_transaction" ("merchant_trans_id") WHERE state = 'confirmed' AND deleted_at IS NULL;`)
-    this.addSql(`alter table if exists "click_transaction" drop column if exists "refund_reason", drop column if exists "placement_attempts", drop column if exists "next_attempt_at", drop column if exists "placed_at";`)
+    this.addSql(`alter table if exists "click_transaction" drop column if exists "refund_reason", drop column if exists "attempts", drop column if exists "next_attempt_at", drop column if exists "placed_at", drop column if exists "service_id";`)
     this.addSql(`drop table if exists "click_payment_event" cascade;`)
   }
 }

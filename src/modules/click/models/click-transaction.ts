@@ -12,7 +12,9 @@ const ClickTransaction = model
     id: model.id({ prefix: "clicktx" }).primaryKey(),
     merchant_prepare_id: model.autoincrement(),
     click_trans_id: model.text(),
+    /** Click's payment number: the Merchant API's `payment_id`. */
     click_paydoc_id: model.text().nullable(),
+    service_id: model.text().nullable(),
     merchant_trans_id: model.text(),
     payment_session_id: model.text(),
     amount: model.text(),
@@ -25,8 +27,12 @@ const ClickTransaction = model
     order_id: model.text().nullable(),
     /** Diagnostics for people; never read to decide anything. */
     last_error: model.text().nullable(),
-    /** Order placement: attempts so far, and when the next one is due (also the claim of a running one). */
-    placement_attempts: model.number().default(0),
+    /**
+     * Work the current state needs (placing the order, reversing, asking Click):
+     * attempts so far in this state, and when the next is due (also the lease of
+     * a running one). Every transition resets both.
+     */
+    attempts: model.number().default(0),
     next_attempt_at: model.dateTime().nullable(),
     confirmed_at: model.dateTime().nullable(),
     cancelled_at: model.dateTime().nullable(),

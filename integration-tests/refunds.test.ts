@@ -1,0 +1,257 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { adminToken } from "../scripts/lib/admin.mjs"
+import { formatSignTime } from "../src/click"
+import { startMerchantApiDouble, type MerchantApiDouble } from "../src/sandbox/merchant-api-double"
+import { startBackend, type Backend } from "./harness/backend"
+import { clickComplete, clickPrepare, newClickTransId } from "./harness/click"
+import {
+  countOrdersForCart,
+  createPayableCart,
+  LIMITED_PRINT,
+  paymentRow,
+  setLimitedPrintStock,
+  waitForOrders,
+  waitForPaymentState,
+} from "./harness/storefront"
+import { clickMerchant } from "./harness/test-env"
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * The reversal half of "one order or one reversal", against the project's
+ * own Click Merchant API double over real HTTP: Click's ledger of debits is
+ * the double's, and every reversal the backend sends is counted there.
+ */
+describe("refunds, automatic reversal and reconciliation", () => {
+  let double: MerchantApiDouble
+  let backend: Backend
+  let token: string
+  beforeAll(async () => {
+    double = await startMerchantApiDouble({
+      serviceId: clickMerchant.serviceId,
+      merchantUserId: clickMerchant.merchantUserId,
+      secretKey: clickMerchant.secretKey,
+    })
+    backend = await startBackend({
+      env: {
+        CLICK_MERCHANT_API_URL: double.url,
+        CLICK_MERCHANT_API_TIMEOUT_MS: "1500",
+        CLICK_REVERSAL_CRON: "*/2 * * * * *",
+        CLICK_RECONCILE_CRON: "*/2 * * * * *",
+        CLICK_RECONCILE_AFTER_SEC: "3",
+        CLICK_ORDER_RETRY_CRON: "*/2 * * * * *",
+        CLICK_PLACEMENT_RETRY_BASE_SEC: "1",
+      },
+    })
+    token = await adminToken(backend.url)
+  })
+  afterAll(async () => {
+    await backend?.stop()
+    await double?.stop()
+  })
+
+  const admin = (method: string, path: string, body?: unknown) =>
+    fetch(`${backend.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }).then(async (response) => ({ status: response.status, body: await response.json().catch(() => null) }))
+
+  /** Click's side of a payment: Prepare, the debit in Click's ledger, then (unless told not to) Complete. */
+  async function pay(options: { handle?: string; complete?: boolean; signTime?: string; clickStatus?: number } = {}) {
+    const cart = await createPayableCart(backend, { handle: options.handle })
+    const clickTransId = newClickTransId()
+    const clickPaydocId = `9${clickTransId}`
+    const prepared = await clickPrepare(backend, { cartId: cart.cartId, amount: cart.amount, clickTransId, clickPaydocId })
+    expect(prepared.body.error).toBe(0)
+    const payment = {
+      cartId: cart.cartId,
+      amount: cart.amount,
+      clickTransId,
+      clickPaydocId,
+      merchantPrepareId: prepared.body.merchant_prepare_id as number,
+    }
+    double.registerPayment({
+      payment_id: clickPaydocId,
+      click_trans_id: clickTransId,
+      merchant_trans_id: cart.cartId,
+      amount_tiyin: String(Math.round(Number(cart.amount) * 100)),
+      status: options.clickStatus,
+    })
+    if (options.complete !== false) {
+      const answer = await clickComplete(backend, { ...payment, signTime: options.signTime })
+      return { ...payment, answer: answer.body }
+    }
+    return { ...payment, answer: null }
+  }
+
+  const ledger = (paydocId: string) => double.payment(paydocId)!
+
+  it("two carts pay for the last unit: one order, the other is answered 0 and reversed after exactly one reversal call", async () => {
+    await setLimitedPrintStock(backend, 1)
+    try {
+      const first = await pay({ handle: LIMITED_PRINT, complete: false })
+      const second = await pay({ handle: LIMITED_PRINT, complete: false })
+      expect((await clickComplete(backend, first)).body.error).toBe(0)
+      await waitForPaymentState(backend, { merchantPrepareId: first.merchantPrepareId }, ["placed"])
+      expect((await clickComplete(backend, second)).body.error).toBe(0)
+
+      const reversed = await waitForPaymentState(backend, { merchantPrepareId: second.merchantPrepareId }, ["reversed", "reversal_failed"], 20_000)
+      expect(reversed).toMatchObject({ state: "reversed", refund_reason: "unplaceable" })
+      expect(double.reversalCalls(second.clickPaydocId)).toBe(1)
+      expect(ledger(second.clickPaydocId).reversals).toHaveLength(1)
+      expect(ledger(first.clickPaydocId).reversals).toHaveLength(0)
+      expect(await countOrdersForCart(backend, first.cartId)).toBe(1)
+      expect(await countOrdersForCart(backend, second.cartId)).toBe(0)
+      const { rows } = await backend.db.query(
+        "SELECT count(*)::int AS n FROM click_transaction WHERE merchant_trans_id = ANY($1) AND state = 'confirmed'",
+        [[first.cartId, second.cartId]]
+      )
+      expect(rows[0].n).toBe(0)
+    } finally {
+      await setLimitedPrintStock(backend, 100)
+    }
+  })
+
+  it("a second debit for an already paid cart is reversed once, automatically", async () => {
+    const cart = await createPayableCart(backend)
+    const attempts = []
+    for (let i = 0; i < 2; i++) {
+      const id = newClickTransId()
+      const answer = await clickPrepare(backend, { cartId: cart.cartId, amount: cart.amount, clickTransId: id, clickPaydocId: `9${id}` })
+      attempts.push({ cartId: cart.cartId, amount: cart.amount, clickTransId: id, clickPaydocId: `9${id}`, merchantPrepareId: answer.body.merchant_prepare_id })
+      double.registerPayment({ payment_id: `9${id}`, merchant_trans_id: cart.cartId, amount_tiyin: String(Math.round(Number(cart.amount) * 100)) })
+    }
+    expect((await clickComplete(backend, attempts[0])).body.error).toBe(0)
+    expect((await clickComplete(backend, attempts[1])).body.error).toBe(-4)
+    const second = await waitForPaymentState(backend, { merchantPrepareId: attempts[1].merchantPrepareId }, ["reversed", "reversal_failed"], 20_000)
+    expect(second).toMatchObject({ state: "reversed", refund_reason: "double_payment" })
+    expect(double.reversalCalls(attempts[1].clickPaydocId)).toBe(1)
+    expect(double.reversalCalls(attempts[0].clickPaydocId)).toBe(0)
+    expect(await waitForOrders(backend, cart.cartId)).toBe(1)
+  })
+
+  it("5xx answers and a timeout delay a reversal and never duplicate it; a refusal ends reversal_failed with Click's reason", async () => {
+    const unplaceable = async () => {
+      // A debit whose cart was deleted after Click took the money.
+      const payment = await pay({ complete: false })
+      await backend.db.query("UPDATE cart SET deleted_at = now() WHERE id = $1", [payment.cartId])
+      return payment
+    }
+    const flaky = await unplaceable()
+    double.injectFault({ endpoint: "payment/reversal", kind: "http_error", http_status: 503, times: 5 })
+    expect((await clickComplete(backend, flaky)).body.error).toBe(0)
+    expect(await waitForPaymentState(backend, { merchantPrepareId: flaky.merchantPrepareId }, ["reversed"], 30_000)).toMatchObject({
+      state: "reversed",
+    })
+    expect(ledger(flaky.clickPaydocId).reversals).toHaveLength(1)
+
+    const slow = await unplaceable()
+    // Click reverses, but answers after the backend's 1.5 s timeout.
+    double.injectFault({ endpoint: "payment/reversal", kind: "hang", ms: 2500, times: 1 })
+    expect((await clickComplete(backend, slow)).body.error).toBe(0)
+    expect(await waitForPaymentState(backend, { merchantPrepareId: slow.merchantPrepareId }, ["reversed", "reversal_failed"], 30_000)).toMatchObject({
+      state: "reversed",
+    })
+    expect(ledger(slow.clickPaydocId).reversals).toHaveLength(1)
+
+    const refused = await unplaceable()
+    double.injectFault({ endpoint: "payment/reversal", kind: "click_error", error_code: -33, error_note: "Reversal period expired", times: 1 })
+    expect((await clickComplete(backend, refused)).body.error).toBe(0)
+    const failed = await waitForPaymentState(backend, { merchantPrepareId: refused.merchantPrepareId }, ["reversal_failed", "reversed"], 20_000)
+    expect(failed).toMatchObject({ state: "reversal_failed" })
+    expect(failed!.last_error).toMatch(/Reversal period expired/)
+    expect(ledger(refused.clickPaydocId).reversals).toHaveLength(0)
+  })
+
+  it("an admin refund of a Click order reverses it once; a second one is refused; Click's refusal reaches the admin; cancelling works", async () => {
+    const paid = await pay()
+    expect(await waitForOrders(backend, paid.cartId)).toBe(1)
+    const placed = await waitForPaymentState(backend, { merchantPrepareId: paid.merchantPrepareId }, ["placed"])
+    const paymentId = await medusaPaymentOf(paid.merchantPrepareId)
+
+    const refund = await admin("POST", `/admin/payments/${paymentId}/refund`, { amount: Number(paid.amount) })
+    expect(refund.status, JSON.stringify(refund.body)).toBe(200)
+    expect(ledger(paid.clickPaydocId).reversals).toHaveLength(1)
+    expect(await waitForPaymentState(backend, { merchantPrepareId: paid.merchantPrepareId }, ["reversed"])).toMatchObject({
+      state: "reversed",
+      refund_reason: "refunded_by_admin",
+      order_id: placed!.order_id,
+    })
+    const again = await admin("POST", `/admin/payments/${paymentId}/refund`, { amount: Number(paid.amount) })
+    expect(again.status).toBeGreaterThanOrEqual(400)
+    expect(again.status).toBeLessThan(500)
+    expect(double.reversalCalls(paid.clickPaydocId)).toBe(1)
+
+    const partial = await admin("POST", `/admin/payments/${paymentId}/refund`, { amount: 1000 })
+    expect(partial.status).toBeGreaterThanOrEqual(400)
+
+    const refusedOrder = await pay()
+    await waitForPaymentState(backend, { merchantPrepareId: refusedOrder.merchantPrepareId }, ["placed"])
+    const refusedPayment = await medusaPaymentOf(refusedOrder.merchantPrepareId)
+    double.injectFault({ endpoint: "payment/reversal", kind: "click_error", error_code: -33, error_note: "Reversal period expired", times: 1 })
+    const refused = await admin("POST", `/admin/payments/${refusedPayment}/refund`, { amount: Number(refusedOrder.amount) })
+    expect(refused.status).toBe(400)
+    expect(refused.body.message).toMatch(/Reversal period expired/)
+    expect(ledger(refusedOrder.clickPaydocId).reversals).toHaveLength(0)
+    expect((await paymentRow(backend, { merchantPrepareId: refusedOrder.merchantPrepareId }))?.state).toBe("placed")
+
+    const { order_id } = (await paymentRow(backend, { merchantPrepareId: refusedOrder.merchantPrepareId }))!
+    const cancelled = await admin("POST", `/admin/orders/${order_id}/cancel`)
+    expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200)
+    expect(cancelled.body.order.status).toBe("canceled")
+  })
+
+  it("reconciles Prepares whose Complete never came: paid at Click → order, failed → cancelled; a stale-signed Complete → order at once", async () => {
+    const silentPaid = await pay({ complete: false })
+    // Click's ledger says this one failed.
+    const silentFailed = await pay({ complete: false, clickStatus: -1 })
+
+    expect(await waitForOrders(backend, silentPaid.cartId, 20_000)).toBe(1)
+    expect(await waitForPaymentState(backend, { merchantPrepareId: silentPaid.merchantPrepareId }, ["placed"])).toMatchObject({
+      state: "placed",
+    })
+    expect(await waitForPaymentState(backend, { merchantPrepareId: silentFailed.merchantPrepareId }, ["cancelled"], 20_000)).toMatchObject({
+      state: "cancelled",
+    })
+    expect(await countOrdersForCart(backend, silentFailed.cartId)).toBe(0)
+
+    const late = await pay({ signTime: formatSignTime(new Date(Date.now() - 3600_000)) })
+    // Not acted on: -8 for the stale sign_time…
+    expect(late.answer.error).toBe(-8)
+    // …but looked up at Click right away, long before the reconciliation window.
+    expect(await waitForOrders(backend, late.cartId, 5000)).toBe(1)
+  })
+
+  it("lists Click payments for operators, admin only, with filters and Medusa's list shape", async () => {
+    const unauthenticated = await fetch(`${backend.url}/admin/click/transactions`)
+    expect(unauthenticated.status).toBe(401)
+    const all = await admin("GET", "/admin/click/transactions?limit=2")
+    expect(all.status).toBe(200)
+    expect(all.body).toMatchObject({ offset: 0, limit: 2 })
+    expect(all.body.transactions).toHaveLength(2)
+    expect(all.body.count).toBeGreaterThan(2)
+    const reversed = await admin("GET", "/admin/click/transactions?state=reversed")
+    expect(reversed.body.transactions.length).toBeGreaterThan(0)
+    for (const transaction of reversed.body.transactions) {
+      expect(transaction).toMatchObject({ state: "reversed" })
+      expect(Object.keys(transaction)).toEqual(
+        expect.arrayContaining(["merchant_prepare_id", "click_trans_id", "click_paydoc_id", "merchant_trans_id", "amount", "refund_reason", "order_id", "last_error", "created_at"])
+      )
+    }
+    const one = reversed.body.transactions[0]
+    const byCart = await admin("GET", `/admin/click/transactions?merchant_trans_id=${one.merchant_trans_id}`)
+    expect(byCart.body.transactions.every((t: { merchant_trans_id: string }) => t.merchant_trans_id === one.merchant_trans_id)).toBe(true)
+    const bad = await admin("GET", "/admin/click/transactions?state=paid")
+    expect(bad.status).toBe(400)
+  })
+
+  async function medusaPaymentOf(merchantPrepareId: number): Promise<string> {
+    const { rows } = await backend.db.query(
+      `SELECT p.id FROM payment p JOIN click_transaction t ON t.payment_session_id = p.payment_session_id
+        WHERE t.merchant_prepare_id = $1`,
+      [merchantPrepareId]
+    )
+    return rows[0].id
+  }
+})

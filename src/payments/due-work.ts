@@ -1,0 +1,31 @@
+import type { MedusaContainer } from "@medusajs/framework/types"
+import type { Logger } from "pino"
+import type { ClickPaymentStateValue } from "../modules/click"
+import { clickModule } from "./click-transactions"
+
+const BATCH = 50
+
+/**
+ * One run of a recovery job: every payment in `state` whose work is due
+ * (never tried, its lease run out because a process died, or its backoff
+ * over), oldest first. Rows waiting for their next attempt are not selected,
+ * so they cannot starve newer ones; each row is claimed before it is worked
+ * on, so several processes running the same job never do the same work
+ * twice; and one row's failure does not stop the batch.
+ */
+export async function runDueWork(
+  container: MedusaContainer,
+  state: ClickPaymentStateValue,
+  work: (transactionId: string) => Promise<unknown>,
+  log: Logger,
+  options: { olderThanSec?: number } = {}
+): Promise<void> {
+  const due = await clickModule(container).listDueWork(state, BATCH, options)
+  for (const transactionId of due) {
+    try {
+      await work(transactionId)
+    } catch (error) {
+      log.error({ transaction_id: transactionId, err: (error as Error)?.message }, "recovery attempt failed to run")
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import { MedusaError } from "@medusajs/framework/utils"
+import type { ClickMerchantApiClient } from "../../click"
+
+/**
+ * What the rest of the backend may do with a Click service's credentials,
+ * without ever holding them: the provider (which alone reads the secret key)
+ * registers one gateway per `service_id` when Medusa loads it, and the
+ * reversal and reconciliation jobs, which run outside the payment module's
+ * container, look it up here. Keyed by service id so that several Click
+ * services in one backend stay apart.
+ */
+export interface ClickMerchantGateway {
+  serviceId: string
+  /** Merchant API calls, signed with this service's credentials. */
+  api: Pick<
+    ClickMerchantApiClient,
+    "paymentStatus" | "paymentStatusByMerchantTransId" | "reversePayment" | "partiallyReversePayment"
+  >
+  /** The confirmation stamp for a payment Click reports as paid (see confirmation.ts). */
+  confirmationFor(subject: { cartId: string; amountTiyin: string; merchantPrepareId: string }): string
+  /** A `prepared` payment without its Complete is looked up at Click after this many seconds. */
+  reconcileAfterSec: number
+}
+
+const gateways = new Map<string, ClickMerchantGateway>()
+
+export function registerClickMerchantGateway(gateway: ClickMerchantGateway): void {
+  gateways.set(gateway.serviceId, gateway)
+}
+
+/** The gateway of `serviceId`, or of the only registered service when the payment predates service ids. */
+export function clickMerchantGateway(serviceId?: string | null): ClickMerchantGateway {
+  const gateway = serviceId ? gateways.get(serviceId) : gateways.size === 1 ? [...gateways.values()][0] : undefined
+  if (!gateway) {
+    throw new MedusaError(
+      MedusaError.Types.NOT_FOUND,
+      `No Click provider is configured for service_id ${serviceId ?? "(unknown)"}: register medusa-payment-click/providers/click with that serviceId in medusa-config.`
+    )
+  }
+  return gateway
+}
