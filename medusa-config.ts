@@ -60,6 +60,7 @@ module.exports = defineConfig({
               merchantApiTimeoutMs: env.CLICK_MERCHANT_API_TIMEOUT_MS || undefined,
               partialRefunds: env.CLICK_PARTIAL_REFUNDS || undefined,
               reconcileAfterSec: env.CLICK_RECONCILE_AFTER_SEC || undefined,
+              sandbox: env.CLICK_SANDBOX || undefined,
             },
           },
         ],

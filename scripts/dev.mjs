@@ -77,10 +77,13 @@ async function main() {
 /**
  * With CLICK_SANDBOX on (the default for `npm run dev`) the Click ids get
  * local values and the secret key a random one kept in .data, so the app
- * starts with no .env. The provider itself never defaults the secret.
+ * starts with no .env, and refunds and reversals go to the local Merchant API
+ * double. The provider itself never defaults the secret.
  */
 async function applySandboxDefaults() {
   if (env.CLICK_SANDBOX === "false") return
+  // The provider's sandbox mode: Click's Merchant API is the project's local double.
+  env.CLICK_SANDBOX = "true"
   env.CLICK_SERVICE_ID ||= "10001"
   env.CLICK_MERCHANT_ID ||= "20001"
   env.CLICK_MERCHANT_USER_ID ||= "30001"

@@ -45,6 +45,8 @@ export interface MerchantApiDoubleOptions {
   /** Default 127.0.0.1. */
   host?: string
   now?: () => Date
+  /** Inside a backend process: the double must not keep a process alive that is otherwise done. */
+  unref?: boolean
 }
 
 export interface MerchantApiDouble {
@@ -294,6 +296,7 @@ export async function startMerchantApiDouble(options: MerchantApiDoubleOptions):
       resolve()
     })
   })
+  if (options.unref) server.unref()
   const { port } = server.address() as AddressInfo
   const origin = `http://${host.includes(":") ? `[${host}]` : host}:${port}`
 

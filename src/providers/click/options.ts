@@ -1,11 +1,13 @@
 import { z } from "zod"
-import { CLICK_MERCHANT_API_URL } from "../../click"
 
 const digits = (name: string) =>
   z
     .union([z.string(), z.number().int().nonnegative()])
     .transform((value) => String(value).trim())
     .pipe(z.string().regex(/^\d{1,19}$/, `${name} must be a number issued by Click`))
+
+/** A boolean, also from the environment's "true" / "false" (z.coerce would read "false" as true). */
+const flag = z.union([z.boolean(), z.enum(["true", "false"]).transform((value) => value === "true")]).default(false)
 
 const secondsOption = (fallback: number) =>
   z.coerce.number().int().nonnegative().default(fallback)
@@ -21,13 +23,13 @@ export const clickOptionsSchema = z.object({
   signTimeToleranceSec: secondsOption(300),
   signTimeFutureSec: secondsOption(60),
   cancelOfConfirmedAnswer: z.union([z.literal(-4), z.literal(-9)]).default(-4),
-  /** Click's Merchant API (status, reversal); a local double in sandbox mode. */
-  merchantApiUrl: z.url().default(CLICK_MERCHANT_API_URL),
+  /** Click's Merchant API (status, reversal). Unset: Click's own, or in sandbox mode the local double. */
+  merchantApiUrl: z.url().optional(),
   merchantApiTimeoutMs: z.coerce.number().int().positive().default(10_000),
   /** Partial refunds become Click partial reversals, which Click documents poorly: off unless asked for. */
-  partialRefunds: z
-    .union([z.boolean(), z.enum(["true", "false"]).transform((value) => value === "true")])
-    .default(false),
+  partialRefunds: flag,
+  /** Local development: Click's Merchant API is the project's double, in this process. Never in production. */
+  sandbox: flag,
   /** A Prepare without its Complete is looked up at Click after this many seconds. */
   reconcileAfterSec: secondsOption(900),
 })
@@ -41,13 +43,19 @@ const environmentNames: Record<string, string> = {
   secretKey: "CLICK_SECRET_KEY",
   merchantApiUrl: "CLICK_MERCHANT_API_URL",
   reconcileAfterSec: "CLICK_RECONCILE_AFTER_SEC",
+  sandbox: "CLICK_SANDBOX",
 }
 
 /** Parses provider options, or explains in one sentence per problem which option to fix. */
-export function parseClickOptions(raw: unknown): ClickOptions {
+export function parseClickOptions(raw: unknown, env: NodeJS.ProcessEnv = process.env): ClickOptions {
   const given = stripEmpty(raw)
   const parsed = clickOptionsSchema.safeParse(given)
   if (parsed.success) {
+    if (parsed.data.sandbox && env.NODE_ENV === "production") {
+      throw new Error(
+        'Click provider option "sandbox" (CLICK_SANDBOX) is on while NODE_ENV=production: sandbox mode answers for Click\'s Merchant API locally and must never take real payments. Set CLICK_SANDBOX=false and your real Click credentials.'
+      )
+    }
     return parsed.data
   }
   const problems = parsed.error.issues.map((issue) => {

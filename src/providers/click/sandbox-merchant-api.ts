@@ -19,7 +19,7 @@ export function sandboxMerchantApi(credentials: {
 }): { api: MerchantApi; double: () => Promise<MerchantApiDouble> } {
   let started: Promise<{ double: MerchantApiDouble; client: ClickMerchantApiClient }> | undefined
   const start = () =>
-    (started ??= startMerchantApiDouble(credentials).then((double) => ({
+    (started ??= startMerchantApiDouble({ ...credentials, unref: true }).then((double) => ({
       double,
       client: new ClickMerchantApiClient({ ...credentials, baseUrl: double.url }),
     })))

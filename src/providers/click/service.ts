@@ -27,6 +27,7 @@ import type {
 } from "@medusajs/framework/types"
 import {
   buildPayUrl,
+  CLICK_MERCHANT_API_URL,
   ClickMerchantApiClient,
   ClickMerchantApiError,
   formatTiyinAsSoums,
@@ -38,7 +39,8 @@ import {
 import { medusaAmountToTiyin } from "../../lib/medusa-amount"
 import { isValidConfirmation, signConfirmation } from "./confirmation"
 import { CLICK_ENDPOINT_HEADER } from "./ids"
-import { registerClickMerchantGateway } from "./merchant-gateway"
+import { registerClickMerchantGateway, type ClickMerchantGateway } from "./merchant-gateway"
+import { sandboxMerchantApi } from "./sandbox-merchant-api"
 import { parseClickOptions, type ClickOptions } from "./options"
 import { sessionStatus } from "./status"
 import type { ClickSessionData } from "./session-data"
@@ -59,17 +61,20 @@ class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
     parseClickOptions(options)
   }
 
-  private readonly merchantApi: ClickMerchantApiClient
+  private readonly merchantApi: ClickMerchantGateway["api"]
 
   constructor(container: Record<string, unknown>, options: Record<string, unknown>) {
     super(container, parseClickOptions(options))
-    this.merchantApi = new ClickMerchantApiClient({
+    const credentials = {
       serviceId: this.config.serviceId,
       merchantUserId: this.config.merchantUserId,
       secretKey: this.config.secretKey,
-      baseUrl: this.config.merchantApiUrl,
       timeoutMs: this.config.merchantApiTimeoutMs,
-    })
+    }
+    this.merchantApi =
+      this.config.sandbox && !this.config.merchantApiUrl
+        ? sandboxMerchantApi(credentials).api
+        : new ClickMerchantApiClient({ ...credentials, baseUrl: this.config.merchantApiUrl ?? CLICK_MERCHANT_API_URL })
     registerClickMerchantGateway({
       serviceId: this.config.serviceId,
       api: this.merchantApi,

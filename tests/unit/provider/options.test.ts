@@ -16,9 +16,9 @@ describe("Click provider options", () => {
       signTimeToleranceSec: 300,
       signTimeFutureSec: 60,
       cancelOfConfirmedAnswer: -4,
-      merchantApiUrl: "https://api.click.uz/v2/merchant/",
       merchantApiTimeoutMs: 10_000,
       partialRefunds: false,
+      sandbox: false,
       reconcileAfterSec: 900,
     })
   })
