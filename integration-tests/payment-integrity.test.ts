@@ -143,6 +143,29 @@ describe("payment integrity", () => {
     }
   })
 
+  it("a cart whose order placement is stuck does not delay another cart's Complete", async () => {
+    const stuck = await preparedCart()
+    const other = await preparedCart()
+    // Every order insert hangs for 4 s: the first cart's placement is stuck inside Medusa.
+    await backend.db.query(`
+      CREATE OR REPLACE FUNCTION click_test_slow_orders() RETURNS trigger AS $$
+      BEGIN PERFORM pg_sleep(4); RETURN NEW; END $$ LANGUAGE plpgsql;
+      CREATE TRIGGER click_test_slow_orders BEFORE INSERT ON "order"
+        FOR EACH ROW EXECUTE FUNCTION click_test_slow_orders();`)
+    try {
+      expect((await clickComplete(backend, stuck)).body.error).toBe(0)
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      const started = Date.now()
+      const answers = [await clickComplete(backend, other), await clickComplete(backend, stuck)]
+      expect(answers.map((a) => a.body.error)).toEqual([0, -4])
+      expect(Date.now() - started).toBeLessThan(1000)
+    } finally {
+      await backend.db.query(`DROP TRIGGER IF EXISTS click_test_slow_orders ON "order"`)
+    }
+    expect(await waitForOrders(backend, stuck.cartId)).toBe(1)
+    expect(await waitForOrders(backend, other.cartId)).toBe(1)
+  })
+
   it("storefront completions fired while Click's Complete is in flight all see the same single order", async () => {
     const complete = await preparedCart()
     const delays = [0, 10, 25, 50, 100, 150, 200, 300, 400, 600]

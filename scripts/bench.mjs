@@ -22,11 +22,10 @@ import path from "node:path"
 import pg from "pg"
 import {
   FriendlyError,
-  embeddedDataDir,
+  dropDatabasesNamed,
   freePort,
   quoteIdent,
-  splitDatabaseUrl,
-  startEmbeddedPostgres,
+  startPostgresServer,
   withDatabase,
   withServer,
 } from "./lib/postgres.mjs"
@@ -100,29 +99,24 @@ const short = (r) => `HTTP ${r.status} ${r.text.slice(0, 300)}`
 
 // ---------------------------------------------------------------- backend
 async function startDatabase() {
-  let serverUrl
-  let embedded = false
-  if (process.env.BENCH_DATABASE_URL) {
-    serverUrl = splitDatabaseUrl(process.env.BENCH_DATABASE_URL).serverUrl
-    progress(`using the PostgreSQL server of BENCH_DATABASE_URL (${new URL(serverUrl).host})`)
+  const external = process.env.BENCH_DATABASE_URL
+  const server = await startPostgresServer({
+    externalUrl: external,
+    dataRoot: path.join(projectDir, ".data"),
+    dataName: "bench-postgres",
+    onEmbeddedStart: ({ dataDir, port }) =>
+      progress(`starting the embedded PostgreSQL on port ${port} (${path.relative(projectDir, dataDir) || dataDir})`),
+  })
+  const { serverUrl, embedded } = server
+  if (embedded) {
+    cleanups.push({ name: "stop the embedded PostgreSQL", fn: () => server.stop() })
+    // Left behind by an interrupted run; the embedded server is the bench's own.
+    await dropDatabasesNamed(serverUrl, "click_bench_")
   } else {
-    const dataDir = embeddedDataDir(path.join(projectDir, ".data"), "bench-postgres")
-    const port = await freePort()
-    progress(`starting the embedded PostgreSQL on port ${port} (${path.relative(projectDir, dataDir) || dataDir})`)
-    const postgres = await startEmbeddedPostgres({ dataDir, port })
-    cleanups.push({ name: "stop the embedded PostgreSQL", fn: () => postgres.stop() })
-    serverUrl = withDatabase(postgres.url, "postgres")
-    embedded = true
+    progress(`using the PostgreSQL server of BENCH_DATABASE_URL (${new URL(serverUrl).host})`)
   }
   const database = `click_bench_${process.pid}_${Date.now().toString(36)}`
-  await withServer(serverUrl, async (client) => {
-    if (embedded) {
-      // Left behind by an interrupted run; the embedded server is the bench's own.
-      const { rows } = await client.query("SELECT datname FROM pg_database WHERE datname LIKE 'click\\_bench\\_%'")
-      for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(datname)} WITH (FORCE)`)
-    }
-    await client.query(`CREATE DATABASE ${quoteIdent(database)}`)
-  })
+  await withServer(serverUrl, (client) => client.query(`CREATE DATABASE ${quoteIdent(database)}`))
   if (process.env.BENCH_KEEP_DATABASE !== "1") {
     cleanups.push({
       name: `drop database ${database}`,

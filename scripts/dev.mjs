@@ -6,11 +6,10 @@ import { promises as fs, existsSync } from "node:fs"
 import path from "node:path"
 import {
   FriendlyError,
-  embeddedDataDir,
   ensureDatabase,
   isPortFree,
   splitDatabaseUrl,
-  startEmbeddedPostgres,
+  startPostgresServer,
   withDatabase,
 } from "./lib/postgres.mjs"
 import { migrateAndSeed, projectDir, spawnMedusa, waitForHealth } from "./lib/medusa.mjs"
@@ -30,18 +29,22 @@ async function main() {
   }
   await applySandboxDefaults()
 
-  if (env.DATABASE_URL) {
-    const { serverUrl, database } = splitDatabaseUrl(env.DATABASE_URL)
-    await ensureDatabase(serverUrl, database)
-    console.log(`Using the PostgreSQL database from DATABASE_URL (${database}).`)
+  const server = await startPostgresServer({
+    externalUrl: env.DATABASE_URL,
+    dataRoot,
+    dataName: "postgres",
+    port: Number(env.EMBEDDED_POSTGRES_PORT || 54329),
+    onEmbeddedStart: ({ dataDir, port: pgPort }) =>
+      console.log(`Starting the embedded PostgreSQL on port ${pgPort} (data in ${path.relative(projectDir, dataDir) || dataDir}).`),
+  })
+  stopPostgres = server.stop
+  if (server.embedded) {
+    await ensureDatabase(server.serverUrl, "medusa")
+    env.DATABASE_URL = withDatabase(server.serverUrl, "medusa")
   } else {
-    const dataDir = embeddedDataDir(dataRoot, "postgres")
-    const pgPort = Number(env.EMBEDDED_POSTGRES_PORT || 54329)
-    console.log(`Starting the embedded PostgreSQL on port ${pgPort} (data in ${path.relative(projectDir, dataDir) || dataDir}).`)
-    const postgres = await startEmbeddedPostgres({ dataDir, port: pgPort })
-    stopPostgres = postgres.stop
-    await ensureDatabase(postgres.url + "/postgres", "medusa")
-    env.DATABASE_URL = withDatabase(postgres.url, "medusa")
+    const { database } = splitDatabaseUrl(env.DATABASE_URL)
+    await ensureDatabase(server.serverUrl, database)
+    console.log(`Using the PostgreSQL database from DATABASE_URL (${database}).`)
   }
 
   console.log("Running migrations and seeding the demo store…")

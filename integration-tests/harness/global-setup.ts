@@ -1,10 +1,9 @@
 import path from "node:path"
 import type { TestProject } from "vitest/node"
 import {
-  embeddedDataDir,
-  freePort,
+  dropDatabasesNamed,
   quoteIdent,
-  startEmbeddedPostgres,
+  startPostgresServer,
   withDatabase,
   withServer,
 } from "../../scripts/lib/postgres.mjs"
@@ -24,26 +23,15 @@ declare module "vitest" {
  * clones it (see backend.ts) instead of migrating again.
  */
 export default async function setup(project: TestProject) {
-  let stopPostgres = async () => {}
-  let serverUrl = process.env.TEST_DATABASE_URL
-  if (!serverUrl) {
-    const postgres = await startEmbeddedPostgres({
-      dataDir: embeddedDataDir(path.join(projectDir, ".data"), "test-postgres"),
-      port: await freePort(),
-    })
-    stopPostgres = postgres.stop
-    serverUrl = withDatabase(postgres.url, "postgres")
-  }
-  const template = `click_test_template_${process.pid}`
-  await withServer(serverUrl, async (client) => {
-    const { rows } = await client.query(
-      "SELECT datname FROM pg_database WHERE datname LIKE 'click\\_test\\_%'"
-    )
-    for (const { datname } of rows) {
-      await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(datname)} WITH (FORCE)`)
-    }
-    await client.query(`CREATE DATABASE ${quoteIdent(template)}`)
+  const server = await startPostgresServer({
+    externalUrl: process.env.TEST_DATABASE_URL,
+    dataRoot: path.join(projectDir, ".data"),
+    dataName: "test-postgres",
   })
+  const serverUrl = server.serverUrl
+  const template = `click_test_template_${process.pid}`
+  await dropDatabasesNamed(serverUrl, "click_test_")
+  await withServer(serverUrl, (client) => client.query(`CREATE DATABASE ${quoteIdent(template)}`))
   const started = Date.now()
   await migrateAndSeed({ ...testEnv(), DATABASE_URL: withDatabase(serverUrl, template) })
   console.log(`template database migrated and seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`)
@@ -52,14 +40,7 @@ export default async function setup(project: TestProject) {
   project.provide("templateDatabase", template)
 
   return async () => {
-    await withServer(serverUrl!, async (client) => {
-      const { rows } = await client.query(
-        "SELECT datname FROM pg_database WHERE datname LIKE 'click\\_test\\_%'"
-      )
-      for (const { datname } of rows) {
-        await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(datname)} WITH (FORCE)`)
-      }
-    }).catch(() => {})
-    await stopPostgres()
+    await dropDatabasesNamed(serverUrl, "click_test_").catch(() => {})
+    await server.stop()
   }
 }

@@ -99,6 +99,34 @@ async function exists(file) {
   }
 }
 
+/**
+ * The PostgreSQL server that dev, the tests and the bench run on: the one
+ * `externalUrl` names (its maintenance database), or an embedded one with its
+ * data in `dataRoot/dataName` (moved under /var/lib when the postgres user
+ * cannot reach the project). `stop` stops only what was started here.
+ */
+export async function startPostgresServer({ externalUrl, dataRoot, dataName, port, onEmbeddedStart = () => {} }) {
+  if (externalUrl) {
+    return { serverUrl: splitDatabaseUrl(externalUrl).serverUrl, embedded: false, stop: async () => {} }
+  }
+  const dataDir = embeddedDataDir(dataRoot, dataName)
+  const serverPort = port ?? (await freePort())
+  onEmbeddedStart({ dataDir, port: serverPort })
+  const postgres = await startEmbeddedPostgres({ dataDir, port: serverPort })
+  return { serverUrl: withDatabase(postgres.url, "postgres"), embedded: true, stop: postgres.stop }
+}
+
+/** Drops every database whose name starts with `prefix` (leftovers of interrupted runs). */
+export async function dropDatabasesNamed(serverUrl, prefix) {
+  await withServer(serverUrl, async (client) => {
+    const pattern = prefix.replaceAll("_", "\\_") + "%"
+    const { rows } = await client.query("SELECT datname FROM pg_database WHERE datname LIKE $1", [pattern])
+    for (const { datname } of rows) {
+      await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(datname)} WITH (FORCE)`)
+    }
+  })
+}
+
 /** Splits a database URL into the server URL (database "postgres") and the database name. */
 export function splitDatabaseUrl(databaseUrl) {
   let url
