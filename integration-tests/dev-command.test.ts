@@ -4,7 +4,7 @@ import net from "node:net"
 import path from "node:path"
 import pg from "pg"
 import { afterAll, describe, expect, inject, it } from "vitest"
-import { freePort, isPortFree, withDatabase } from "../scripts/lib/postgres.mjs"
+import { embeddedDataDir, freePort, isPortFree, withDatabase } from "../scripts/lib/postgres.mjs"
 import { projectDir } from "../scripts/lib/medusa.mjs"
 import { testEnv } from "./harness/test-env"
 
@@ -13,7 +13,14 @@ describe("npm run dev", () => {
   const dataDir = path.join(projectDir, ".data", `test-dev-${process.pid}`)
   const running = new Set<ChildProcess>()
   afterAll(() => {
-    for (const child of running) child.kill("SIGKILL")
+    // The whole process group: npm, the dev script, Medusa and the embedded PostgreSQL.
+    for (const child of running) {
+      try {
+        process.kill(-child.pid!, "SIGKILL")
+      } catch {
+        // already gone
+      }
+    }
     rmSync(dataDir, { recursive: true, force: true })
   })
 
@@ -117,10 +124,13 @@ describe("npm run dev", () => {
     expect(busy.output()).toContain(`Port ${busyPort} is already in use`)
 
     const corruptRoot = `${dataDir}-corrupt`
-    mkdirSync(path.join(corruptRoot, "postgres"), { recursive: true })
-    writeFileSync(path.join(corruptRoot, "postgres", "not-a-cluster"), "garbage")
+    // Where dev keeps that data: under /var/lib when the project folder is private.
+    const corruptData = embeddedDataDir(corruptRoot, "postgres")
+    mkdirSync(corruptData, { recursive: true })
+    writeFileSync(path.join(corruptData, "not-a-cluster"), "garbage")
     const corrupt = await startDev({ DATA_DIR: corruptRoot, EMBEDDED_POSTGRES_PORT: String(await freePort()) })
     rmSync(corruptRoot, { recursive: true, force: true })
+    rmSync(corruptData, { recursive: true, force: true })
     expect(await corrupt.exited).toBe(1)
     expect(corrupt.output()).toMatch(/data folder .* could not be started .*: delete that folder/)
   })

@@ -8,7 +8,7 @@ import {
   type WorkClaim,
   type RefundReasonValue,
 } from "../modules/click"
-import { placeClickOrderWorkflow } from "../workflows/place-click-order"
+import { markMedusaPaymentPlaced, placeClickOrderWorkflow } from "../workflows/place-click-order"
 import { clickModule } from "./click-transactions"
 import { cartCompletion, clearDeadCartLock } from "./medusa-tables"
 import { paymentPolicy } from "./policy"
@@ -103,6 +103,7 @@ async function recordPlaced(
   claim: WorkClaim,
   orderId: string
 ): Promise<PlacementOutcome> {
+  await markMedusaPaymentPlaced(container, claim.id, orderId)
   await clickModule(container).transition({
     id: claim.id,
     from: ClickPaymentState.Confirmed,

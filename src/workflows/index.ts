@@ -1,2 +1,2 @@
-export { placeClickOrderWorkflow, recordOrderPlacedStep } from "./place-click-order"
+export { markMedusaPaymentPlaced, placeClickOrderWorkflow, recordOrderPlacedStep } from "./place-click-order"
 export type { PlaceClickOrderInput } from "./place-click-order"

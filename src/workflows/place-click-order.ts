@@ -5,6 +5,7 @@ import {
   StepResponse,
   WorkflowResponse,
 } from "@medusajs/framework/workflows-sdk"
+import type { MedusaContainer } from "@medusajs/framework/types"
 import { Modules } from "@medusajs/framework/utils"
 import { CLICK_MODULE, ClickPaymentState } from "../modules/click"
 import type { ClickSessionData } from "../providers/click/session-data"
@@ -13,6 +14,28 @@ import type ClickModuleService from "../modules/click/service"
 export interface PlaceClickOrderInput {
   transaction_id: string
   cart_id: string
+}
+
+/**
+ * Marks Medusa's Payment of a Click payment as belonging to a placed order:
+ * the provider's refundPayment reverses only such a payment at Click.
+ */
+export async function markMedusaPaymentPlaced(container: MedusaContainer, transactionId: string, orderId: string) {
+  const transaction = await container.resolve<ClickModuleService>(CLICK_MODULE).retrieveClickTransaction(transactionId)
+  const paymentModule = container.resolve(Modules.PAYMENT)
+  const [payment] = await paymentModule.listPayments(
+    { payment_session_id: transaction.payment_session_id },
+    { select: ["id", "data"] }
+  )
+  if (!payment) {
+    return
+  }
+  const placed: ClickSessionData["click_placed"] = {
+    order_id: orderId,
+    paydoc_id: transaction.click_paydoc_id,
+    merchant_prepare_id: transaction.merchant_prepare_id,
+  }
+  await paymentModule.updatePayment({ id: payment.id, data: { ...payment.data, click_placed: placed } } as never)
 }
 
 /**
@@ -27,20 +50,7 @@ export const recordOrderPlacedStep = createStep(
   "record-click-order-placed",
   async (input: { transaction_id: string; order_id: string }, { container }) => {
     const payments = container.resolve<ClickModuleService>(CLICK_MODULE)
-    const paymentModule = container.resolve(Modules.PAYMENT)
-    const transaction = await payments.retrieveClickTransaction(input.transaction_id)
-    const [payment] = await paymentModule.listPayments(
-      { payment_session_id: transaction.payment_session_id },
-      { select: ["id", "data"] }
-    )
-    if (payment) {
-      const placed: ClickSessionData["click_placed"] = {
-        order_id: input.order_id,
-        paydoc_id: transaction.click_paydoc_id,
-        merchant_prepare_id: transaction.merchant_prepare_id,
-      }
-      await paymentModule.updatePayment({ id: payment.id, data: { ...payment.data, click_placed: placed } } as never)
-    }
+    await markMedusaPaymentPlaced(container, input.transaction_id, input.order_id)
     const moved = await payments.transition({
       id: input.transaction_id,
       from: ClickPaymentState.Confirmed,
