@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startBackend, type Backend } from "./harness/backend"
 import { clickComplete, clickPrepare, newClickTransId, postCallback, prepareFields, completeFields } from "./harness/click"
-import { countAllOrders, countOrdersForCart, createPayableCart, waitForOrders, waitForPaymentState } from "./harness/storefront"
+import { countAllOrders, countOrdersForCart, createPayableCart, waitForOrders, waitForPaidStatus, waitForPaymentState } from "./harness/storefront"
 
 /** Click's certification sequence (protocol §6), each step's side effect checked in the database. */
 describe("Click certification sequence", () => {
@@ -159,11 +159,9 @@ describe("Click certification sequence", () => {
     expect(paid.body.error).toBe(0)
     expect(await waitForOrders(backend, cart.cartId)).toBe(1)
 
-    const after = await backend.http
-      .get(`/store/click/carts/${cart.cartId}`)
-      .set("x-publishable-api-key", backend.publishableKey)
-    expect(after.body).toMatchObject({ cart_id: cart.cartId, status: "paid" })
-    expect(after.body.order_id).toMatch(/^order_/)
+    const after = await waitForPaidStatus(backend, cart.cartId)
+    expect(after).toMatchObject({ cart_id: cart.cartId, status: "paid" })
+    expect(after.order_id).toMatch(/^order_/)
 
     // A Prepare for a paid cart tells Click it is already paid.
     const lateAttempt = await clickPrepare(backend, { cartId: cart.cartId, amount: cart.amount })

@@ -51,6 +51,7 @@ describe("one order per paid cart, whatever races", () => {
       expect(response.status).toBeLessThan(500)
     }
     expect(await waitForOrders(backend, cart.cartId)).toBe(1)
+    await waitForPaymentState(backend, { clickTransId: cart.complete.clickTransId }, ["placed"])
 
     const { rows } = await backend.db.query(
       "SELECT order_id FROM click_transaction WHERE merchant_trans_id = $1 AND state = 'placed'",

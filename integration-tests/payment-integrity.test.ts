@@ -107,7 +107,9 @@ describe("payment integrity", () => {
     expect(storefront.status).toBe(200)
     expect(storefront.body.type).toBe("order")
     expect(await countOrdersForCart(backend, second.cartId)).toBe(1)
-    expect((await payment(second.merchantPrepareId))?.order_id).toBe(storefront.body.order.id)
+    expect((await waitForPaymentState(backend, { merchantPrepareId: second.merchantPrepareId }, ["placed"]))?.order_id).toBe(
+      storefront.body.order.id
+    )
   })
 
   it("a confirmed payment whose order failed gets it from the recovery job, with no further request", async () => {
@@ -177,7 +179,7 @@ describe("payment integrity", () => {
     ])
     expect(clickAnswer.body.error).toBe(0)
     expect(await waitForOrders(backend, complete.cartId)).toBe(1)
-    const { order_id } = (await payment(complete.merchantPrepareId))!
+    const { order_id } = (await waitForPaymentState(backend, { merchantPrepareId: complete.merchantPrepareId }, ["placed"]))!
     for (const response of storefront) {
       // Before confirmation: 400 "paid with Click"; after: the one order.
       if (response.status === 200) {

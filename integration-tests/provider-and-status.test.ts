@@ -3,7 +3,7 @@ import { freePort } from "../scripts/lib/postgres.mjs"
 import { spawnMedusa } from "../scripts/lib/medusa.mjs"
 import { startBackend, type Backend } from "./harness/backend"
 import { clickComplete, clickPrepare, newClickTransId } from "./harness/click"
-import { createPayableCart, createPaymentSession, storeClient, waitForOrders } from "./harness/storefront"
+import { createPayableCart, createPaymentSession, storeClient, waitForPaidStatus } from "./harness/storefront"
 import { clickMerchant, testEnv } from "./harness/test-env"
 
 describe("the Click provider, the status route and boot-time configuration", () => {
@@ -50,8 +50,7 @@ describe("the Click provider, the status route and boot-time configuration", () 
     })
     // Click has its answer; the order follows within moments ("processing" until then).
     expect(["processing", "paid"]).toContain((await status(cart.cartId)).body.status)
-    await waitForOrders(backend, cart.cartId)
-    const paid = (await status(cart.cartId)).body
+    const paid = await waitForPaidStatus(backend, cart.cartId)
     expect(paid.status).toBe("paid")
     const { rows } = await backend.db.query("SELECT order_id FROM order_cart WHERE cart_id = $1", [cart.cartId])
     expect(paid.order_id).toBe(rows[0].order_id)

@@ -122,3 +122,10 @@ export function waitForPaymentState(
 ): Promise<PaymentRow | undefined> {
   return poll(() => paymentRow(backend, by), (row) => !!row && states.includes(row.state), timeoutMs)
 }
+
+/** The storefront's return page: polls the status route until the cart is paid (or the time is up). */
+export function waitForPaidStatus(backend: Backend, cartId: string, timeoutMs = 15_000) {
+  const read = async () =>
+    (await backend.http.get(`/store/click/carts/${cartId}`).set("x-publishable-api-key", backend.publishableKey)).body
+  return poll(read, (body) => body?.status === "paid", timeoutMs)
+}

@@ -71,9 +71,10 @@ export async function cartPaymentState(
     return null
   }
   if (paying) {
-    // The order exists a moment before the payment records it (one workflow, two writes).
-    const orderId = paying.order_id ?? cart.orderId
-    return { cart_id: cartId, status: orderId ? "paid" : "processing", order_id: orderId }
+    // Only `placed` is paid: Medusa writes the order before it authorizes the
+    // payment, and rolls the order back if that fails.
+    const placed = paying.state === ClickPaymentState.Placed
+    return { cart_id: cartId, status: placed ? "paid" : "processing", order_id: placed ? paying.order_id : null }
   }
   const status = latest ? STATUS_OF_LATEST[latest.state as ClickPaymentStateValue] ?? "processing" : "awaiting_payment"
   return { cart_id: cartId, status, order_id: null }
