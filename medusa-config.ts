@@ -47,7 +47,8 @@ module.exports = defineConfig({
               merchantId: env.CLICK_MERCHANT_ID,
               merchantUserId: env.CLICK_MERCHANT_USER_ID,
               secretKey: env.CLICK_SECRET_KEY,
-              payUrl: env.CLICK_PAY_URL || undefined,
+              // Sandbox mode: the pay link opens this backend's own Click page.
+              payUrl: env.CLICK_PAY_URL || (env.CLICK_SANDBOX === "true" ? `${backendUrl}/click-sandbox/pay` : undefined),
               returnUrl: env.CLICK_RETURN_URL || `${storeUrl}/checkout/click/return?cart_id={cart_id}`,
               cardType: env.CLICK_CARD_TYPE || undefined,
               signTimeToleranceSec: env.CLICK_SIGN_TIME_TOLERANCE_SEC
@@ -61,6 +62,7 @@ module.exports = defineConfig({
               partialRefunds: env.CLICK_PARTIAL_REFUNDS || undefined,
               reconcileAfterSec: env.CLICK_RECONCILE_AFTER_SEC || undefined,
               sandbox: env.CLICK_SANDBOX || undefined,
+              callbackBaseUrl: backendUrl,
             },
           },
         ],

@@ -112,6 +112,18 @@ describe("malformed and hostile callbacks", () => {
     }
   })
 
+  it("has no sandbox pay page outside sandbox mode", async () => {
+    const before = await transactionCount()
+    expect((await fetch(`${backend.url}/click-sandbox/pay?transaction_param=${cart.cartId}`)).status).toBe(404)
+    const post = await fetch(`${backend.url}/click-sandbox/pay`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ transaction_param: cart.cartId, amount: cart.amount, choice: "pay" }).toString(),
+    })
+    expect(post.status).toBe(404)
+    expect(await transactionCount()).toBe(before)
+  })
+
   it("refuses an oversize body without reading it all, still in Click's shape", async () => {
     const huge = new URLSearchParams({ ...prepareFields(base()), padding: "x".repeat(64 * 1024) }).toString()
     await expectRefused("prepare", huge, -8)

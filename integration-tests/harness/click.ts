@@ -1,4 +1,4 @@
-import { formatSignTime, signComplete, signPrepare } from "../../src/click"
+import { signedCompleteFields, signedPrepareFields, type ClickCallbackInput } from "../../src/click"
 import type { Backend } from "./backend"
 import { clickMerchant } from "./test-env"
 
@@ -24,32 +24,28 @@ export interface ClickCallArgs {
   json?: boolean
 }
 
-/** The fields Click sends on both callbacks, before signing. */
-function commonFields(args: ClickCallArgs, action: string) {
-  return {
-    click_trans_id: args.clickTransId ?? newClickTransId(),
-    service_id: args.serviceId ?? clickMerchant.serviceId,
-    click_paydoc_id: args.clickPaydocId ?? "4" + (args.clickTransId ?? "000"),
-    merchant_trans_id: args.cartId,
-    amount: args.amount,
-    action: args.action ?? action,
-    error: args.error ?? "0",
-    error_note: args.error && args.error !== "0" ? "Cancelled" : "Success",
-    sign_time: args.signTime ?? formatSignTime(new Date()),
-  }
-}
-
-/** Click's side of the protocol: a correctly signed Prepare, as Click's servers send it. */
+/** Click's side of the protocol: a correctly signed Prepare, as Click's servers send it (src/click signs). */
 export function prepareFields(args: ClickCallArgs): Record<string, string> {
-  const fields = commonFields(args, "0")
-  const sign_string = signPrepare(fields, args.secretKey ?? clickMerchant.secretKey)
-  return { ...fields, sign_string, ...args.tamper }
+  return { ...signedPrepareFields(callbackInput(args), args.secretKey ?? clickMerchant.secretKey), ...args.tamper }
 }
 
 export function completeFields(args: ClickCallArgs): Record<string, string> {
-  const fields = { ...commonFields(args, "1"), merchant_prepare_id: String(args.merchantPrepareId ?? "") }
-  const sign_string = signComplete(fields, args.secretKey ?? clickMerchant.secretKey)
-  return { ...fields, sign_string, ...args.tamper }
+  const input = { ...callbackInput(args), merchantPrepareId: args.merchantPrepareId ?? "" }
+  return { ...signedCompleteFields(input, args.secretKey ?? clickMerchant.secretKey), ...args.tamper }
+}
+
+function callbackInput(args: ClickCallArgs): ClickCallbackInput {
+  const clickTransId = args.clickTransId ?? newClickTransId()
+  return {
+    clickTransId,
+    serviceId: args.serviceId ?? clickMerchant.serviceId,
+    clickPaydocId: args.clickPaydocId ?? "4" + (args.clickTransId ?? "000"),
+    merchantTransId: args.cartId,
+    amount: args.amount,
+    error: args.error,
+    signTime: args.signTime,
+    action: args.action,
+  }
 }
 
 export async function postCallback(

@@ -14,9 +14,12 @@ export interface ClickCallbackInput {
   /** 0, or a negative code when Click cancelled (Complete). */
   error?: string
   signTime?: Date | string
+  /** Another action than the callback's own, signed as sent: how a misrouted callback looks. */
+  action?: string
 }
 
-function commonFields(input: ClickCallbackInput, action: "0" | "1") {
+function commonFields(input: ClickCallbackInput, ownAction: "0" | "1") {
+  const action = input.action ?? ownAction
   const error = input.error ?? "0"
   return {
     click_trans_id: input.clickTransId,

@@ -1,5 +1,6 @@
 import { MedusaError } from "@medusajs/framework/utils"
 import type { ClickMerchantApiClient } from "../../click"
+import type { SandboxClick } from "./sandbox-click"
 
 /**
  * What the rest of the backend may do with a Click service's credentials,
@@ -38,4 +39,16 @@ export function clickMerchantGateway(serviceId?: string | null): ClickMerchantGa
     )
   }
   return gateway
+}
+
+let sandbox: SandboxClick | undefined
+
+/** In sandbox mode, the provider plays Click's side for the local pay page. */
+export function registerSandboxClick(click: SandboxClick): void {
+  sandbox = click
+}
+
+/** Click's side for the local pay page, only in sandbox mode. */
+export function sandboxClick(): SandboxClick | undefined {
+  return sandbox
 }

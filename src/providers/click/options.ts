@@ -28,8 +28,10 @@ export const clickOptionsSchema = z.object({
   merchantApiTimeoutMs: z.coerce.number().int().positive().default(10_000),
   /** Partial refunds become Click partial reversals, which Click documents poorly: off unless asked for. */
   partialRefunds: flag,
-  /** Local development: Click's Merchant API is the project's double, in this process. Never in production. */
+  /** Local development: Click's pay page and Merchant API are played by this backend. Never in production. */
   sandbox: flag,
+  /** Sandbox mode: where the local pay page sends Click's callbacks (this backend's public URL). */
+  callbackBaseUrl: z.url().default("http://localhost:9000"),
   /** A Prepare without its Complete is looked up at Click after this many seconds. */
   reconcileAfterSec: secondsOption(900),
 })

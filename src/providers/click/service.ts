@@ -39,7 +39,8 @@ import {
 import { medusaAmountToTiyin } from "../../lib/medusa-amount"
 import { isValidConfirmation, signConfirmation } from "./confirmation"
 import { CLICK_ENDPOINT_HEADER } from "./ids"
-import { registerClickMerchantGateway, type ClickMerchantGateway } from "./merchant-gateway"
+import { registerClickMerchantGateway, registerSandboxClick, type ClickMerchantGateway } from "./merchant-gateway"
+import { SandboxClick } from "./sandbox-click"
 import { sandboxMerchantApi } from "./sandbox-merchant-api"
 import { parseClickOptions, type ClickOptions } from "./options"
 import { sessionStatus } from "./status"
@@ -71,10 +72,24 @@ class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
       secretKey: this.config.secretKey,
       timeoutMs: this.config.merchantApiTimeoutMs,
     }
-    this.merchantApi =
-      this.config.sandbox && !this.config.merchantApiUrl
-        ? sandboxMerchantApi(credentials).api
-        : new ClickMerchantApiClient({ ...credentials, baseUrl: this.config.merchantApiUrl ?? CLICK_MERCHANT_API_URL })
+    if (this.config.sandbox) {
+      const local = sandboxMerchantApi(credentials)
+      this.merchantApi = this.config.merchantApiUrl
+        ? new ClickMerchantApiClient({ ...credentials, baseUrl: this.config.merchantApiUrl })
+        : local.api
+      const callbacks = this.config.callbackBaseUrl.replace(/\/$/, "")
+      registerSandboxClick(
+        new SandboxClick({
+          serviceId: this.config.serviceId,
+          secretKey: this.config.secretKey,
+          prepareUrl: `${callbacks}/hooks/click/prepare`,
+          completeUrl: `${callbacks}/hooks/click/complete`,
+          double: local.double,
+        })
+      )
+    } else {
+      this.merchantApi = new ClickMerchantApiClient({ ...credentials, baseUrl: this.config.merchantApiUrl ?? CLICK_MERCHANT_API_URL })
+    }
     registerClickMerchantGateway({
       serviceId: this.config.serviceId,
       api: this.merchantApi,

@@ -19,6 +19,7 @@ describe("Click provider options", () => {
       merchantApiTimeoutMs: 10_000,
       partialRefunds: false,
       sandbox: false,
+      callbackBaseUrl: "http://localhost:9000",
       reconcileAfterSec: 900,
     })
   })
