@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startBackend, type Backend } from "./harness/backend"
 import { clickComplete, clickPrepare, newClickTransId } from "./harness/click"
+import { faultOrderInserts } from "./harness/faults"
 import {
   completeCartFromStorefront,
   countOrdersForCart,
@@ -69,11 +70,7 @@ describe("crash recovery", () => {
   it("killed while the order is being written: the payment is placed after the restart, past the lock row a dead completion left", async () => {
     const cart = await preparedCart()
     // Order inserts hang, so the process is inside Medusa's completeCartWorkflow when it dies.
-    await backend.db.query(`
-      CREATE OR REPLACE FUNCTION click_test_slow_orders() RETURNS trigger AS $$
-      BEGIN PERFORM pg_sleep(3); RETURN NEW; END $$ LANGUAGE plpgsql;
-      CREATE TRIGGER click_test_slow_orders BEFORE INSERT ON "order"
-        FOR EACH ROW EXECUTE FUNCTION click_test_slow_orders();`)
+    const restore = await faultOrderInserts(backend, { kind: "slow", seconds: 3 })
     try {
       const answer = await clickComplete(backend, cart)
       expect(answer.body.error).toBe(0)
@@ -81,7 +78,7 @@ describe("crash recovery", () => {
       expect((await paymentRow(backend, { merchantPrepareId: cart.merchantPrepareId }))?.attempts).toBe(1)
       await backend.kill()
     } finally {
-      await backend.db.query(`DROP TRIGGER IF EXISTS click_test_slow_orders ON "order"`)
+      await restore()
     }
     // What Medusa's Postgres locking leaves when a completion dies: an owner-less row on the
     // bare cart id, which its acquire() refuses for ever.
@@ -110,11 +107,7 @@ describe("crash recovery", () => {
   it("two processes running the recovery job place each stuck payment's order exactly once", async () => {
     const carts = []
     for (let i = 0; i < 8; i++) carts.push(await preparedCart())
-    await backend.db.query(`
-      CREATE OR REPLACE FUNCTION click_test_fail_orders() RETURNS trigger AS $$
-      BEGIN RAISE EXCEPTION 'injected fault: orders are down'; END $$ LANGUAGE plpgsql;
-      CREATE TRIGGER click_test_fail_orders BEFORE INSERT ON "order"
-        FOR EACH ROW EXECUTE FUNCTION click_test_fail_orders();`)
+    const restore = await faultOrderInserts(backend, { kind: "fail" })
     const sibling = await (async () => {
       try {
         const answers = await Promise.all(carts.map((cart) => clickComplete(backend, cart)))
@@ -122,7 +115,7 @@ describe("crash recovery", () => {
         // Both processes' jobs retry these payments while orders still fail.
         return await backend.startSibling({ env })
       } finally {
-        await backend.db.query(`DROP TRIGGER IF EXISTS click_test_fail_orders ON "order"`)
+        await restore()
       }
     })()
     try {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { enableSystemProvider } from "../scripts/lib/admin.mjs"
 import { startBackend, type Backend } from "./harness/backend"
 import { clickComplete, clickPrepare, completeFields, newClickTransId } from "./harness/click"
+import { faultOrderInserts } from "./harness/faults"
 import {
   completeCartFromStorefront,
   countOrdersForCart,
@@ -41,15 +42,7 @@ describe("payment integrity", () => {
     return { cartId: cart.cartId, amount: cart.amount, clickTransId, merchantPrepareId: prepared.body.merchant_prepare_id as number }
   }
 
-  /** A database fault: every order insert fails while it is on. */
-  async function failOrders() {
-    await backend.db.query(`
-      CREATE OR REPLACE FUNCTION click_test_fail_orders() RETURNS trigger AS $$
-      BEGIN RAISE EXCEPTION 'injected fault: orders are down'; END $$ LANGUAGE plpgsql;
-      CREATE TRIGGER click_test_fail_orders BEFORE INSERT ON "order"
-        FOR EACH ROW EXECUTE FUNCTION click_test_fail_orders();`)
-    return () => backend.db.query(`DROP TRIGGER IF EXISTS click_test_fail_orders ON "order"`)
-  }
+  const failOrders = () => faultOrderInserts(backend, { kind: "fail" })
 
   const payment = (merchantPrepareId: number) => paymentRow(backend, { merchantPrepareId })
 
@@ -149,11 +142,7 @@ describe("payment integrity", () => {
     const stuck = await preparedCart()
     const other = await preparedCart()
     // Every order insert hangs for 4 s: the first cart's placement is stuck inside Medusa.
-    await backend.db.query(`
-      CREATE OR REPLACE FUNCTION click_test_slow_orders() RETURNS trigger AS $$
-      BEGIN PERFORM pg_sleep(4); RETURN NEW; END $$ LANGUAGE plpgsql;
-      CREATE TRIGGER click_test_slow_orders BEFORE INSERT ON "order"
-        FOR EACH ROW EXECUTE FUNCTION click_test_slow_orders();`)
+    const restore = await faultOrderInserts(backend, { kind: "slow", seconds: 4 })
     try {
       expect((await clickComplete(backend, stuck)).body.error).toBe(0)
       await new Promise((resolve) => setTimeout(resolve, 300))
@@ -162,7 +151,7 @@ describe("payment integrity", () => {
       expect(answers.map((a) => a.body.error)).toEqual([0, -4])
       expect(Date.now() - started).toBeLessThan(1000)
     } finally {
-      await backend.db.query(`DROP TRIGGER IF EXISTS click_test_slow_orders ON "order"`)
+      await restore()
     }
     expect(await waitForOrders(backend, stuck.cartId)).toBe(1)
     expect(await waitForOrders(backend, other.cartId)).toBe(1)
