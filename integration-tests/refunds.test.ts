@@ -41,6 +41,8 @@ describe("refunds, automatic reversal and reconciliation", () => {
         CLICK_RECONCILE_AFTER_SEC: "3",
         CLICK_ORDER_RETRY_CRON: "*/2 * * * * *",
         CLICK_PLACEMENT_RETRY_BASE_SEC: "1",
+        // A dead process's claim on a reversal runs out after 4 s here (30 s by default).
+        CLICK_PLACEMENT_LEASE_SEC: "4",
       },
     })
     token = await adminToken(backend.url)
@@ -221,6 +223,29 @@ describe("refunds, automatic reversal and reconciliation", () => {
     expect(late.answer.error).toBe(-8)
     // …but looked up at Click right away, long before the reconciliation window.
     expect(await waitForOrders(backend, late.cartId, 5000)).toBe(1)
+  })
+
+  it("killed while Click is reversing: after a restart the payment ends reversed, with the money returned once", async () => {
+    const payment = await pay({ complete: false })
+    await backend.db.query("UPDATE cart SET deleted_at = now() WHERE id = $1", [payment.cartId])
+    // Click reverses, but only answers after 3 s: the backend dies while it waits.
+    double.injectFault({ endpoint: "payment/reversal", kind: "hang", ms: 3000, times: 1 })
+    expect((await clickComplete(backend, payment)).body.error).toBe(0)
+    const deadline = Date.now() + 20_000
+    while (double.reversalCalls(payment.clickPaydocId) === 0 && Date.now() < deadline) {
+      await sleep(50)
+    }
+    expect(double.reversalCalls(payment.clickPaydocId)).toBe(1)
+    await backend.kill()
+    expect((await paymentRow(backend, { merchantPrepareId: payment.merchantPrepareId }))?.state).toBe("refund_required")
+    await backend.restart()
+    token = await adminToken(backend.url)
+    expect(
+      await waitForPaymentState(backend, { merchantPrepareId: payment.merchantPrepareId }, ["reversed", "reversal_failed"], 30_000)
+    ).toMatchObject({ state: "reversed", refund_reason: "unplaceable" })
+    expect(ledger(payment.clickPaydocId).reversals).toHaveLength(1)
+    // The restarted backend asked Click's status and did not send the reversal again.
+    expect(double.reversalCalls(payment.clickPaydocId)).toBe(1)
   })
 
   it("lists Click payments for operators, admin only, with filters and Medusa's list shape", async () => {

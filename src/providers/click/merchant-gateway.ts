@@ -29,6 +29,10 @@ export function registerClickMerchantGateway(gateway: ClickMerchantGateway): voi
   gateways.set(gateway.serviceId, gateway)
 }
 
+export function hasClickMerchantGateway(serviceId: string): boolean {
+  return gateways.has(serviceId)
+}
+
 /** The gateway of `serviceId`, or of the only registered service when the payment predates service ids. */
 export function clickMerchantGateway(serviceId?: string | null): ClickMerchantGateway {
   const gateway = serviceId ? gateways.get(serviceId) : gateways.size === 1 ? [...gateways.values()][0] : undefined

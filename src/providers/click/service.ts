@@ -27,8 +27,6 @@ import type {
 } from "@medusajs/framework/types"
 import {
   buildPayUrl,
-  CLICK_MERCHANT_API_URL,
-  ClickMerchantApiClient,
   ClickMerchantApiError,
   formatTiyinAsSoums,
   parseSoumsToTiyin,
@@ -39,9 +37,8 @@ import {
 import { medusaAmountToTiyin } from "../../lib/medusa-amount"
 import { isValidConfirmation, signConfirmation } from "./confirmation"
 import { CLICK_ENDPOINT_HEADER } from "./ids"
-import { registerClickMerchantGateway, registerSandboxClick, type ClickMerchantGateway } from "./merchant-gateway"
-import { SandboxClick } from "./sandbox-click"
-import { sandboxMerchantApi } from "./sandbox-merchant-api"
+import { connectClickService } from "./connect"
+import type { ClickMerchantGateway } from "./merchant-gateway"
 import { parseClickOptions, type ClickOptions } from "./options"
 import { sessionStatus } from "./status"
 import type { ClickSessionData } from "./session-data"
@@ -59,43 +56,14 @@ class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
   static identifier = "click"
 
   static validateOptions(options: Record<string, unknown>): void {
-    parseClickOptions(options)
+    connectClickService(parseClickOptions(options))
   }
 
   private readonly merchantApi: ClickMerchantGateway["api"]
 
   constructor(container: Record<string, unknown>, options: Record<string, unknown>) {
     super(container, parseClickOptions(options))
-    const credentials = {
-      serviceId: this.config.serviceId,
-      merchantUserId: this.config.merchantUserId,
-      secretKey: this.config.secretKey,
-      timeoutMs: this.config.merchantApiTimeoutMs,
-    }
-    if (this.config.sandbox) {
-      const local = sandboxMerchantApi(credentials)
-      this.merchantApi = this.config.merchantApiUrl
-        ? new ClickMerchantApiClient({ ...credentials, baseUrl: this.config.merchantApiUrl })
-        : local.api
-      const callbacks = this.config.callbackBaseUrl.replace(/\/$/, "")
-      registerSandboxClick(
-        new SandboxClick({
-          serviceId: this.config.serviceId,
-          secretKey: this.config.secretKey,
-          prepareUrl: `${callbacks}/hooks/click/prepare`,
-          completeUrl: `${callbacks}/hooks/click/complete`,
-          double: local.double,
-        })
-      )
-    } else {
-      this.merchantApi = new ClickMerchantApiClient({ ...credentials, baseUrl: this.config.merchantApiUrl ?? CLICK_MERCHANT_API_URL })
-    }
-    registerClickMerchantGateway({
-      serviceId: this.config.serviceId,
-      api: this.merchantApi,
-      confirmationFor: (subject) => signConfirmation(subject, this.config.secretKey),
-      reconcileAfterSec: this.config.reconcileAfterSec,
-    })
+    this.merchantApi = connectClickService(this.config).api
   }
 
   async initiatePayment(input: InitiatePaymentInput): Promise<InitiatePaymentOutput> {
