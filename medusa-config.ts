@@ -32,7 +32,8 @@ module.exports = defineConfig({
       cookieSecret: env.COOKIE_SECRET || "supersecret",
     },
   },
-  admin: { disable: env.MEDUSA_ADMIN !== "true" },
+  // The admin dashboard is on unless MEDUSA_ADMIN=false (the tests' backends turn it off).
+  admin: { disable: env.MEDUSA_ADMIN === "false" },
   modules: [
     { resolve: "./src/modules/click" },
     {
@@ -49,7 +50,12 @@ module.exports = defineConfig({
               secretKey: env.CLICK_SECRET_KEY,
               // Sandbox mode: the pay link opens this backend's own Click page.
               payUrl: env.CLICK_PAY_URL || (env.CLICK_SANDBOX === "true" ? `${backendUrl}/click-sandbox/pay` : undefined),
-              returnUrl: env.CLICK_RETURN_URL || `${storeUrl}/checkout/click/return?cart_id={cart_id}`,
+              // Sandbox mode returns to the demo shop's page unless CLICK_RETURN_URL names your storefront's.
+              returnUrl:
+                env.CLICK_RETURN_URL ||
+                (env.CLICK_SANDBOX === "true"
+                  ? `${backendUrl}/click-sandbox/shop/return?cart_id={cart_id}`
+                  : `${storeUrl}/checkout/click/return?cart_id={cart_id}`),
               cardType: env.CLICK_CARD_TYPE || undefined,
               signTimeToleranceSec: env.CLICK_SIGN_TIME_TOLERANCE_SEC
                 ? Number(env.CLICK_SIGN_TIME_TOLERANCE_SEC)

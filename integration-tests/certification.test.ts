@@ -121,7 +121,7 @@ describe("Click certification sequence", () => {
     expect((await clickComplete(backend, { ...cancelArgs, error: "-5017" })).body.error).toBe(-9)
     // 15. Complete with error=0 on that cancelled payment → -9, still no order
     expect((await clickComplete(backend, cancelArgs)).body.error).toBe(-9)
-    expect(await transactionState(attempt3)).toMatchObject({ state: "cancelled", order_id: null })
+    expect(await transactionState(attempt3)).toMatchObject({ state: "cancelled", order_id: null, order_display_id: null })
     expect(await countOrdersForCart(backend, third.cartId)).toBe(0)
 
     expect(await countAllOrders(backend)).toBe(ordersBefore + 2)
@@ -138,7 +138,7 @@ describe("Click certification sequence", () => {
     const status = await backend.http
       .get(`/store/click/carts/${cart.cartId}`)
       .set("x-publishable-api-key", backend.publishableKey)
-    expect(status.body).toEqual({ cart_id: cart.cartId, status: "cancelled", order_id: null })
+    expect(status.body).toEqual({ cart_id: cart.cartId, status: "cancelled", order_id: null, order_display_id: null })
 
     // The cancelled attempt stays cancelled even if Click repeats its Prepare.
     const repeatedCancelled = await clickPrepare(backend, { cartId: cart.cartId, amount: cart.amount, clickTransId: cancelled })

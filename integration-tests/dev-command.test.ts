@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process"
 import { mkdirSync, rmSync, writeFileSync } from "node:fs"
 import net from "node:net"
 import path from "node:path"
@@ -6,59 +5,16 @@ import pg from "pg"
 import { afterAll, describe, expect, inject, it } from "vitest"
 import { embeddedDataDir, freePort, isPortFree, withDatabase } from "../scripts/lib/postgres.mjs"
 import { projectDir } from "../scripts/lib/medusa.mjs"
-import { testEnv } from "./harness/test-env"
+import { killDevCommands, startDev as startDevCommand } from "./harness/dev-command"
 
 /** `npm run dev` as a newcomer runs it: the README's command, a real process, real output. */
 describe("npm run dev", () => {
   const dataDir = path.join(projectDir, ".data", `test-dev-${process.pid}`)
-  const running = new Set<ChildProcess>()
   afterAll(() => {
-    // The whole process group: npm, the dev script, Medusa and the embedded PostgreSQL.
-    for (const child of running) {
-      try {
-        process.kill(-child.pid!, "SIGKILL")
-      } catch {
-        // already gone
-      }
-    }
+    killDevCommands()
     rmSync(dataDir, { recursive: true, force: true })
   })
-
-  async function startDev(env: Record<string, string>) {
-    const port = await freePort()
-    const child = spawn("npm", ["run", "dev"], {
-      cwd: projectDir,
-      env: testEnv({ DATA_DIR: dataDir, PORT: String(port), CLICK_SANDBOX: "true", CLICK_SECRET_KEY: "", ...env }),
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    })
-    running.add(child)
-    let output = ""
-    child.stdout!.on("data", (chunk) => (output += chunk))
-    child.stderr!.on("data", (chunk) => (output += chunk))
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
-    // Ctrl-C in a terminal signals the whole process group; npm then ends by that signal.
-    const stopped = new Promise<boolean>((resolve) =>
-      child.on("exit", (code, signal) => resolve(code === 0 || signal === "SIGINT"))
-    )
-    const ready = await Promise.race([
-      waitFor(() => /Publishable key: pk_\w+/.test(output), 240_000).then(() => true),
-      exited.then(() => false),
-    ])
-    return {
-      port,
-      ready,
-      output: () => output,
-      exited,
-      publishableKey: () => /Publishable key: (pk_\w+)/.exec(output)?.[1],
-      async stop() {
-        process.kill(-child.pid!, "SIGINT")
-        const clean = await stopped
-        running.delete(child)
-        return clean
-      },
-    }
-  }
+  const startDev = (env: Record<string, string>) => startDevCommand({ DATA_DIR: dataDir, ...env })
 
   it("starts on the embedded PostgreSQL, seeds the UZS store once, stops cleanly and starts again on the same data", async () => {
     const pgPort = await freePort()
@@ -135,11 +91,3 @@ describe("npm run dev", () => {
     expect(corrupt.output()).toMatch(/data folder .* could not be started .*: delete that folder/)
   })
 })
-
-async function waitFor(check: () => boolean, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("timed out")
-    await new Promise((r) => setTimeout(r, 200))
-  }
-}

@@ -112,8 +112,10 @@ describe("malformed and hostile callbacks", () => {
     }
   })
 
-  it("has no sandbox pay page outside sandbox mode", async () => {
+  it("has no sandbox pay page or demo shop outside sandbox mode", async () => {
     const before = await transactionCount()
+    expect((await fetch(`${backend.url}/click-sandbox/shop`)).status).toBe(404)
+    expect((await fetch(`${backend.url}/click-sandbox/shop/return?cart_id=${cart.cartId}`)).status).toBe(404)
     expect((await fetch(`${backend.url}/click-sandbox/pay?transaction_param=${cart.cartId}`)).status).toBe(404)
     const post = await fetch(`${backend.url}/click-sandbox/pay`, {
       method: "POST",

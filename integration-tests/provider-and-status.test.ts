@@ -41,10 +41,10 @@ describe("the Click provider, the status route and boot-time configuration", () 
 
   it("reports awaiting_payment → processing → paid to the storefront's return page", async () => {
     const cart = await createPayableCart(backend)
-    expect((await status(cart.cartId)).body).toEqual({ cart_id: cart.cartId, status: "awaiting_payment", order_id: null })
+    expect((await status(cart.cartId)).body).toEqual({ cart_id: cart.cartId, status: "awaiting_payment", order_id: null, order_display_id: null })
     const clickTransId = newClickTransId()
     const prepared = await clickPrepare(backend, { cartId: cart.cartId, amount: cart.amount, clickTransId })
-    expect((await status(cart.cartId)).body).toEqual({ cart_id: cart.cartId, status: "processing", order_id: null })
+    expect((await status(cart.cartId)).body).toEqual({ cart_id: cart.cartId, status: "processing", order_id: null, order_display_id: null })
     await clickComplete(backend, {
       cartId: cart.cartId, amount: cart.amount, clickTransId, merchantPrepareId: prepared.body.merchant_prepare_id,
     })
@@ -52,8 +52,13 @@ describe("the Click provider, the status route and boot-time configuration", () 
     expect(["processing", "paid"]).toContain((await status(cart.cartId)).body.status)
     const paid = await waitForPaidStatus(backend, cart.cartId)
     expect(paid.status).toBe("paid")
-    const { rows } = await backend.db.query("SELECT order_id FROM order_cart WHERE cart_id = $1", [cart.cartId])
+    const { rows } = await backend.db.query(
+      `SELECT oc.order_id, o.display_id FROM order_cart oc JOIN "order" o ON o.id = oc.order_id WHERE oc.cart_id = $1`,
+      [cart.cartId]
+    )
     expect(paid.order_id).toBe(rows[0].order_id)
+    // The number the shopper is shown ("Order #12").
+    expect(paid.order_display_id).toBe(rows[0].display_id)
 
     const payment = await backend.db.query(
       `SELECT p.amount, p.captured_at FROM payment p JOIN payment_session s ON s.id = p.payment_session_id

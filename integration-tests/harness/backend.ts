@@ -27,14 +27,25 @@ export interface Backend {
 
 let databaseCounter = 0
 
-/** A fresh database cloned from the migrated template, and a real Medusa process on it. */
-export async function startBackend(options: { env?: Record<string, string | undefined> } = {}): Promise<Backend> {
+/** A fresh database cloned from the run's migrated and seeded template; returns its name and URL. */
+export async function cloneTemplateDatabase(): Promise<{ database: string; databaseUrl: string }> {
   const serverUrl = inject("databaseServerUrl")
   const database = `click_test_${process.pid}_${++databaseCounter}_${Date.now().toString(36)}`
   await withServer(serverUrl, (client) =>
     client.query(`CREATE DATABASE ${quoteIdent(database)} TEMPLATE ${quoteIdent(inject("templateDatabase"))}`)
   )
-  const databaseUrl = withDatabase(serverUrl, database)
+  return { database, databaseUrl: withDatabase(serverUrl, database) }
+}
+
+export async function dropDatabase(database: string): Promise<void> {
+  await withServer(inject("databaseServerUrl"), (client) =>
+    client.query(`DROP DATABASE IF EXISTS ${quoteIdent(database)} WITH (FORCE)`)
+  ).catch(() => {})
+}
+
+/** A fresh database cloned from the migrated template, and a real Medusa process on it. */
+export async function startBackend(options: { env?: Record<string, string | undefined> } = {}): Promise<Backend> {
+  const { database, databaseUrl } = await cloneTemplateDatabase()
   const env = testEnv({ DATABASE_URL: databaseUrl, ...options.env })
 
   let first = await startMedusaProcess(env, database)
@@ -67,9 +78,7 @@ export async function startBackend(options: { env?: Record<string, string | unde
     async stop() {
       await Promise.all([first, ...siblings].map((p) => p.stop()))
       await db.end()
-      await withServer(serverUrl, (client) =>
-        client.query(`DROP DATABASE IF EXISTS ${quoteIdent(database)} WITH (FORCE)`)
-      ).catch(() => {})
+      await dropDatabase(database)
     },
   }
   return backend

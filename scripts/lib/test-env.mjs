@@ -25,6 +25,8 @@ export function testEnv(overrides = {}) {
     // Set (even empty) so a developer's .env cannot switch these on behind the tests' back.
     REDIS_URL: "",
     CLICK_SANDBOX: "false",
+    // `medusa start` would need a built dashboard; the browser tests use `npm run dev`.
+    MEDUSA_ADMIN: "false",
     ...overrides,
   }
 }

@@ -16,6 +16,7 @@ export interface CartPaymentState {
   cart_id: string
   status: CartPaymentStatus
   order_id: string | null
+  order_display_id: number | null
 }
 
 /** What this cart's Click attempts mean, decided in one place for every caller. */
@@ -74,8 +75,11 @@ export async function cartPaymentState(
     // Only `placed` is paid: Medusa writes the order before it authorizes the
     // payment, and rolls the order back if that fails.
     const placed = paying.state === ClickPaymentState.Placed
-    return { cart_id: cartId, status: placed ? "paid" : "processing", order_id: placed ? paying.order_id : null }
+    if (placed) {
+      return { cart_id: cartId, status: "paid", order_id: paying.order_id, order_display_id: cart.orderDisplayId }
+    }
+    return { cart_id: cartId, status: "processing", order_id: null, order_display_id: null }
   }
   const status = latest ? STATUS_OF_LATEST[latest.state as ClickPaymentStateValue] ?? "processing" : "awaiting_payment"
-  return { cart_id: cartId, status, order_id: null }
+  return { cart_id: cartId, status, order_id: null, order_display_id: null }
 }

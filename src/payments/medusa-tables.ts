@@ -139,6 +139,8 @@ export interface CartCompletion {
   exists: boolean
   completed: boolean
   orderId: string | null
+  /** The number a shopper sees for that order ("Order #12"). */
+  orderDisplayId: number | null
   /** Medusa recorded a Click payment in the cart's payment collection (its order used our stamp). */
   paidWithClick: boolean
 }
@@ -147,20 +149,27 @@ export interface CartCompletion {
 export async function cartCompletion(container: MedusaContainer, cartId: string): Promise<CartCompletion> {
   const { rows } = await knex(container).raw(
     `SELECT c.completed_at IS NOT NULL AS completed,
-            (SELECT oc.order_id FROM order_cart oc
-              WHERE oc.cart_id = c.id AND oc.deleted_at IS NULL LIMIT 1) AS order_id,
+            oc.order_id,
+            o.display_id AS order_display_id,
             EXISTS (SELECT 1 FROM cart_payment_collection cpc
                       JOIN payment p ON p.payment_collection_id = cpc.payment_collection_id
                            AND p.provider_id = ? AND p.deleted_at IS NULL
                      WHERE cpc.cart_id = c.id AND cpc.deleted_at IS NULL) AS paid_with_click
-       FROM cart c WHERE c.id = ? AND c.deleted_at IS NULL`,
+       FROM cart c
+       LEFT JOIN order_cart oc ON oc.cart_id = c.id AND oc.deleted_at IS NULL
+       LEFT JOIN "order" o ON o.id = oc.order_id
+      WHERE c.id = ? AND c.deleted_at IS NULL
+      LIMIT 1`,
     [CLICK_PROVIDER_ID, cartId]
   )
-  const row = rows[0] as { completed: boolean; order_id: string | null; paid_with_click: boolean } | undefined
+  const row = rows[0] as
+    | { completed: boolean; order_id: string | null; order_display_id: number | null; paid_with_click: boolean }
+    | undefined
   return {
     exists: !!row,
     completed: !!row?.completed,
     orderId: row?.order_id ?? null,
+    orderDisplayId: row?.order_display_id ?? null,
     paidWithClick: !!row?.paid_with_click,
   }
 }

@@ -1,21 +1,7 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { sandboxClick } from "../../../providers/click/merchant-gateway"
 import { SandboxClick } from "../../../providers/click/sandbox-click"
-
-const escape = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!)
-
-function page(title: string, body: string) {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escape(title)}</title><style>
-body{font-family:system-ui,sans-serif;background:#f2f5f9;margin:0;display:flex;justify-content:center;padding:48px 16px}
-main{background:#fff;border-radius:16px;box-shadow:0 4px 24px #0001;padding:32px;max-width:380px;width:100%}
-h1{font-size:20px;margin:0 0 4px;color:#0a57d0}.sandbox{color:#b25b00;font-size:13px;margin-bottom:24px}
-dl{display:grid;grid-template-columns:auto 1fr;gap:8px 16px;margin:0 0 24px}dt{color:#667}dd{margin:0;font-weight:600;word-break:break-all}
-.amount{font-size:28px}button{font-size:16px;padding:12px;border-radius:10px;border:0;width:100%;margin-top:8px;cursor:pointer}
-.pay{background:#0a57d0;color:#fff}.decline{background:#e8ecf2;color:#223}.error{color:#c0262d;font-weight:600}
-</style></head><body><main>${body}</main></body></html>`
-}
+import { escapeHtml as escape, sendSandboxPage } from "../sandbox-page"
 
 function query(req: MedusaRequest, name: string): string {
   const value = (req.query as Record<string, unknown>)[name] ?? (req.body as Record<string, unknown> | undefined)?.[name]
@@ -39,18 +25,16 @@ export async function GET(req: MedusaRequest, res: MedusaResponse) {
   const hidden = ["service_id", "merchant_id", "amount", "transaction_param", "return_url"]
     .map((name) => `<input type="hidden" name="${name}" value="${escape(query(req, name))}">`)
     .join("")
-  res.setHeader("content-type", "text/html; charset=utf-8")
-  res.send(
-    page(
-      "CLICK — pay",
-      `<h1>CLICK</h1><div class="sandbox">Sandbox: no card is charged</div>
+  sendSandboxPage(
+    res,
+    "CLICK — pay",
+    `<h1>CLICK</h1><div class="sandbox">Sandbox: no card is charged</div>
 <dl><dt>Merchant</dt><dd>Service ${escape(query(req, "service_id"))} · merchant ${escape(query(req, "merchant_id"))}</dd>
 <dt>Order</dt><dd data-testid="cart-id">${escape(cartId)}</dd>
 ${cardType ? `<dt>Card</dt><dd>${escape(cardType.toUpperCase())}</dd>` : ""}
 <dt>Amount</dt><dd class="amount" data-testid="amount">${escape(SandboxClick.formatAmount(amount))} UZS</dd></dl>
 <form method="post">${hidden}<button class="pay" name="choice" value="pay">Pay</button>
 <button class="decline" name="choice" value="decline">Decline</button></form>`
-    )
   )
 }
 
@@ -67,18 +51,21 @@ export async function POST(req: MedusaRequest, res: MedusaResponse) {
   const cartId = query(req, "transaction_param")
   const returnUrl = query(req, "return_url")
   if (query(req, "service_id") !== click.serviceId) {
-    return res.status(400).send(page("CLICK — error", `<h1>CLICK</h1><p class="error">Unknown service ${escape(query(req, "service_id"))}.</p>`))
+    return sendSandboxPage(
+      res,
+      "CLICK — error",
+      `<h1>CLICK</h1><p class="error">Unknown service ${escape(query(req, "service_id"))}.</p>`,
+      400
+    )
   }
   const result = await click.pay({ cartId, amount: query(req, "amount"), decline: query(req, "choice") === "decline" })
   if (result.error !== 0 && result.step === "prepare") {
-    res.setHeader("content-type", "text/html; charset=utf-8")
-    return res.status(200).send(
-      page(
-        "CLICK — payment refused",
-        `<h1>CLICK</h1><p class="error" data-testid="click-error">Payment refused by the merchant: error ${result.error} (${escape(result.errorNote)})</p>${
-          returnUrl ? `<p><a href="${escape(returnUrl)}">Back to the shop</a></p>` : ""
-        }`
-      )
+    return sendSandboxPage(
+      res,
+      "CLICK — payment refused",
+      `<h1>CLICK</h1><p class="error" data-testid="click-error">Payment refused by the merchant: error ${result.error} (${escape(result.errorNote)})</p>${
+        returnUrl ? `<p><a href="${escape(returnUrl)}">Back to the shop</a></p>` : ""
+      }`
     )
   }
   if (returnUrl) {

@@ -1,0 +1,49 @@
+import type { MedusaContainer } from "@medusajs/framework/types"
+import { Modules } from "@medusajs/framework/utils"
+import { createClickCheckout } from "../../../storefront"
+import { escapeHtml } from "../sandbox-page"
+
+/**
+ * The browser side of the sandbox demo shop. It uses the storefront helper
+ * itself (`createClickCheckout`, shipped as its own source, which is
+ * self-contained) and Medusa's store API with a publishable key, exactly as a
+ * merchant's storefront would; it never completes a cart.
+ */
+export function demoShopScript(publishableKey: string) {
+  return `
+const createClickCheckout = ${createClickCheckout.toString()};
+const shop = {
+  // Served by the backend itself: the store API is on the same origin.
+  backendUrl: location.origin,
+  publishableKey: ${JSON.stringify(publishableKey)},
+};
+const click = createClickCheckout(shop);
+async function store(method, path, body) {
+  const response = await fetch(shop.backendUrl + path, {
+    method,
+    headers: { "x-publishable-api-key": shop.publishableKey, ...(body ? { "content-type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await response.json();
+  if (!response.ok) throw new Error(json.message || method + " " + path + " answered " + response.status);
+  return json;
+}
+function showError(error) {
+  const box = document.querySelector("[data-testid=shop-error]");
+  box.textContent = String(error && error.message || error);
+}
+`
+}
+
+/** A publishable key of the demo store: the shop page is the storefront, so it needs one. */
+export async function demoPublishableKey(container: MedusaContainer): Promise<string | null> {
+  const keys = await container
+    .resolve(Modules.API_KEY)
+    .listApiKeys({ type: "publishable", revoked_at: { $eq: null } }, { take: 1, order: { created_at: "ASC" } })
+  return keys[0]?.token ?? null
+}
+
+export const shopHeader = `<h1>Click demo shop</h1><div class="sandbox">Sandbox: payments go to the local Click page, no card is charged</div>
+<p class="error" data-testid="shop-error"></p>`
+
+export { escapeHtml }
