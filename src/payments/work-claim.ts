@@ -25,7 +25,7 @@ export async function withWorkClaim<T>(
   let inFlight: Promise<void> = Promise.resolve()
   const timer = setInterval(() => {
     inFlight = payments
-      .rescheduleWork(claim, leaseSec)
+      .renewLease(claim, leaseSec)
       .catch((error) => log.error({ err: (error as Error)?.message }, "lease renewal failed"))
   }, (leaseSec * 1000) / 3)
   timer.unref()

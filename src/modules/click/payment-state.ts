@@ -6,7 +6,7 @@
  *   prepared ──► confirmed ──► placed ──► refund_required ──► reversed
  *      │  │          │                        ▲   │    ▲
  *      │  │          └────────────────────────┘   ▼    │
- *      │  └──────────────────────────────────► reversal_failed
+ *      │  └─────────────────────────────────► reversal_failed (retry: back to refund_required)
  *      ▼
  *   cancelled
  *
@@ -52,7 +52,8 @@ export const PAYMENT_TRANSITIONS: Readonly<Record<ClickPaymentStateValue, readon
   [S.Placed]: [S.RefundRequired],
   [S.Cancelled]: [],
   [S.RefundRequired]: [S.Reversed, S.ReversalFailed],
-  [S.ReversalFailed]: [S.Reversed],
+  // A person asks for another try (Click refused, the cause was fixed): still a refund.
+  [S.ReversalFailed]: [S.Reversed, S.RefundRequired],
   [S.Reversed]: [],
 }
 

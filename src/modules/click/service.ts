@@ -94,7 +94,7 @@ class ClickModuleService extends MedusaService({
       throw new Error(`Click payment cannot move from ${input.from} to ${input.to}`)
     }
     // A new state starts its own work (placing, reversing) from its first attempt.
-    const assignments = ["state = ?", "updated_at = now()", "attempts = 0", "next_attempt_at = NULL"]
+    const assignments = ["state = ?", "updated_at = now()", "attempts = 0", "next_attempt_at = NULL", "leased_until = NULL"]
     const values: unknown[] = [input.to]
     const stamp = STATE_TIMESTAMP[input.to]
     if (stamp) {
@@ -169,18 +169,54 @@ class ClickModuleService extends MedusaService({
       `UPDATE click_transaction
           SET attempts = attempts + 1,
               next_attempt_at = now() + (? * interval '1 second'),
+              leased_until = now() + (? * interval '1 second'),
               updated_at = now()
         WHERE id = ? AND state = ? AND deleted_at IS NULL
           AND (next_attempt_at IS NULL OR next_attempt_at <= now())
     RETURNING id, state, merchant_trans_id, attempts AS attempt`,
-      [leaseSec, id, state]
+      [leaseSec, leaseSec, id, state]
     )
     return (rows[0] as WorkClaim | undefined) ?? null
   }
 
+  /** Extends a running claim's lease; only the newest claim, in the same state, may. */
+  @InjectManager()
+  async renewLease(claim: WorkClaim, leaseSec: number, @MedusaContext() sharedContext: Context = {}): Promise<void> {
+    await (sharedContext.manager as SqlEntityManager).execute(
+      `UPDATE click_transaction
+          SET next_attempt_at = now() + (? * interval '1 second'),
+              leased_until = now() + (? * interval '1 second'),
+              updated_at = now()
+        WHERE id = ? AND state = ? AND attempts = ?`,
+      [leaseSec, leaseSec, claim.id, claim.state, claim.attempt]
+    )
+  }
+
   /**
-   * Moves a claim's due time: forward while its work still runs, or to the
-   * next attempt after a failure. Only the newest claim, in the same state, may.
+   * A person's "retry now": the payment's work in `state` becomes due at
+   * once, unless a process holds it right now (then it is already running).
+   * Returns whether it is due now.
+   */
+  @InjectManager()
+  async expediteWork(
+    id: string,
+    state: ClickPaymentStateValue,
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<boolean> {
+    const rows = await (sharedContext.manager as SqlEntityManager).execute(
+      `UPDATE click_transaction
+          SET next_attempt_at = now(), updated_at = now()
+        WHERE id = ? AND state = ? AND deleted_at IS NULL
+          AND (leased_until IS NULL OR leased_until <= now())
+    RETURNING id`,
+      [id, state]
+    )
+    return rows.length > 0
+  }
+
+  /**
+   * After a failed attempt: the next one is due in `dueInSec`, and the claim's
+   * lease ends. Only the newest claim, in the same state, may.
    */
   @InjectManager()
   async rescheduleWork(
@@ -192,6 +228,7 @@ class ClickModuleService extends MedusaService({
     await (sharedContext.manager as SqlEntityManager).execute(
       `UPDATE click_transaction
           SET next_attempt_at = now() + (? * interval '1 second'),
+              leased_until = NULL,
               last_error = COALESCE(?, last_error),
               updated_at = now()
         WHERE id = ? AND state = ? AND attempts = ?`,

@@ -29,11 +29,14 @@ const ClickTransaction = model
     last_error: model.text().nullable(),
     /**
      * Work the current state needs (placing the order, reversing, asking Click):
-     * attempts so far in this state, and when the next is due (also the lease of
-     * a running one). Every transition resets both.
+     * attempts so far in this state, and when the next is due. While one runs,
+     * `leased_until` says until when it holds the payment (renewed as it goes),
+     * so a person's "retry now" never starts a second one beside it. Every
+     * transition resets all three.
      */
     attempts: model.number().default(0),
     next_attempt_at: model.dateTime().nullable(),
+    leased_until: model.dateTime().nullable(),
     confirmed_at: model.dateTime().nullable(),
     cancelled_at: model.dateTime().nullable(),
     placed_at: model.dateTime().nullable(),

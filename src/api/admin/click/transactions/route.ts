@@ -1,50 +1,45 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { MedusaError } from "@medusajs/framework/utils"
 import { z } from "zod"
-import { ClickPaymentState } from "../../../../modules/click"
-import { clickModule } from "../../../../payments/click-transactions"
+import { ClickPaymentState, type ClickPaymentStateValue } from "../../../../modules/click"
+import { listTransactionsForAdmin } from "../../../../payments/admin-view"
+
+const states = Object.values(ClickPaymentState) as [ClickPaymentStateValue, ...ClickPaymentStateValue[]]
+const date = z.coerce.date().refine((d) => !Number.isNaN(d.getTime()), "is not a date")
 
 const listQuery = z.object({
-  state: z.enum(Object.values(ClickPaymentState) as [string, ...string[]]).optional(),
+  // ?state=placed, ?state=placed,cancelled or ?state[]=placed&state[]=cancelled
+  state: z
+    .union([z.string(), z.array(z.string())])
+    .transform((value) => (Array.isArray(value) ? value : value.split(",")).filter(Boolean))
+    .pipe(z.array(z.enum(states)))
+    .optional(),
+  needs_attention: z.enum(["true", "false"]).transform((v) => v === "true").optional(),
   merchant_trans_id: z.string().min(1).max(255).optional(),
   order_id: z.string().min(1).max(255).optional(),
+  q: z.string().trim().min(1).max(255).optional(),
+  created_at: z.object({ gte: date.optional(), lte: date.optional() }).strict().optional(),
   offset: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 })
 
-/** Columns an operator reads; never the session data, the stamp or anything signed. */
-export const TRANSACTION_FIELDS = [
-  "id",
-  "merchant_prepare_id",
-  "click_trans_id",
-  "complete_click_trans_id",
-  "click_paydoc_id",
-  "service_id",
-  "merchant_trans_id",
-  "amount",
-  "state",
-  "refund_reason",
-  "order_id",
-  "last_error",
-  "attempts",
-  "next_attempt_at",
-  "created_at",
-  "updated_at",
-  "confirmed_at",
-  "placed_at",
-  "cancelled_at",
-] as const
-
-/** GET /admin/click/transactions?state=&merchant_trans_id=&order_id=&offset=&limit= (admin only, as every /admin route). */
+/**
+ * GET /admin/click/transactions: every Click payment attempt, newest first,
+ * in Medusa's list shape `{ transactions, count, offset, limit }`, each with
+ * Click's callbacks and its state changes. Filters: `state` (one or more),
+ * `needs_attention=true`, `merchant_trans_id` (the cart), `order_id`, `q` (any
+ * id, partial), `created_at[gte]` / `created_at[lte]`. Admin users only, as
+ * every /admin route.
+ */
 export async function GET(req: MedusaRequest, res: MedusaResponse) {
   const parsed = listQuery.safeParse(req.query)
   if (!parsed.success) {
-    throw new MedusaError(MedusaError.Types.INVALID_DATA, `Invalid filter: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`)
+    throw new MedusaError(
+      MedusaError.Types.INVALID_DATA,
+      `Invalid filter: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`
+    )
   }
   const { offset, limit, ...filters } = parsed.data
-  const [transactions, count] = await clickModule(req.scope).listAndCountClickTransactions(
-    Object.fromEntries(Object.entries(filters).filter(([, value]) => value !== undefined)),
-    { skip: offset, take: limit, order: { created_at: "DESC" }, select: [...TRANSACTION_FIELDS] }
-  )
+  const { transactions, count } = await listTransactionsForAdmin(req.scope, filters, { offset, limit })
   res.json({ transactions, count, offset, limit })
 }
