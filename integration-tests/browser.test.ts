@@ -4,7 +4,9 @@ import pg from "pg"
 import type { Browser } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { projectDir } from "../scripts/lib/medusa.mjs"
+import { storeClient } from "../scripts/lib/storefront.mjs"
 import { cloneTemplateDatabase, dropDatabase } from "./harness/backend"
+import { faultOrderInserts } from "./harness/faults"
 import { browserAvailable, launchBrowser, openPage, screenshot } from "./harness/browser"
 import { killDevCommands, startDev, type DevCommand } from "./harness/dev-command"
 
@@ -21,13 +23,21 @@ describe.runIf(browserAvailable())("in a real browser, on npm run dev", () => {
   let browser: Browser
   let base: string
   let paidOrderDisplayId: number
+  let paidOrderId: string
+  let adminPage: Awaited<ReturnType<typeof openPage>>
 
   beforeAll(async () => {
     const clone = await cloneTemplateDatabase()
     database = clone.database
     db = new pg.Pool({ connectionString: clone.databaseUrl, max: 2 })
-    // MEDUSA_ADMIN unset: the dashboard is on, as for a newcomer.
-    dev = await startDev({ DATA_DIR: dataDir, DATABASE_URL: clone.databaseUrl, MEDUSA_ADMIN: undefined })
+    // MEDUSA_ADMIN unset: the dashboard is on, as for a newcomer. The recovery
+    // job's retries wait an hour, so only the admin's Retry can place a stuck order.
+    dev = await startDev({
+      DATA_DIR: dataDir,
+      DATABASE_URL: clone.databaseUrl,
+      MEDUSA_ADMIN: undefined,
+      CLICK_PLACEMENT_RETRY_BASE_SEC: "3600",
+    })
     expect(dev.ready, dev.output()).toBe(true)
     base = `http://localhost:${dev.port}`
     browser = await launchBrowser()
@@ -74,6 +84,7 @@ describe.runIf(browserAvailable())("in a real browser, on npm run dev", () => {
     expect(orders).toHaveLength(1)
     expect(await status.textContent()).toBe(`Order #${orders[0].display_id} placed`)
     paidOrderDisplayId = orders[0].display_id
+    paidOrderId = orders[0].id
     expect(page.errors).toEqual([])
   })
 
@@ -110,7 +121,7 @@ describe.runIf(browserAvailable())("in a real browser, on npm run dev", () => {
     expect(paidOrderDisplayId).toBeGreaterThan(0)
     const login = dev.adminLogin()!
     expect(login.email).toBe("admin@example.com")
-    const page = await openPage(browser)
+    const page = (adminPage = await openPage(browser))
     // The first page load compiles the dashboard (Vite), which takes a while.
     await page.goto(`${base}/app`, { timeout: 180_000 })
     await page.locator("input[name=email]").waitFor({ timeout: 180_000 })
@@ -123,4 +134,76 @@ describe.runIf(browserAvailable())("in a real browser, on npm run dev", () => {
     expect(await row.textContent()).toMatch(/Captured/)
     await screenshot(page, "admin-orders")
   }, 300_000)
+
+  it("the order page shows the Click widget: ids, amount, state and Click's callbacks", async () => {
+    const page = adminPage
+    await page.goto(`${base}/app/orders/${paidOrderId}`)
+    const widget = page.getByTestId("click-order-widget")
+    await widget.waitFor({ timeout: 60_000 })
+    expect(await widget.getByTestId("click-state").textContent()).toBe("placed")
+    const timeline = await widget.getByTestId("click-timeline").textContent()
+    expect(timeline).toContain("Click prepare → answered error 0")
+    expect(timeline).toContain("Click complete → answered error 0")
+    expect(timeline).toContain("confirmed → placed")
+    expect(await widget.textContent()).toContain("58400.00 UZS")
+    await widget.scrollIntoViewIfNeeded()
+    await screenshot(page, "admin-order-click-widget")
+    expect(page.errors).toEqual([])
+  }, 120_000)
+
+  it("the Click payments page puts a payment left without an order first; filtered by state, Retry places its order", async () => {
+    const store = storeClient(dev.url, dev.publishableKey()!)
+    const clear = await faultOrderInserts({ db }, { kind: "fail" })
+    let cartId: string
+    try {
+      const cart = await store.createPayableCart()
+      cartId = cart.cartId
+      const link = new URL(cart.paymentUrl)
+      const paid = await fetch(`${dev.url}${link.pathname}`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ ...Object.fromEntries(link.searchParams), choice: "pay" }).toString(),
+        redirect: "manual",
+      })
+      expect(paid.status).toBe(303)
+      await expect
+        .poll(
+          async () =>
+            (await db.query("SELECT last_error FROM click_transaction WHERE merchant_trans_id = $1", [cartId])).rows[0]
+              ?.last_error,
+          { timeout: 20_000 }
+        )
+        .toMatch(/injected fault/)
+    } finally {
+      await clear()
+    }
+    const { rows } = await db.query("SELECT id, state FROM click_transaction WHERE merchant_trans_id = $1", [cartId!])
+    expect(rows[0].state).toBe("confirmed")
+    expect(await ordersOfCart(cartId!)).toHaveLength(0)
+
+    const page = adminPage
+    await page.goto(`${base}/app`)
+    await page.getByRole("link", { name: "Click payments" }).click()
+    await page.waitForURL(/\/app\/click-payments/)
+    const attention = page.getByTestId("click-needs-attention")
+    await attention.locator(`[data-transaction-id="${rows[0].id}"]`).waitFor({ timeout: 30_000 })
+    await page.getByTestId("click-state-filter").click()
+    await page.getByRole("option", { name: "confirmed", exact: true }).click()
+    // The full list is the page's last table (the first is "Needs attention").
+    const list = page.locator("table").last()
+    await expect
+      .poll(async () => {
+        const states = await list.getByTestId("click-state").allTextContents()
+        return states.length > 0 && states.every((state) => state === "confirmed")
+      })
+      .toBe(true)
+    await screenshot(page, "admin-click-payments")
+
+    const row = list.locator(`[data-transaction-id="${rows[0].id}"]`)
+    await row.getByRole("button", { name: "Retry" }).click()
+    await expect.poll(() => ordersOfCart(cartId!), { timeout: 30_000 }).toHaveLength(1)
+    const after = await db.query("SELECT state FROM click_transaction WHERE id = $1", [rows[0].id])
+    expect(after.rows[0].state).toBe("placed")
+    expect(page.errors).toEqual([])
+  }, 180_000)
 })

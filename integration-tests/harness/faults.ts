@@ -6,7 +6,7 @@ import type { Backend } from "./backend"
  * removes it. Orders are the one write placement cannot do without.
  */
 export async function faultOrderInserts(
-  backend: Backend,
+  backend: Pick<Backend, "db">,
   fault: { kind: "fail" } | { kind: "slow"; seconds: number }
 ): Promise<() => Promise<void>> {
   const body =

@@ -1,0 +1,190 @@
+import { Badge, Button, StatusBadge, Table, Text, toast } from "@medusajs/ui"
+import { useCallback, useEffect, useState } from "react"
+
+/** A Click payment as GET /admin/click/transactions returns it. */
+export interface ClickTransaction {
+  id: string
+  merchant_prepare_id: number
+  click_trans_id: string
+  click_paydoc_id: string | null
+  merchant_trans_id: string
+  amount: string
+  state: string
+  refund_reason: string | null
+  order_id: string | null
+  last_error: string | null
+  attempts: number
+  next_attempt_at: string | null
+  created_at: string
+  callbacks: Array<{ id: string; endpoint: string; error: number; reason: string | null; signature_valid: boolean | null; created_at: string }>
+  events: Array<{ id: string; from_state: string | null; to_state: string; reason: string; detail: string | null; created_at: string }>
+}
+
+export interface ClickTransactionList {
+  transactions: ClickTransaction[]
+  count: number
+  offset: number
+  limit: number
+}
+
+/** The admin API with the dashboard's own session (its cookie). */
+export async function clickAdminApi<T>(path: string, method: "GET" | "POST" = "GET"): Promise<T> {
+  const response = await fetch(`/admin/click${path}`, { method, credentials: "include" })
+  const body = await response.json().catch(() => null)
+  if (!response.ok) {
+    throw new Error(body?.message ?? `${method} /admin/click${path} answered ${response.status}`)
+  }
+  return body as T
+}
+
+/** Loads `path` now and whenever `reload` is called. */
+export function useClickApi<T>(path: string | null) {
+  const [data, setData] = useState<T | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const reload = useCallback(() => {
+    if (!path) return
+    clickAdminApi<T>(path)
+      .then((result) => {
+        setData(result)
+        setError(null)
+      })
+      .catch((e: Error) => setError(e.message))
+  }, [path])
+  useEffect(reload, [reload])
+  return { data, error, reload }
+}
+
+/** States a person must look at; the list shows them first. */
+export const NEEDS_ATTENTION = ["reversal_failed", "refund_required", "confirmed"]
+
+const STATE_COLOR: Record<string, "green" | "red" | "blue" | "orange" | "grey" | "purple"> = {
+  prepared: "grey",
+  confirmed: "orange",
+  placed: "green",
+  cancelled: "grey",
+  refund_required: "orange",
+  reversed: "purple",
+  reversal_failed: "red",
+}
+
+export function ClickStateBadge({ transaction }: { transaction: ClickTransaction }) {
+  return (
+    <StatusBadge color={STATE_COLOR[transaction.state] ?? "grey"} data-testid="click-state">
+      {transaction.state}
+      {transaction.refund_reason ? ` (${transaction.refund_reason})` : ""}
+    </StatusBadge>
+  )
+}
+
+/** Click's amounts are soums with two decimals, as Click sent them. */
+export function formatSoums(amount: string) {
+  return `${amount} UZS`
+}
+
+/** Retry and Reconcile, with the outcome in a toast; `onDone` reloads the caller's data. */
+export function ClickActions({ transaction, onDone }: { transaction: ClickTransaction; onDone: () => void }) {
+  const [busy, setBusy] = useState<string | null>(null)
+  const run = async (action: "retry" | "reconcile") => {
+    setBusy(action)
+    try {
+      const { result } = await clickAdminApi<{ result: { action: string; outcome?: unknown; reason?: string } }>(
+        `/transactions/${transaction.id}/${action}`,
+        "POST"
+      )
+      const outcome = result.reason ?? (typeof result.outcome === "object" ? JSON.stringify(result.outcome) : String(result.outcome ?? ""))
+      toast.info(`${action === "retry" ? "Retry" : "Reconcile"}: ${result.action} ${outcome}`)
+    } catch (error) {
+      toast.error((error as Error).message)
+    } finally {
+      setBusy(null)
+      onDone()
+    }
+  }
+  const canRetry = ["confirmed", "refund_required", "reversal_failed"].includes(transaction.state)
+  return (
+    <div className="flex gap-x-2">
+      <Button size="small" variant="secondary" disabled={!canRetry || !!busy} isLoading={busy === "retry"} onClick={() => run("retry")}>
+        Retry
+      </Button>
+      <Button size="small" variant="secondary" disabled={!!busy} isLoading={busy === "reconcile"} onClick={() => run("reconcile")}>
+        Reconcile
+      </Button>
+    </div>
+  )
+}
+
+/** Click's callbacks and the payment's state changes, oldest first. */
+export function ClickTimeline({ transaction }: { transaction: ClickTransaction }) {
+  const entries = [
+    ...transaction.callbacks.map((c) => ({
+      id: c.id,
+      at: c.created_at,
+      text: `Click ${c.endpoint} → answered error ${c.error}${c.reason ? ` (${c.reason})` : ""}${c.signature_valid === false ? ", bad signature" : ""}`,
+    })),
+    ...transaction.events.map((e) => ({
+      id: e.id,
+      at: e.created_at,
+      text: `${e.from_state ?? "new"} → ${e.to_state}: ${e.reason}${e.detail ? ` — ${e.detail}` : ""}`,
+    })),
+  ].sort((a, b) => a.at.localeCompare(b.at))
+  return (
+    <ol className="flex flex-col gap-y-1" data-testid="click-timeline">
+      {entries.map((entry) => (
+        <li key={entry.id} className="flex gap-x-3">
+          <Text size="small" className="text-ui-fg-subtle w-44 shrink-0">
+            {new Date(entry.at).toLocaleString()}
+          </Text>
+          <Text size="small">{entry.text}</Text>
+        </li>
+      ))}
+    </ol>
+  )
+}
+
+export function ClickTransactionRows({ transactions, onChanged }: { transactions: ClickTransaction[]; onChanged: () => void }) {
+  return (
+    <Table>
+      <Table.Header>
+        <Table.Row>
+          <Table.HeaderCell>Created</Table.HeaderCell>
+          <Table.HeaderCell>Cart</Table.HeaderCell>
+          <Table.HeaderCell>Click ids</Table.HeaderCell>
+          <Table.HeaderCell>Amount</Table.HeaderCell>
+          <Table.HeaderCell>State</Table.HeaderCell>
+          <Table.HeaderCell>Order</Table.HeaderCell>
+          <Table.HeaderCell />
+        </Table.Row>
+      </Table.Header>
+      <Table.Body>
+        {transactions.map((t) => (
+          <Table.Row key={t.id} data-testid="click-transaction-row" data-transaction-id={t.id}>
+            <Table.Cell>{new Date(t.created_at).toLocaleString()}</Table.Cell>
+            <Table.Cell>
+              <Text size="small" className="font-mono">{t.merchant_trans_id}</Text>
+            </Table.Cell>
+            <Table.Cell>
+              <Text size="small" className="font-mono">
+                prepare {t.merchant_prepare_id} · trans {t.click_trans_id}
+              </Text>
+            </Table.Cell>
+            <Table.Cell>{formatSoums(t.amount)}</Table.Cell>
+            <Table.Cell>
+              <ClickStateBadge transaction={t} />
+              {t.last_error ? (
+                <Text size="xsmall" className="text-ui-fg-error max-w-xs truncate" title={t.last_error}>
+                  {t.last_error}
+                </Text>
+              ) : null}
+            </Table.Cell>
+            <Table.Cell>
+              {t.order_id ? <a className="text-ui-fg-interactive" href={`/app/orders/${t.order_id}`}>{t.order_id}</a> : <Badge size="2xsmall">no order</Badge>}
+            </Table.Cell>
+            <Table.Cell>
+              <ClickActions transaction={t} onDone={onChanged} />
+            </Table.Cell>
+          </Table.Row>
+        ))}
+      </Table.Body>
+    </Table>
+  )
+}

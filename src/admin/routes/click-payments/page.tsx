@@ -1,0 +1,109 @@
+import { defineRouteConfig } from "@medusajs/admin-sdk"
+import { CreditCard } from "@medusajs/icons"
+import { Button, Container, Heading, Input, Select, Text } from "@medusajs/ui"
+import { useState } from "react"
+import { ClickTransactionRows, NEEDS_ATTENTION, useClickApi, type ClickTransactionList } from "../../lib/click-payments"
+
+const STATES = ["prepared", "confirmed", "placed", "cancelled", "refund_required", "reversed", "reversal_failed"]
+const PAGE_SIZE = 20
+
+/** Every Click payment; the ones a person must act on first. */
+const ClickPaymentsPage = () => {
+  const [state, setState] = useState("all")
+  const [q, setQ] = useState("")
+  const [offset, setOffset] = useState(0)
+  const filters = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String(offset) })
+  if (state !== "all") filters.set("state", state)
+  if (q.trim()) filters.set("q", q.trim())
+  const attention = useClickApi<ClickTransactionList>(`/transactions?needs_attention=true&limit=50`)
+  const list = useClickApi<ClickTransactionList>(`/transactions?${filters}`)
+  const reloadBoth = () => {
+    attention.reload()
+    list.reload()
+  }
+  return (
+    <div className="flex flex-col gap-y-3">
+      <Container className="divide-y p-0" data-testid="click-needs-attention">
+        <div className="px-6 py-4">
+          <Heading level="h2">Needs attention</Heading>
+          <Text size="small" className="text-ui-fg-subtle">
+            Money Click took that is not an order yet ({NEEDS_ATTENTION.join(", ")}).
+          </Text>
+        </div>
+        {attention.data?.transactions.length ? (
+          <ClickTransactionRows transactions={attention.data.transactions} onChanged={reloadBoth} />
+        ) : (
+          <Text size="small" className="px-6 py-4">Nothing needs attention.</Text>
+        )}
+      </Container>
+      <Container className="divide-y p-0">
+        <div className="flex items-center justify-between gap-x-3 px-6 py-4">
+          <Heading level="h1">Click payments</Heading>
+          <div className="flex gap-x-2">
+            <Input
+              size="small"
+              type="search"
+              placeholder="Cart, order or Click id"
+              value={q}
+              onChange={(e) => {
+                setQ(e.target.value)
+                setOffset(0)
+              }}
+              data-testid="click-search"
+            />
+            <Select
+              size="small"
+              value={state}
+              onValueChange={(value) => {
+                setState(value)
+                setOffset(0)
+              }}
+            >
+              <Select.Trigger data-testid="click-state-filter">
+                <Select.Value placeholder="State" />
+              </Select.Trigger>
+              <Select.Content>
+                <Select.Item value="all">All states</Select.Item>
+                {STATES.map((s) => (
+                  <Select.Item key={s} value={s}>
+                    {s}
+                  </Select.Item>
+                ))}
+              </Select.Content>
+            </Select>
+          </div>
+        </div>
+        {list.error ? <Text className="text-ui-fg-error px-6 py-4">{list.error}</Text> : null}
+        {list.data ? (
+          <>
+            <ClickTransactionRows transactions={list.data.transactions} onChanged={reloadBoth} />
+            <div className="flex items-center justify-between px-6 py-4">
+              <Text size="small" data-testid="click-count">
+                {list.data.count === 0
+                  ? "No Click payments"
+                  : `${offset + 1}–${offset + list.data.transactions.length} of ${list.data.count}`}
+              </Text>
+              <div className="flex gap-x-2">
+                <Button size="small" variant="secondary" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE_SIZE))}>
+                  Prev
+                </Button>
+                <Button
+                  size="small"
+                  variant="secondary"
+                  disabled={offset + PAGE_SIZE >= list.data.count}
+                  onClick={() => setOffset(offset + PAGE_SIZE)}
+                >
+                  Next
+                </Button>
+              </div>
+            </div>
+          </>
+        ) : null}
+      </Container>
+    </div>
+  )
+}
+
+export const config = defineRouteConfig({ label: "Click payments", icon: CreditCard })
+
+export default ClickPaymentsPage
