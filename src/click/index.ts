@@ -1,5 +1,6 @@
 export * from "./amount"
 export * from "./errors"
+export * from "./fiscal-receipt"
 export * from "./merchant-api"
 export * from "./merchant-api-auth"
 export * from "./pay-link"

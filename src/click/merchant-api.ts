@@ -1,4 +1,5 @@
 import { formatTiyinAsSoums } from "./amount"
+import type { SubmitItemsBody } from "./fiscal-receipt"
 import { buildMerchantAuthHeader } from "./merchant-api-auth"
 import { formatTashkentDate } from "./tashkent-time"
 
@@ -9,6 +10,8 @@ export type ClickMerchantEndpoint =
   | "payment/status_by_mti"
   | "payment/reversal"
   | "payment/partial_reversal"
+  | "payment/ofd_data/submit_items"
+  | "payment/ofd_data"
 
 /** `payment_status` values; any negative value is a failed payment (error_note says why). */
 export const ClickPaymentStatus = {
@@ -205,16 +208,42 @@ export class ClickMerchantApiClient {
     await this.call("DELETE", "payment/partial_reversal", segments, false)
   }
 
+  /**
+   * POST payment/ofd_data/submit_items: the payment's fiscal receipt. Retried
+   * like a read: a repeat after a lost answer is refused by Click, and the
+   * caller then asks fiscalReceipt() whether the first one arrived.
+   */
+  async submitFiscalItems(body: SubmitItemsBody): Promise<void> {
+    requirePaymentId(body.payment_id)
+    if (body.service_id !== this.options.serviceId) {
+      throw new RangeError(`The receipt is for service ${body.service_id}, this client for ${this.options.serviceId}`)
+    }
+    // Ids go out as JSON numbers, written from their digits (they can exceed 2^53).
+    const json = JSON.stringify({ ...body, service_id: "@service_id@", payment_id: "@payment_id@" })
+      .replace('"@service_id@"', body.service_id)
+      .replace('"@payment_id@"', body.payment_id)
+    await this.call("POST", "payment/ofd_data/submit_items", [], true, json)
+  }
+
+  /** GET payment/ofd_data/{service_id}/{payment_id}: the receipt's QR code link, once the tax office has it. */
+  async fiscalReceipt(paymentId: string): Promise<{ qrCodeUrl: string | null }> {
+    const { body } = await this.call("GET", "payment/ofd_data", [requirePaymentId(paymentId)], true)
+    const url = body.qrCodeURL ?? body.qr_code_url
+    return { qrCodeUrl: typeof url === "string" && /^https?:\/\//.test(url) ? url : null }
+  }
+
   private async call(
-    method: "GET" | "DELETE",
+    method: "GET" | "DELETE" | "POST",
     endpoint: ClickMerchantEndpoint,
     segments: string[],
     idempotent: boolean,
+    json?: string,
   ): Promise<{ body: Record<string, unknown>; attempts: number }> {
-    const encoded = [this.options.serviceId, ...segments].map(encodeURIComponent)
+    // A POST carries the service id in its body; the other calls in the path.
+    const encoded = (json === undefined ? [this.options.serviceId, ...segments] : segments).map(encodeURIComponent)
     const url = new URL([endpoint, ...encoded].join("/"), this.baseUrl)
     for (let attempts = 1; ; attempts++) {
-      const settled = settle(endpoint, await this.exchange(method, url), this.timeoutMs)
+      const settled = settle(endpoint, await this.exchange(method, url, json), this.timeoutMs)
       if (settled.ok) return { body: settled.body, attempts }
       const retry =
         settled.transient && attempts <= this.retries && (idempotent || !settled.reachedClick)
@@ -234,7 +263,7 @@ export class ClickMerchantApiClient {
     }
   }
 
-  private async exchange(method: string, url: URL): Promise<Exchange> {
+  private async exchange(method: string, url: URL, json?: string): Promise<Exchange> {
     const controller = new AbortController()
     const timer = setTimeout(() => controller.abort(), this.timeoutMs)
     try {
@@ -246,6 +275,7 @@ export class ClickMerchantApiClient {
           // Signed per attempt: Click checks the timestamp's freshness.
           Auth: buildMerchantAuthHeader(this.options, this.now()),
         },
+        body: json,
         // A redirect would carry the Auth header to another host.
         redirect: "manual",
         signal: controller.signal,

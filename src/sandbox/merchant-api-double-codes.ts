@@ -23,6 +23,8 @@
  * | 200  | -32        | Reversal not allowed: payment already reversed  | fully reversed (also by partial reversals)         |
  * | 200  | -33        | Reversal not allowed: reversal period expired   | created before this Tashkent month (except on the 1st, for last month's) |
  * | 200  | -34        | Reversal not allowed: amount exceeds the remaining amount | partial reversal above what is left      |
+ * | 200  | -41        | Receipt refused: …                     | an item breaks Click's limits, or items do not sum to the payment |
+ * | 200  | -42        | Receipt already submitted               | a second submit_items for one payment                       |
  */
 export const DoubleErrorCode = {
   BadRequest: -400,
@@ -37,6 +39,8 @@ export const DoubleErrorCode = {
   AlreadyReversed: -32,
   ReversalPeriodExpired: -33,
   AmountExceedsRemaining: -34,
+  ReceiptRefused: -41,
+  ReceiptAlreadySubmitted: -42,
 } as const
 
 export interface DoubleRefusal {

@@ -70,12 +70,47 @@ const MAX_BODY_BYTES = 64 * 1024
 // Click does not publish its tolerance for the Auth timestamp.
 const AUTH_MAX_SKEW_SEC = 300
 
-const ROUTES: Record<ClickMerchantEndpoint, { method: "GET" | "DELETE"; params: number }> = {
+// params: path segments after the service id (submit_items has neither: its body names the service).
+const ROUTES: Record<ClickMerchantEndpoint, { method: "GET" | "DELETE" | "POST"; params: number }> = {
   "payment/status": { method: "GET", params: 1 },
   "payment/status_by_mti": { method: "GET", params: 2 },
   "payment/reversal": { method: "DELETE", params: 1 },
   "payment/partial_reversal": { method: "DELETE", params: 2 },
+  "payment/ofd_data/submit_items": { method: "POST", params: 0 },
+  "payment/ofd_data": { method: "GET", params: 1 },
 }
+
+const tiyin = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)
+
+/** Click's fiscal item fields and limits (click-protocol.md §7). */
+const fiscalItemSchema = z.strictObject({
+  Name: z.string().min(1).max(63),
+  SPIC: z.string().regex(/^\d{1,17}$/, "must be up to 17 digits"),
+  PackageCode: z.string().min(1).max(20),
+  Price: tiyin,
+  Amount: z.number().int().min(1),
+  VAT: tiyin,
+  VATPercent: z.number().int().min(0).max(100),
+  CommissionInfo: z.union([
+    z.strictObject({ TIN: z.string().regex(/^\d{9}$/, "must be 9 digits") }),
+    z.strictObject({ PINFL: z.string().regex(/^\d{14}$/, "must be 14 digits") }),
+  ]),
+  Discount: tiyin.optional(),
+  GoodPrice: tiyin.optional(),
+  Units: z.number().int().optional(),
+  Barcode: z.string().max(13).optional(),
+  Labels: z.array(z.string().max(100)).optional(),
+  Other: tiyin.optional(),
+})
+
+const submitItemsSchema = z.strictObject({
+  service_id: z.string().regex(/^\d{1,19}$/),
+  payment_id: z.string().regex(/^\d{1,19}$/),
+  items: z.array(fiscalItemSchema).min(1).max(500),
+  received_ecash: tiyin,
+  received_cash: tiyin,
+  received_card: tiyin,
+})
 
 const endpointSchema = z.enum(Object.keys(ROUTES) as [ClickMerchantEndpoint, ...ClickMerchantEndpoint[]])
 const timesSchema = z.number().int().min(1).max(1000).default(1)
@@ -168,16 +203,16 @@ export async function startMerchantApiDouble(options: MerchantApiDoubleOptions):
     })
   }
 
-  async function merchantApi(request: IncomingMessage, path: string): Promise<Answer | null> {
+  async function merchantApi(request: IncomingMessage, path: string, body: Buffer): Promise<Answer | null> {
     const raw = path.split("/")
-    const endpoint = `${raw[0]}/${raw[1]}`
+    const endpoint = path === "payment/ofd_data/submit_items" ? path : `${raw[0]}/${raw[1]}`
     if (!isEndpoint(endpoint) || raw.length !== 3 + ROUTES[endpoint].params) {
       return failure(404, DoubleErrorCode.NotFound, "Not found")
     }
     if (request.method !== ROUTES[endpoint].method) {
       return failure(405, DoubleErrorCode.MethodNotAllowed, `Method not allowed: use ${ROUTES[endpoint].method}`)
     }
-    const segments = decodeSegments(raw.slice(2))
+    const segments = endpoint === "payment/ofd_data/submit_items" ? [] : decodeSegments(raw.slice(2))
     if (!segments) return failure(400, DoubleErrorCode.BadRequest, "Bad request: malformed path")
     const [serviceId, ...params] = segments
     if (endpoint === "payment/reversal" || endpoint === "payment/partial_reversal") {
@@ -200,10 +235,45 @@ export async function startMerchantApiDouble(options: MerchantApiDoubleOptions):
     if (auth !== "ok") {
       return failure(401, DoubleErrorCode.AuthorizationFailed, `Authorization failed: ${AUTH_PROBLEMS[auth]}`)
     }
+    if (endpoint === "payment/ofd_data/submit_items") return submitFiscalItems(body)
     if (serviceId !== options.serviceId) {
       return failure(403, DoubleErrorCode.AccessDenied, `Access denied: service_id ${serviceId} is not this merchant user's service`)
     }
     return clickOperation(endpoint, serviceId, params)
+  }
+
+  /** Click's checks on a receipt: its fields and limits, the payment, and the sums to the tiyin. */
+  function submitFiscalItems(body: Buffer): Answer {
+    // Ids may exceed 2^53: read them as the digits that were sent.
+    const text = body.toString("utf8").replace(/("(?:service_id|payment_id)"\s*:\s*)(\d+)/g, '$1"$2"')
+    const parsed = submitItemsSchema.safeParse(parseJson(Buffer.from(text)))
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      return failure(200, DoubleErrorCode.ReceiptRefused, `Receipt refused: ${issue.path.join(".") || "body"}: ${issue.message}`)
+    }
+    const receipt = parsed.data
+    if (receipt.service_id !== options.serviceId) {
+      return failure(403, DoubleErrorCode.AccessDenied, `Access denied: service_id ${receipt.service_id} is not this merchant user's service`)
+    }
+    const payment = ledger.find(receipt.service_id, receipt.payment_id)
+    if (!payment) return failure(404, DoubleErrorCode.NotFound, "Payment not found")
+    const paid = BigInt(payment.amount_tiyin)
+    const itemsTotal = receipt.items.reduce((sum, item) => sum + BigInt(item.Price) - BigInt(item.Discount ?? 0), 0n)
+    const received = BigInt(receipt.received_ecash) + BigInt(receipt.received_cash) + BigInt(receipt.received_card)
+    if (itemsTotal !== paid || received !== paid) {
+      return failure(
+        200,
+        DoubleErrorCode.ReceiptRefused,
+        `Receipt refused: items sum to ${itemsTotal} tiyin and ${received} tiyin were received, the payment is ${paid} tiyin`
+      )
+    }
+    const badVat = receipt.items.find((item) => item.VAT > item.Price - (item.Discount ?? 0))
+    if (badVat) return failure(200, DoubleErrorCode.ReceiptRefused, `Receipt refused: ${badVat.Name}: VAT exceeds the price`)
+    const { items, received_ecash, received_cash, received_card } = receipt
+    if (!ledger.recordFiscalReceipt(receipt.payment_id, { items, received_ecash, received_cash, received_card })) {
+      return failure(200, DoubleErrorCode.ReceiptAlreadySubmitted, "Receipt already submitted")
+    }
+    return success({ payment_id: idForJson(receipt.payment_id) })
   }
 
   function clickOperation(endpoint: ClickMerchantEndpoint, serviceId: string, params: string[]): Answer {
@@ -217,6 +287,11 @@ export async function startMerchantApiDouble(options: MerchantApiDoubleOptions):
 
     const [paymentId, amountSegment] = params
     if (!/^\d{1,19}$/.test(paymentId)) return failure(400, DoubleErrorCode.BadRequest, "Bad request: payment_id is not a number")
+    if (endpoint === "payment/ofd_data") {
+      const receipt = ledger.find(serviceId, paymentId)?.fiscal_receipt
+      if (!receipt) return failure(404, DoubleErrorCode.NotFound, "Receipt not found")
+      return success({ payment_id: idForJson(paymentId), qrCodeURL: receipt.qr_code_url })
+    }
     if (endpoint === "payment/status") {
       const payment = ledger.find(serviceId, paymentId)
       if (!payment) return failure(404, DoubleErrorCode.NotFound, "Payment not found")
@@ -262,7 +337,7 @@ export async function startMerchantApiDouble(options: MerchantApiDoubleOptions):
     const { pathname } = new URL(request.url ?? "/", "http://double.invalid")
     try {
       if (pathname.startsWith(CONTROL_PATH)) return control(request.method, pathname.slice(CONTROL_PATH.length), body)
-      if (pathname.startsWith(BASE_PATH)) return await merchantApi(request, pathname.slice(BASE_PATH.length))
+      if (pathname.startsWith(BASE_PATH)) return await merchantApi(request, pathname.slice(BASE_PATH.length), body)
       return failure(404, DoubleErrorCode.NotFound, "Not found")
     } catch (error) {
       if (error instanceof DoubleInputError) {

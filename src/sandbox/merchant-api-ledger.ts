@@ -28,6 +28,17 @@ export interface LedgerPayment {
   /** ISO 8601. */
   created_at: string
   reversals: LedgerReversal[]
+  /** The fiscal receipt submitted for it (payment/ofd_data/submit_items), as received. */
+  fiscal_receipt: LedgerFiscalReceipt | null
+}
+
+export interface LedgerFiscalReceipt {
+  items: Record<string, unknown>[]
+  received_ecash: number
+  received_cash: number
+  received_card: number
+  qr_code_url: string
+  submitted_at: string
 }
 
 const ID = z.union([z.string(), z.number().int().nonnegative().transform(String)]).pipe(z.string().regex(/^\d{1,19}$/))
@@ -91,6 +102,7 @@ export class MerchantApiLedger {
       status: data.status,
       created_at: (data.created_at ?? this.now()).toISOString(),
       reversals: [],
+      fiscal_receipt: null,
     }
     this.payments.set(paymentId, payment)
     return structuredClone(payment)
@@ -123,6 +135,19 @@ export class MerchantApiLedger {
         formatTashkentDate(new Date(payment.created_at)) === tashkentDay,
     )
     return matches.sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at)).at(-1)
+  }
+
+  /** Keeps the payment's fiscal receipt; false if it already has one. */
+  recordFiscalReceipt(paymentId: string, receipt: Omit<LedgerFiscalReceipt, "submitted_at" | "qr_code_url">): boolean {
+    const payment = this.payments.get(paymentId)
+    if (!payment || payment.fiscal_receipt) return false
+    payment.fiscal_receipt = {
+      ...structuredClone(receipt),
+      // The tax office's check page, as Click links it.
+      qr_code_url: `https://ofd.soliq.uz/check?t=SANDBOX${paymentId}&r=${payment.click_trans_id}&c=${this.now().toISOString().slice(0, 10)}`,
+      submitted_at: this.now().toISOString(),
+    }
+    return true
   }
 
   /** A full reversal (amount omitted) reverses whatever a partial one left. */

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
-import { buildMerchantAuthHeader } from "../../../src/click"
+import { buildFiscalReceipt, buildMerchantAuthHeader, ClickMerchantApiClient } from "../../../src/click"
 import {
   startMerchantApiDouble,
   type MerchantApiDouble,
@@ -60,6 +60,7 @@ describe("control API and ledger", () => {
       status: 2,
       created_at: "2025-03-15T10:00:00.000Z",
       reversals: [],
+      fiscal_receipt: null,
     }
     expect(created).toEqual({ status: 201, body: { payment } })
     expect(await control("GET", "payments")).toEqual({ status: 200, body: { payments: [payment] } })
@@ -342,5 +343,47 @@ describe("faults", () => {
     expect(Date.now() - started).toBeLessThan(1000)
     expect(await held).toBeInstanceOf(Error)
     await double.stop() // stopping twice is harmless (afterEach does it too)
+  })
+})
+
+describe("fiscal receipts (payment/ofd_data)", () => {
+  const client = () =>
+    new ClickMerchantApiClient({ ...config, baseUrl: double.url, retries: 0, now: () => clock })
+  const receipt = (paymentId: string, paidTiyin: bigint, name = "Click demo T-shirt") =>
+    buildFiscalReceipt({
+      serviceId: config.serviceId,
+      paymentId,
+      paidTiyin,
+      seller: { tin: "123456789" },
+      lines: [
+        { name, quantity: 2, totalTiyin: 800_000n, discountTiyin: 80_000n, spic: "06109001001000000", packageCode: "1500263", vatPercent: 12 },
+        { name: "Delivery", quantity: 1, totalTiyin: 280_000n, discountTiyin: 0n, spic: "10112006002000000", packageCode: "1545413", vatPercent: 12 },
+      ],
+    })
+
+  it("accepts a receipt whose items sum to the payment, once, and then serves its QR link", async () => {
+    double.registerPayment(paid)
+    const built = receipt(paid.payment_id, 1_000_000n)
+    if (!built.ok) throw new Error(built.problem)
+    await client().submitFiscalItems(built.body)
+    expect(double.payment(paid.payment_id)!.fiscal_receipt).toMatchObject({
+      received_ecash: 1_000_000,
+      items: [expect.objectContaining({ Price: 800_000, Discount: 80_000, VAT: 77_143 }), expect.objectContaining({ Name: "Delivery" })],
+    })
+    const { qrCodeUrl } = await client().fiscalReceipt(paid.payment_id)
+    expect(qrCodeUrl).toMatch(/^https:\/\/ofd\.soliq\.uz\/check\?/)
+    await expect(client().submitFiscalItems(built.body)).rejects.toMatchObject({ kind: "refused", errorNote: "Receipt already submitted" })
+  })
+
+  it("refuses items that do not sum to the payment, and fields beyond Click's limits", async () => {
+    double.registerPayment(paid)
+    const built = receipt(paid.payment_id, 1_000_000n)
+    if (!built.ok) throw new Error(built.problem)
+    const short = { ...built.body, items: built.body.items.slice(0, 1), received_ecash: 720_000 }
+    await expect(client().submitFiscalItems(short)).rejects.toMatchObject({ errorNote: expect.stringMatching(/items sum to 720000 tiyin/) })
+    const longName = { ...built.body, items: [{ ...built.body.items[0], Name: "x".repeat(64) }, built.body.items[1]] }
+    await expect(client().submitFiscalItems(longName)).rejects.toMatchObject({ errorNote: expect.stringMatching(/items\.0\.Name/) })
+    expect(double.payment(paid.payment_id)!.fiscal_receipt).toBeNull()
+    await expect(client().fiscalReceipt(paid.payment_id)).rejects.toMatchObject({ httpStatus: 404 })
   })
 })
