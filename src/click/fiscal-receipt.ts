@@ -71,6 +71,36 @@ export type FiscalReceiptResult =
   | { ok: false; problem: "sum_mismatch"; itemsTiyin: bigint; paidTiyin: bigint }
   | { ok: false; problem: "invalid"; detail: string }
 
+const DECIMAL = /^(\d+)(?:\.(\d+))?$/
+
+/**
+ * Exact amounts in soums (decimal strings, as Medusa computes them: a cart
+ * promotion spread over lines leaves fractions of a tiyin) rounded to whole
+ * tiyin that add up to exactly `totalTiyin`: each is rounded down, and the
+ * tiyin still missing go to the amounts with the largest remainders. Null when
+ * the amounts do not add up to the total within a tiyin per amount.
+ */
+export function apportionTiyin(amountsInSoums: string[], totalTiyin: bigint): bigint[] | null {
+  const parsed = amountsInSoums.map((amount) => DECIMAL.exec(amount))
+  if (parsed.some((match) => !match)) return null
+  const matches = parsed as RegExpExecArray[]
+  const scale = Math.min(12, Math.max(2, ...matches.map((match) => match[2]?.length ?? 0)))
+  const unitsPerTiyin = 10n ** BigInt(scale - 2)
+  const scaled = matches.map(([, whole, fraction = ""]) => BigInt(whole + fraction.slice(0, scale).padEnd(scale, "0")))
+  const floors = scaled.map((value) => value / unitsPerTiyin)
+  let missing = totalTiyin - floors.reduce((sum, value) => sum + value, 0n)
+  if (missing < 0n || missing > BigInt(floors.length)) return null
+  const byRemainder = scaled
+    .map((value, index) => ({ index, remainder: value % unitsPerTiyin }))
+    .sort((a, b) => (a.remainder === b.remainder ? a.index - b.index : a.remainder > b.remainder ? -1 : 1))
+  for (const { index } of byRemainder) {
+    if (missing === 0n) break
+    floors[index] += 1n
+    missing -= 1n
+  }
+  return floors
+}
+
 /** VAT included in `grossTiyin` at `percent`, rounded half up to the tiyin. */
 export function includedVatTiyin(grossTiyin: bigint, percent: number): bigint {
   if (percent === 0 || grossTiyin <= 0n) return 0n

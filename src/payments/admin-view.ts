@@ -25,6 +25,9 @@ export const TRANSACTION_FIELDS = [
   "confirmed_at",
   "placed_at",
   "cancelled_at",
+  "fiscal_status",
+  "fiscal_qr_url",
+  "fiscal_error",
 ] as const
 
 const CALLBACK_FIELDS = [

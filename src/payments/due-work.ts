@@ -20,7 +20,19 @@ export async function runDueWork(
   log: Logger,
   options: { olderThanSec?: number } = {}
 ): Promise<void> {
-  const due = await clickModule(container).listDueWork(state, BATCH, options)
+  await runEach(await clickModule(container).listDueWork(state, BATCH, options), work, log)
+}
+
+/** The same for placed payments whose fiscal receipt is pending and due. */
+export async function runDueFiscalWork(
+  container: MedusaContainer,
+  work: (transactionId: string) => Promise<unknown>,
+  log: Logger
+): Promise<void> {
+  await runEach(await clickModule(container).listDueFiscalWork(BATCH), work, log)
+}
+
+async function runEach(due: string[], work: (transactionId: string) => Promise<unknown>, log: Logger) {
   for (const transactionId of due) {
     try {
       await work(transactionId)

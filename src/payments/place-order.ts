@@ -9,6 +9,7 @@ import {
   type RefundReasonValue,
 } from "../modules/click"
 import { markMedusaPaymentPlaced, placeClickOrderWorkflow } from "../workflows/place-click-order"
+import { fiscalStatusAtPlacement, submitFiscalReceiptInBackground } from "./fiscal-receipt"
 import { clickModule } from "./click-transactions"
 import { cartCompletion, clearDeadCartLock } from "./medusa-tables"
 import { paymentPolicy } from "./policy"
@@ -82,7 +83,7 @@ async function placeUnderClaim(
     if (!cart.paidWithClick) {
       return requireRefund(container, claim, RefundReason.PaidElsewhere, `order ${cart.orderId} was paid by another provider`, log)
     }
-    return recordPlaced(container, claim, cart.orderId)
+    return recordPlaced(container, claim, cart.orderId, log)
   }
   // Holding the claim and with no order for the cart, no completion of it is
   // running anywhere: our placements run under the claim, and the storefront's
@@ -91,26 +92,31 @@ async function placeUnderClaim(
   if (await clearDeadCartLock(container, cartId, { onlyExpired: false })) {
     log.warn({ merchant_trans_id: cartId }, "cleared a lock row a dead completion left for this cart")
   }
+  const fiscalStatus = await fiscalStatusAtPlacement(container, claim.id)
   const { result } = await placeClickOrderWorkflow(container).run({
-    input: { transaction_id: claim.id, cart_id: cartId },
+    input: { transaction_id: claim.id, cart_id: cartId, fiscal_status: fiscalStatus },
   })
   log.info({ merchant_trans_id: cartId, order_id: result.order_id, attempt: claim.attempt }, "order placed")
+  if (fiscalStatus) submitFiscalReceiptInBackground(container, claim.id, log)
   return { status: "placed", orderId: result.order_id }
 }
 
 async function recordPlaced(
   container: MedusaContainer,
   claim: WorkClaim,
-  orderId: string
+  orderId: string,
+  log: Logger
 ): Promise<PlacementOutcome> {
+  const fiscalStatus = await fiscalStatusAtPlacement(container, claim.id)
   await markMedusaPaymentPlaced(container, claim.id, orderId)
   await clickModule(container).transition({
     id: claim.id,
     from: ClickPaymentState.Confirmed,
     to: ClickPaymentState.Placed,
     reason: "order_found",
-    set: { order_id: orderId, last_error: null },
+    set: { order_id: orderId, last_error: null, fiscal_status: fiscalStatus },
   })
+  if (fiscalStatus) submitFiscalReceiptInBackground(container, claim.id, log)
   return { status: "placed", orderId }
 }
 

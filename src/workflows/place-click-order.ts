@@ -7,13 +7,15 @@ import {
 } from "@medusajs/framework/workflows-sdk"
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { Modules } from "@medusajs/framework/utils"
-import { CLICK_MODULE, ClickPaymentState } from "../modules/click"
+import { CLICK_MODULE, ClickPaymentState, type FiscalReceiptStatusValue } from "../modules/click"
 import type { ClickSessionData } from "../providers/click/session-data"
 import type ClickModuleService from "../modules/click/service"
 
 export interface PlaceClickOrderInput {
   transaction_id: string
   cart_id: string
+  /** `pending` when the order needs a fiscal receipt. */
+  fiscal_status?: FiscalReceiptStatusValue
 }
 
 /**
@@ -48,7 +50,7 @@ export async function markMedusaPaymentPlaced(container: MedusaContainer, transa
  */
 export const recordOrderPlacedStep = createStep(
   "record-click-order-placed",
-  async (input: { transaction_id: string; order_id: string }, { container }) => {
+  async (input: { transaction_id: string; order_id: string; fiscal_status?: FiscalReceiptStatusValue }, { container }) => {
     const payments = container.resolve<ClickModuleService>(CLICK_MODULE)
     await markMedusaPaymentPlaced(container, input.transaction_id, input.order_id)
     const moved = await payments.transition({
@@ -56,7 +58,7 @@ export const recordOrderPlacedStep = createStep(
       from: ClickPaymentState.Confirmed,
       to: ClickPaymentState.Placed,
       reason: "order_placed",
-      set: { order_id: input.order_id, last_error: null },
+      set: { order_id: input.order_id, last_error: null, fiscal_status: input.fiscal_status },
     })
     if (!moved) {
       const current = await payments.retrieveClickTransaction(input.transaction_id, {
@@ -82,7 +84,11 @@ export const placeClickOrderWorkflow = createWorkflow(
   "place-click-order",
   (input: PlaceClickOrderInput) => {
     const order = completeCartWorkflow.runAsStep({ input: { id: input.cart_id } })
-    const placed = recordOrderPlacedStep({ transaction_id: input.transaction_id, order_id: order.id })
+    const placed = recordOrderPlacedStep({
+      transaction_id: input.transaction_id,
+      order_id: order.id,
+      fiscal_status: input.fiscal_status,
+    })
     return new WorkflowResponse(placed)
   }
 )

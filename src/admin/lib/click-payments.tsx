@@ -15,6 +15,9 @@ export interface ClickTransaction {
   last_error: string | null
   attempts: number
   next_attempt_at: string | null
+  fiscal_status: string | null
+  fiscal_qr_url: string | null
+  fiscal_error: string | null
   created_at: string
   callbacks: Array<{ id: string; endpoint: string; error: number; reason: string | null; signature_valid: boolean | null; created_at: string }>
   events: Array<{ id: string; from_state: string | null; to_state: string; reason: string; detail: string | null; created_at: string }>

@@ -57,6 +57,21 @@ const ClickOrderPaymentWidget = ({ data: order }: DetailWidgetProps<AdminOrder>)
                 </Text>
               </>
             ) : null}
+            {t.fiscal_status ? (
+              <>
+                <Text size="small" className="text-ui-fg-subtle">Fiscal receipt</Text>
+                <Text size="small" data-testid="click-fiscal-receipt">
+                  {t.fiscal_qr_url ? (
+                    <a className="text-ui-fg-interactive" href={t.fiscal_qr_url} target="_blank" rel="noreferrer">
+                      {t.fiscal_status}: open the receipt
+                    </a>
+                  ) : (
+                    t.fiscal_status
+                  )}
+                  {t.fiscal_error ? ` — ${t.fiscal_error}` : ""}
+                </Text>
+              </>
+            ) : null}
             {t.last_error ? (
               <>
                 <Text size="small" className="text-ui-fg-subtle">Last error</Text>

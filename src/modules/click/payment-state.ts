@@ -78,3 +78,22 @@ export const PAYING_STATES: readonly ClickPaymentStateValue[] = [S.Confirmed, S.
  * or change the cart: the money (about to be) taken is for exactly this cart.
  */
 export const CART_HOLDING_STATES: readonly ClickPaymentStateValue[] = [S.Prepared, S.Confirmed]
+
+/**
+ * The fiscal receipt of a placed payment, a track beside the money's state:
+ * it never decides anything about the money.
+ */
+export const FiscalReceiptStatus = {
+  /** To be sent to Click (retried with backoff). */
+  Pending: "pending",
+  /** Click accepted it; `fiscal_qr_url` links the tax office's check. */
+  Submitted: "submitted",
+  /** Products lack a product code or package code: nothing was sent (`fiscal_error` names them). */
+  NeedsProductCodes: "needs_product_codes",
+  /** Click refused it, or it could not be built exactly: a person acts (`fiscal_error`). */
+  Failed: "failed",
+  /** The payment was reversed after its receipt was sent. */
+  Reversed: "reversed",
+} as const
+
+export type FiscalReceiptStatusValue = (typeof FiscalReceiptStatus)[keyof typeof FiscalReceiptStatus]

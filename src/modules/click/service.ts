@@ -12,7 +12,9 @@ import ClickTransaction from "./models/click-transaction"
 import {
   canTransition,
   ClickPaymentState,
+  FiscalReceiptStatus,
   type ClickPaymentStateValue,
+  type FiscalReceiptStatusValue,
   type RefundReasonValue,
 } from "./payment-state"
 
@@ -23,6 +25,8 @@ export interface TransitionFields {
   last_error?: string | null
   complete_click_trans_id?: string
   click_error?: string
+  /** Entering `placed` with fiscal receipts on: `pending`. */
+  fiscal_status?: FiscalReceiptStatusValue
 }
 
 export interface TransitionInput {
@@ -63,7 +67,22 @@ const SETTABLE: readonly (keyof TransitionFields)[] = [
   "last_error",
   "complete_click_trans_id",
   "click_error",
+  "fiscal_status",
 ]
+
+/** Work on a placed payment's fiscal receipt; `attempt` fences its outcome against a newer claim. */
+export interface FiscalClaim {
+  id: string
+  attempt: number
+}
+
+export interface FiscalOutcome {
+  status: FiscalReceiptStatusValue
+  qrUrl?: string | null
+  error?: string | null
+  /** Still pending: the next attempt is due in this many seconds. */
+  retryInSec?: number
+}
 
 class ClickModuleService extends MedusaService({
   ClickTransaction,
@@ -99,6 +118,10 @@ class ClickModuleService extends MedusaService({
     const stamp = STATE_TIMESTAMP[input.to]
     if (stamp) {
       assignments.push(`${stamp} = now()`)
+    }
+    if (input.to === ClickPaymentState.Reversed) {
+      // The money went back: a sent receipt is now reversed, and none is sent any more.
+      assignments.push(`fiscal_status = CASE WHEN fiscal_status = '${FiscalReceiptStatus.Submitted}' THEN '${FiscalReceiptStatus.Reversed}' END`)
     }
     for (const column of SETTABLE) {
       if (input.set && column in input.set) {
@@ -252,6 +275,68 @@ class ClickModuleService extends MedusaService({
         ORDER BY next_attempt_at ASC NULLS FIRST, updated_at ASC
         LIMIT ?`,
       [state, options.olderThanSec ?? 0, limit]
+    )
+    return (rows as Array<{ id: string }>).map((row) => row.id)
+  }
+
+  /** Claims the fiscal receipt of a placed payment when it is pending and due; null otherwise. */
+  @InjectManager()
+  async claimFiscalWork(
+    id: string,
+    leaseSec: number,
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<FiscalClaim | null> {
+    const rows = await (sharedContext.manager as SqlEntityManager).execute(
+      `UPDATE click_transaction
+          SET fiscal_attempts = fiscal_attempts + 1,
+              fiscal_next_attempt_at = now() + (? * interval '1 second'),
+              updated_at = now()
+        WHERE id = ? AND state = ? AND fiscal_status = ? AND deleted_at IS NULL
+          AND (fiscal_next_attempt_at IS NULL OR fiscal_next_attempt_at <= now())
+    RETURNING id, fiscal_attempts AS attempt`,
+      [leaseSec, id, ClickPaymentState.Placed, FiscalReceiptStatus.Pending]
+    )
+    return (rows[0] as FiscalClaim | undefined) ?? null
+  }
+
+  /** Records what became of a claimed receipt; a newer claim's outcome is never overwritten. */
+  @InjectManager()
+  async settleFiscalWork(
+    claim: FiscalClaim,
+    outcome: FiscalOutcome,
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<void> {
+    await (sharedContext.manager as SqlEntityManager).execute(
+      `UPDATE click_transaction
+          SET fiscal_status = ?,
+              fiscal_qr_url = COALESCE(?, fiscal_qr_url),
+              fiscal_error = ?,
+              fiscal_next_attempt_at = CASE WHEN ?::int IS NULL THEN NULL ELSE now() + (?::int * interval '1 second') END,
+              updated_at = now()
+        WHERE id = ? AND fiscal_attempts = ? AND fiscal_status = ?`,
+      [
+        outcome.status,
+        outcome.qrUrl ?? null,
+        outcome.error?.slice(0, 2000) ?? null,
+        outcome.retryInSec ?? null,
+        outcome.retryInSec ?? null,
+        claim.id,
+        claim.attempt,
+        FiscalReceiptStatus.Pending,
+      ]
+    )
+  }
+
+  /** Placed payments whose fiscal receipt is pending and due, oldest first. */
+  @InjectManager()
+  async listDueFiscalWork(limit: number, @MedusaContext() sharedContext: Context = {}): Promise<string[]> {
+    const rows = await (sharedContext.manager as SqlEntityManager).execute(
+      `SELECT id FROM click_transaction
+        WHERE state = ? AND fiscal_status = ? AND deleted_at IS NULL
+          AND (fiscal_next_attempt_at IS NULL OR fiscal_next_attempt_at <= now())
+        ORDER BY fiscal_next_attempt_at ASC NULLS FIRST, placed_at ASC
+        LIMIT ?`,
+      [ClickPaymentState.Placed, FiscalReceiptStatus.Pending, limit]
     )
     return (rows as Array<{ id: string }>).map((row) => row.id)
   }

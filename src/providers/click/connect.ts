@@ -46,6 +46,7 @@ export function connectClickService(config: ClickOptions): ClickMerchantGateway 
     api,
     confirmationFor: (subject) => signConfirmation(subject, config.secretKey),
     reconcileAfterSec: config.reconcileAfterSec,
+    fiscalization: config.fiscalization?.enabled ? config.fiscalization : null,
   }
   registerClickMerchantGateway(gateway)
   return gateway

@@ -1,5 +1,6 @@
 import { MedusaError } from "@medusajs/framework/utils"
 import type { ClickMerchantApiClient } from "../../click"
+import type { FiscalizationOptions } from "./options"
 import type { SandboxClick } from "./sandbox-click"
 
 /**
@@ -15,12 +16,19 @@ export interface ClickMerchantGateway {
   /** Merchant API calls, signed with this service's credentials. */
   api: Pick<
     ClickMerchantApiClient,
-    "paymentStatus" | "paymentStatusByMerchantTransId" | "reversePayment" | "partiallyReversePayment"
+    | "paymentStatus"
+    | "paymentStatusByMerchantTransId"
+    | "reversePayment"
+    | "partiallyReversePayment"
+    | "submitFiscalItems"
+    | "fiscalReceipt"
   >
   /** The confirmation stamp for a payment Click reports as paid (see confirmation.ts). */
   confirmationFor(subject: { cartId: string; amountTiyin: string; merchantPrepareId: string }): string
   /** A `prepared` payment without its Complete is looked up at Click after this many seconds. */
   reconcileAfterSec: number
+  /** Fiscal receipts for this service's orders, when enabled. */
+  fiscalization: FiscalizationOptions | null
 }
 
 const gateways = new Map<string, ClickMerchantGateway>()

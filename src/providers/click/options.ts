@@ -12,6 +12,33 @@ const flag = z.union([z.boolean(), z.enum(["true", "false"]).transform((value) =
 const secondsOption = (fallback: number) =>
   z.coerce.number().int().nonnegative().default(fallback)
 
+const fiscalCode = (max: number) => z.string().trim().min(1).max(max).optional()
+
+/**
+ * Fiscal receipts (OFD) through Click: the seller's TIN or PINFL, and the
+ * defaults for every line (products override them with the metadata keys
+ * click_spic, click_package_code, click_vat_percent, click_units on the
+ * variant or the product). Shipping lines use `shipping*`, then the defaults.
+ */
+export const fiscalizationSchema = z
+  .object({
+    enabled: flag,
+    tin: z.string().trim().regex(/^\d{9}$/, "a TIN is 9 digits").optional(),
+    pinfl: z.string().trim().regex(/^\d{14}$/, "a PINFL is 14 digits").optional(),
+    spic: fiscalCode(17),
+    packageCode: fiscalCode(20),
+    vatPercent: z.coerce.number().int().min(0).max(100).default(12),
+    units: z.coerce.number().int().optional(),
+    shippingSpic: fiscalCode(17),
+    shippingPackageCode: fiscalCode(20),
+    shippingVatPercent: z.coerce.number().int().min(0).max(100).optional(),
+  })
+  .refine((f) => !f.enabled || !!f.tin !== !!f.pinfl, {
+    message: "with fiscalization enabled, give exactly one of tin (9 digits) or pinfl (14 digits)",
+  })
+
+export type FiscalizationOptions = z.infer<typeof fiscalizationSchema>
+
 export const clickOptionsSchema = z.object({
   serviceId: digits("serviceId"),
   merchantId: digits("merchantId"),
@@ -34,6 +61,7 @@ export const clickOptionsSchema = z.object({
   callbackBaseUrl: z.url().default("http://localhost:9000"),
   /** A Prepare without its Complete is looked up at Click after this many seconds. */
   reconcileAfterSec: secondsOption(900),
+  fiscalization: z.preprocess((value) => stripEmpty(value), fiscalizationSchema).optional(),
 })
 
 export type ClickOptions = z.infer<typeof clickOptionsSchema>
@@ -46,6 +74,7 @@ const environmentNames: Record<string, string> = {
   merchantApiUrl: "CLICK_MERCHANT_API_URL",
   reconcileAfterSec: "CLICK_RECONCILE_AFTER_SEC",
   sandbox: "CLICK_SANDBOX",
+  fiscalization: "CLICK_FISCAL_*",
 }
 
 /** Parses provider options, or explains in one sentence per problem which option to fix. */

@@ -28,6 +28,8 @@ export function sandboxMerchantApi(credentials: {
     paymentStatusByMerchantTransId: async (...args) => (await start()).client.paymentStatusByMerchantTransId(...args),
     reversePayment: async (...args) => (await start()).client.reversePayment(...args),
     partiallyReversePayment: async (...args) => (await start()).client.partiallyReversePayment(...args),
+    submitFiscalItems: async (...args) => (await start()).client.submitFiscalItems(...args),
+    fiscalReceipt: async (...args) => (await start()).client.fiscalReceipt(...args),
   }
   return { api, double: async () => (await start()).double }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { buildFiscalReceipt, fiscalName, includedVatTiyin, type FiscalLine } from "../../../src/click/fiscal-receipt"
+import { apportionTiyin, buildFiscalReceipt, fiscalName, includedVatTiyin, type FiscalLine } from "../../../src/click/fiscal-receipt"
 
 const line = (overrides: Partial<FiscalLine> = {}): FiscalLine => ({
   name: "Click demo T-shirt",
@@ -16,6 +16,19 @@ const receipt = (lines: FiscalLine[], paidTiyin: bigint) =>
   buildFiscalReceipt({ serviceId: "12345", paymentId: "9876543210123456789", lines, paidTiyin, seller: { tin: "123456789" } })
 
 describe("fiscal receipt items", () => {
+  it("rounds a promotion's fractional shares to whole tiyin that sum exactly to what was paid", () => {
+    // 5 000 UZS spread over 69 120 and 125 000: fractions of a tiyin on both lines.
+    const lines = ["67339.6631979188", "121780.3368020812", "20000"]
+    const shares = apportionTiyin(lines, 20_912_000n)!
+    expect(shares.reduce((a, b) => a + b, 0n)).toBe(20_912_000n)
+    expect(shares).toEqual([6_733_966n, 12_178_034n, 2_000_000n])
+    expect(apportionTiyin(["0.333", "0.333", "0.334"], 100n)).toEqual([33n, 33n, 34n])
+    expect(apportionTiyin(["0.005", "0.005"], 1n)).toEqual([1n, 0n])
+    // Off by more than a tiyin per line: not an apportioning problem, refused.
+    expect(apportionTiyin(["100", "100"], 20_003n)).toBeNull()
+    expect(apportionTiyin(["100", "-5"], 9_500n)).toBeNull()
+  })
+
   it("VAT is the share included in the price, rounded half up to the tiyin", () => {
     expect(includedVatTiyin(11_200n, 12)).toBe(1_200n)
     // 100 × 12 / 112 = 10.714… → 11

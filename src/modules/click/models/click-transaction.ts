@@ -1,5 +1,5 @@
 import { model } from "@medusajs/framework/utils"
-import { ClickPaymentState, RefundReason } from "../payment-state"
+import { ClickPaymentState, FiscalReceiptStatus, RefundReason } from "../payment-state"
 
 /**
  * One Click payment attempt (one `click_trans_id`) for one cart.
@@ -40,12 +40,19 @@ const ClickTransaction = model
     confirmed_at: model.dateTime().nullable(),
     cancelled_at: model.dateTime().nullable(),
     placed_at: model.dateTime().nullable(),
+    /** The fiscal receipt (see FiscalReceiptStatus), its own attempts and due time. */
+    fiscal_status: model.enum(Object.values(FiscalReceiptStatus)).nullable(),
+    fiscal_qr_url: model.text().nullable(),
+    fiscal_error: model.text().nullable(),
+    fiscal_attempts: model.number().default(0),
+    fiscal_next_attempt_at: model.dateTime().nullable(),
   })
   .indexes([
     { on: ["click_trans_id"], unique: true },
     { on: ["merchant_prepare_id"], unique: true },
     { on: ["merchant_trans_id"] },
     { on: ["state", "next_attempt_at"] },
+    { on: ["fiscal_status", "fiscal_next_attempt_at"] },
     // The database itself refuses a second paying attempt for one cart.
     {
       name: "IDX_click_transaction_one_paying_per_cart",
