@@ -49,7 +49,7 @@ export async function launchBrowser(): Promise<Browser> {
 
 /** A page that fails the test on any script error, with its console kept for the failure message. */
 export async function openPage(browser: Browser): Promise<Page & { errors: string[] }> {
-  const page = (await browser.newPage({ viewport: { width: 1280, height: 800 } })) as Page & { errors: string[] }
+  const page = (await browser.newPage({ viewport: { width: 1440, height: 900 } })) as Page & { errors: string[] }
   page.errors = []
   page.on("pageerror", (error) => page.errors.push(error.message))
   return page

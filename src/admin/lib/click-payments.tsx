@@ -146,48 +146,49 @@ export function ClickTimeline({ transaction }: { transaction: ClickTransaction }
 
 export function ClickTransactionRows({ transactions, onChanged }: { transactions: ClickTransaction[]; onChanged: () => void }) {
   return (
-    <Table>
-      <Table.Header>
-        <Table.Row>
-          <Table.HeaderCell>Created</Table.HeaderCell>
-          <Table.HeaderCell>Cart</Table.HeaderCell>
-          <Table.HeaderCell>Click ids</Table.HeaderCell>
-          <Table.HeaderCell>Amount</Table.HeaderCell>
-          <Table.HeaderCell>State</Table.HeaderCell>
-          <Table.HeaderCell>Order</Table.HeaderCell>
-          <Table.HeaderCell />
-        </Table.Row>
-      </Table.Header>
-      <Table.Body>
-        {transactions.map((t) => (
-          <Table.Row key={t.id} data-testid="click-transaction-row" data-transaction-id={t.id}>
-            <Table.Cell>{new Date(t.created_at).toLocaleString()}</Table.Cell>
-            <Table.Cell>
-              <Text size="small" className="font-mono">{t.merchant_trans_id}</Text>
-            </Table.Cell>
-            <Table.Cell>
-              <Text size="small" className="font-mono">
-                prepare {t.merchant_prepare_id} · trans {t.click_trans_id}
-              </Text>
-            </Table.Cell>
-            <Table.Cell>{formatSoums(t.amount)}</Table.Cell>
-            <Table.Cell>
-              <ClickStateBadge transaction={t} />
-              {t.last_error ? (
-                <Text size="xsmall" className="text-ui-fg-error max-w-xs truncate" title={t.last_error}>
-                  {t.last_error}
-                </Text>
-              ) : null}
-            </Table.Cell>
-            <Table.Cell>
-              {t.order_id ? <a className="text-ui-fg-interactive" href={`/app/orders/${t.order_id}`}>{t.order_id}</a> : <Badge size="2xsmall">no order</Badge>}
-            </Table.Cell>
-            <Table.Cell>
-              <ClickActions transaction={t} onDone={onChanged} />
-            </Table.Cell>
+    <div className="overflow-x-auto">
+      <Table>
+        <Table.Header>
+          <Table.Row>
+            <Table.HeaderCell>Created</Table.HeaderCell>
+            <Table.HeaderCell>Cart</Table.HeaderCell>
+            <Table.HeaderCell>click_trans_id</Table.HeaderCell>
+            <Table.HeaderCell>Amount</Table.HeaderCell>
+            <Table.HeaderCell>State</Table.HeaderCell>
+            <Table.HeaderCell>Order</Table.HeaderCell>
+            <Table.HeaderCell />
           </Table.Row>
-        ))}
-      </Table.Body>
-    </Table>
+        </Table.Header>
+        <Table.Body>
+          {transactions.map((t) => (
+            <Table.Row key={t.id} data-testid="click-transaction-row" data-transaction-id={t.id}>
+              <Table.Cell>{new Date(t.created_at).toLocaleString()}</Table.Cell>
+              <Table.Cell>
+                <Text size="xsmall" className="font-mono">{t.merchant_trans_id}</Text>
+              </Table.Cell>
+              <Table.Cell>
+                <Text size="xsmall" className="font-mono">{t.click_trans_id}</Text>
+                <Text size="xsmall" className="text-ui-fg-subtle">prepare {t.merchant_prepare_id}</Text>
+              </Table.Cell>
+              <Table.Cell>{formatSoums(t.amount)}</Table.Cell>
+              <Table.Cell>
+                <ClickStateBadge transaction={t} />
+                {t.last_error ? (
+                  <Text size="xsmall" className="text-ui-fg-error max-w-[16rem] truncate" title={t.last_error}>
+                    {t.last_error}
+                  </Text>
+                ) : null}
+              </Table.Cell>
+              <Table.Cell>
+                {t.order_id ? <a className="text-ui-fg-interactive" href={`/app/orders/${t.order_id}`}>{t.order_id}</a> : <Badge size="2xsmall">no order</Badge>}
+              </Table.Cell>
+              <Table.Cell>
+                <ClickActions transaction={t} onDone={onChanged} />
+              </Table.Cell>
+            </Table.Row>
+          ))}
+        </Table.Body>
+      </Table>
+    </div>
   )
 }
