@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { adminToken } from "../scripts/lib/admin.mjs"
-import { startMerchantApiDouble, type MerchantApiDouble } from "../src/sandbox/merchant-api-double"
+import type { MerchantApiDouble } from "../src/sandbox/merchant-api-double"
 import { startBackend, type Backend } from "./harness/backend"
-import { clickComplete, clickPrepare, newClickTransId } from "./harness/click"
+import { clickPays, startClickDouble } from "./harness/click-double"
+import { clickComplete } from "./harness/click"
 import { faultOrderInserts } from "./harness/faults"
 import { countOrdersForCart, createPayableCart, paymentRow, waitForPaymentState } from "./harness/storefront"
 import { clickMerchant } from "./harness/test-env"
@@ -18,11 +19,7 @@ describe("admin API for Click payments", () => {
   let backend: Backend
   let token: string
   beforeAll(async () => {
-    double = await startMerchantApiDouble({
-      serviceId: clickMerchant.serviceId,
-      merchantUserId: clickMerchant.merchantUserId,
-      secretKey: clickMerchant.secretKey,
-    })
+    double = await startClickDouble()
     backend = await startBackend({
       env: {
         CLICK_MERCHANT_API_URL: double.url,
@@ -43,27 +40,11 @@ describe("admin API for Click payments", () => {
       body: await response.json().catch(() => null),
     }))
 
-  /** Click's side: Prepare, the debit in Click's ledger, and Complete unless told otherwise. */
+  /** A storefront's cart, Click's side of paying it, and the payment's row id. */
   async function pay(options: { complete?: boolean; decline?: boolean } = {}) {
-    const cart = await createPayableCart(backend)
-    const clickTransId = newClickTransId()
-    const clickPaydocId = `9${clickTransId}`
-    const prepared = await clickPrepare(backend, { cartId: cart.cartId, amount: cart.amount, clickTransId, clickPaydocId })
-    expect(prepared.body.error).toBe(0)
-    const payment = { cartId: cart.cartId, amount: cart.amount, clickTransId, clickPaydocId, merchantPrepareId: prepared.body.merchant_prepare_id as number }
-    if (!options.decline) {
-      double.registerPayment({
-        payment_id: clickPaydocId,
-        click_trans_id: clickTransId,
-        merchant_trans_id: cart.cartId,
-        amount_tiyin: String(Math.round(Number(cart.amount) * 100)),
-      })
-    }
-    if (options.complete !== false) {
-      const answer = await clickComplete(backend, { ...payment, error: options.decline ? "-5017" : undefined })
-      expect(answer.body.error).toBe(options.decline ? -9 : 0)
-    }
-    const { rows } = await backend.db.query("SELECT id FROM click_transaction WHERE click_trans_id = $1", [clickTransId])
+    const payment = await clickPays(backend, double, await createPayableCart(backend), options)
+    if (payment.answer) expect(payment.answer.error).toBe(options.decline ? -9 : 0)
+    const { rows } = await backend.db.query("SELECT id FROM click_transaction WHERE click_trans_id = $1", [payment.clickTransId])
     return { ...payment, id: rows[0].id as string }
   }
 

@@ -7,6 +7,7 @@ import { projectDir } from "../scripts/lib/medusa.mjs"
 import { storeClient } from "../scripts/lib/storefront.mjs"
 import { cloneTemplateDatabase, dropDatabase } from "./harness/backend"
 import { faultOrderInserts } from "./harness/faults"
+import { pressSandboxButton } from "./harness/storefront"
 import { browserAvailable, launchBrowser, openPage, screenshot } from "./harness/browser"
 import { killDevCommands, startDev, type DevCommand } from "./harness/dev-command"
 
@@ -158,14 +159,7 @@ describe.runIf(browserAvailable())("in a real browser, on npm run dev", () => {
     try {
       const cart = await store.createPayableCart()
       cartId = cart.cartId
-      const link = new URL(cart.paymentUrl)
-      const paid = await fetch(`${dev.url}${link.pathname}`, {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ ...Object.fromEntries(link.searchParams), choice: "pay" }).toString(),
-        redirect: "manual",
-      })
-      expect(paid.status).toBe(303)
+      expect((await pressSandboxButton(dev.url, cart.paymentUrl, "pay")).status).toBe(303)
       await expect
         .poll(
           async () =>

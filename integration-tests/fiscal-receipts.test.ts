@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { adminToken } from "../scripts/lib/admin.mjs"
-import { includedVatTiyin } from "../src/click"
-import { startMerchantApiDouble, type MerchantApiDouble } from "../src/sandbox/merchant-api-double"
+import { includedVatTiyin, parseSoumsToTiyin } from "../src/click"
+import type { MerchantApiDouble } from "../src/sandbox/merchant-api-double"
 import { startBackend, type Backend } from "./harness/backend"
-import { clickComplete, clickPrepare, newClickTransId } from "./harness/click"
+import { clickPays, startClickDouble } from "./harness/click-double"
 import { countOrdersForCart, createPaymentSession, storeClient, waitForPaymentState } from "./harness/storefront"
-import { clickMerchant } from "./harness/test-env"
 
 const TSHIRT_SPIC = "06109001001000000"
 const PRINT_SPIC = "04911001001000000"
@@ -23,11 +22,7 @@ describe("fiscal receipts", () => {
   let token: string
   const productIds: Record<string, string> = {}
   beforeAll(async () => {
-    double = await startMerchantApiDouble({
-      serviceId: clickMerchant.serviceId,
-      merchantUserId: clickMerchant.merchantUserId,
-      secretKey: clickMerchant.secretKey,
-    })
+    double = await startClickDouble()
     backend = await startBackend({
       env: {
         CLICK_MERCHANT_API_URL: double.url,
@@ -110,17 +105,10 @@ describe("fiscal receipts", () => {
     const { shipping_options } = await store.get(`/store/shipping-options?cart_id=${cart.id}`)
     await store.post(`/store/carts/${cart.id}/shipping-methods`, { option_id: shipping_options[0].id })
     const session = await createPaymentSession(backend, cart.id, "pp_click_click")
-    const amount = session.data.amount as string
-    const clickTransId = newClickTransId()
-    const clickPaydocId = `7${clickTransId}`
-    const prepared = await clickPrepare(backend, { cartId: cart.id, amount, clickTransId, clickPaydocId })
-    expect(prepared.body.error).toBe(0)
-    const paidTiyin = BigInt(Math.round(Number(amount) * 100))
-    double.registerPayment({ payment_id: clickPaydocId, click_trans_id: clickTransId, merchant_trans_id: cart.id, amount_tiyin: paidTiyin.toString() })
-    const completed = await clickComplete(backend, { cartId: cart.id, amount, clickTransId, clickPaydocId, merchantPrepareId: prepared.body.merchant_prepare_id })
-    expect(completed.body.error).toBe(0)
-    await waitForPaymentState(backend, { clickTransId }, ["placed"])
-    return { cartId: cart.id, clickTransId, clickPaydocId, paidTiyin }
+    const payment = await clickPays(backend, double, { cartId: cart.id, amount: session.data.amount })
+    expect(payment.answer!.error).toBe(0)
+    await waitForPaymentState(backend, { clickTransId: payment.clickTransId }, ["placed"])
+    return { ...payment, paidTiyin: parseSoumsToTiyin(payment.amount)! }
   }
 
   async function receiptState(clickTransId: string, states: string[]) {

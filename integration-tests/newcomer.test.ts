@@ -8,6 +8,7 @@ import { embeddedDataDir, freePort } from "../scripts/lib/postgres.mjs"
 import { storeClient } from "../scripts/lib/storefront.mjs"
 import { createClickCheckout } from "../src/storefront"
 import { killDevCommands, startDev } from "./harness/dev-command"
+import { pressSandboxButton } from "./harness/storefront"
 
 /**
  * The README's two commands, run as a newcomer runs them: in a fresh copy of
@@ -48,14 +49,7 @@ describe("a newcomer's private folder with a space in its path", () => {
     const { paymentUrl } = await click.startPayment(cartId)
     expect((await click.status(cartId)).status).toBe("awaiting_payment")
     // The shopper presses Pay on the sandbox's Click page.
-    const link = new URL(paymentUrl)
-    const paid = await fetch(`${dev.url}${link.pathname}`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ ...Object.fromEntries(link.searchParams), choice: "pay" }).toString(),
-      redirect: "manual",
-    })
-    expect(paid.status).toBe(303)
+    expect((await pressSandboxButton(dev.url, paymentUrl, "pay")).status).toBe(303)
     const payment = await click.waitForOrder(cartId, { timeoutMs: 30_000, intervalMs: 250 })
     expect(payment).toMatchObject({ status: "paid", order_id: expect.stringMatching(/^order_/) })
     expect(payment.order_display_id).toBeGreaterThan(0)

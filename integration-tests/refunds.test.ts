@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { adminToken } from "../scripts/lib/admin.mjs"
 import { formatSignTime } from "../src/click"
-import { startMerchantApiDouble, type MerchantApiDouble } from "../src/sandbox/merchant-api-double"
+import type { MerchantApiDouble } from "../src/sandbox/merchant-api-double"
 import { startBackend, type Backend } from "./harness/backend"
+import { clickPays, startClickDouble } from "./harness/click-double"
 import { clickComplete, clickPrepare, newClickTransId } from "./harness/click"
 import {
   countOrdersForCart,
@@ -13,7 +14,6 @@ import {
   waitForOrders,
   waitForPaymentState,
 } from "./harness/storefront"
-import { clickMerchant } from "./harness/test-env"
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -27,11 +27,7 @@ describe("refunds, automatic reversal and reconciliation", () => {
   let backend: Backend
   let token: string
   beforeAll(async () => {
-    double = await startMerchantApiDouble({
-      serviceId: clickMerchant.serviceId,
-      merchantUserId: clickMerchant.merchantUserId,
-      secretKey: clickMerchant.secretKey,
-    })
+    double = await startClickDouble()
     backend = await startBackend({
       env: {
         CLICK_MERCHANT_API_URL: double.url,
@@ -59,32 +55,10 @@ describe("refunds, automatic reversal and reconciliation", () => {
       body: body === undefined ? undefined : JSON.stringify(body),
     }).then(async (response) => ({ status: response.status, body: await response.json().catch(() => null) }))
 
-  /** Click's side of a payment: Prepare, the debit in Click's ledger, then (unless told not to) Complete. */
+  /** A storefront's cart, then Click's side of paying it (harness/click-double.ts). */
   async function pay(options: { handle?: string; complete?: boolean; signTime?: string; clickStatus?: number } = {}) {
     const cart = await createPayableCart(backend, { handle: options.handle })
-    const clickTransId = newClickTransId()
-    const clickPaydocId = `9${clickTransId}`
-    const prepared = await clickPrepare(backend, { cartId: cart.cartId, amount: cart.amount, clickTransId, clickPaydocId })
-    expect(prepared.body.error).toBe(0)
-    const payment = {
-      cartId: cart.cartId,
-      amount: cart.amount,
-      clickTransId,
-      clickPaydocId,
-      merchantPrepareId: prepared.body.merchant_prepare_id as number,
-    }
-    double.registerPayment({
-      payment_id: clickPaydocId,
-      click_trans_id: clickTransId,
-      merchant_trans_id: cart.cartId,
-      amount_tiyin: String(Math.round(Number(cart.amount) * 100)),
-      status: options.clickStatus,
-    })
-    if (options.complete !== false) {
-      const answer = await clickComplete(backend, { ...payment, signTime: options.signTime })
-      return { ...payment, answer: answer.body }
-    }
-    return { ...payment, answer: null }
+    return clickPays(backend, double, cart, options)
   }
 
   const ledger = (paydocId: string) => double.payment(paydocId)!
@@ -220,7 +194,7 @@ describe("refunds, automatic reversal and reconciliation", () => {
 
     const late = await pay({ signTime: formatSignTime(new Date(Date.now() - 3600_000)) })
     // Not acted on: -8 for the stale sign_time…
-    expect(late.answer.error).toBe(-8)
+    expect(late.answer!.error).toBe(-8)
     // …but looked up at Click right away, long before the reconciliation window.
     expect(await waitForOrders(backend, late.cartId, 5000)).toBe(1)
   })

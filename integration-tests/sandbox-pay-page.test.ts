@@ -4,6 +4,7 @@ import { startBackend, type Backend } from "./harness/backend"
 import {
   countOrdersForCart,
   createPayableCart,
+  pressSandboxButton,
   waitForOrders,
   waitForPaymentState,
 } from "./harness/storefront"
@@ -19,16 +20,8 @@ describe("sandbox pay page", () => {
   })
 
   /** What the shopper's browser does: open the pay link, press a button. */
-  async function press(paymentUrl: string, choice: "pay" | "decline", tamper: Record<string, string> = {}) {
-    const link = new URL(paymentUrl)
-    const form = new URLSearchParams({ ...Object.fromEntries(link.searchParams), ...tamper, choice })
-    return fetch(new URL(link.pathname, link), {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: form.toString(),
-      redirect: "manual",
-    })
-  }
+  const press = (paymentUrl: string, choice: "pay" | "decline", tamper: Record<string, string> = {}) =>
+    pressSandboxButton(backend.url, paymentUrl, choice, tamper)
 
   it("shows Click's page on the backend's own origin, and Pay places the order through real callbacks", async () => {
     const cart = await createPayableCart(backend)

@@ -129,3 +129,23 @@ export function waitForPaidStatus(backend: Backend, cartId: string, timeoutMs = 
     (await backend.http.get(`/store/click/carts/${cartId}`).set("x-publishable-api-key", backend.publishableKey)).body
   return poll(read, (body) => body?.status === "paid", timeoutMs)
 }
+
+/**
+ * The shopper on the sandbox's Click page: submits its form with Pay or
+ * Decline, as the browser does, to `baseUrl` (the page is on the backend's
+ * own origin). `tamper` changes fields of the form first.
+ */
+export function pressSandboxButton(
+  baseUrl: string,
+  paymentUrl: string,
+  choice: "pay" | "decline",
+  tamper: Record<string, string> = {}
+) {
+  const link = new URL(paymentUrl)
+  return fetch(`${baseUrl}${link.pathname}`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ ...Object.fromEntries(link.searchParams), ...tamper, choice }).toString(),
+    redirect: "manual",
+  })
+}

@@ -25,6 +25,7 @@ const commonFields = {
   amount: wireValue(z.string().refine((value) => parseSoumsToTiyin(value) !== null)),
   // Only the shape is checked here: an unknown action value is answered with -3, not -8.
   action: wireValue(z.string().max(4).regex(INTEGER)),
+  // Prepare's `error` decides nothing, so a tool that leaves it out is served.
   error: wireValue(z.string().max(10).regex(INTEGER)).optional().default("0"),
   error_note: wireValue(z.string().max(1024)).optional(),
   sign_time: wireValue(z.string().max(19)),
@@ -39,6 +40,9 @@ export const completeRequestSchema = z.object({
   // Any run of digits: an unknown id, however long, is answered -6 ("transaction
   // does not exist"), not -8. The 8 KB body limit bounds its length.
   merchant_prepare_id: wireValue(z.string().regex(/^\d+$/)),
+  // Complete's `error` says whether the card was debited: a missing one is a
+  // malformed request (-8), never read as "debited".
+  error: wireValue(z.string().max(10).regex(INTEGER)),
 })
 
 export type PrepareRequest = z.infer<typeof prepareRequestSchema>

@@ -16,6 +16,23 @@ export interface CallbackVerificationConfig {
   secretKey: string
   signTimeMaxAgeSec: number
   signTimeMaxFutureSec: number
+  /**
+   * Key rotation: the key being replaced still signs valid callbacks until
+   * `previousSecretKeyUntil`, so Click's switch and the merchant's deploy need
+   * not happen at the same instant.
+   */
+  previousSecretKey?: string
+  previousSecretKeyUntil?: Date
+}
+
+/** The secret keys that sign a valid callback at `now`: the current one, and the previous one within its window. */
+export function activeSecretKeys(
+  config: Pick<CallbackVerificationConfig, "secretKey" | "previousSecretKey" | "previousSecretKeyUntil">,
+  now: Date,
+): string[] {
+  const previousValid =
+    !!config.previousSecretKey && !!config.previousSecretKeyUntil && now.getTime() < config.previousSecretKeyUntil.getTime()
+  return previousValid ? [config.secretKey, config.previousSecretKey!] : [config.secretKey]
 }
 
 export interface CallbackEcho {
@@ -73,7 +90,7 @@ export function verifyClickCallback(
   }
   const { request } = parsed
 
-  if (!hasValidSignature(parsed, config.secretKey)) {
+  if (!activeSecretKeys(config, now).some((secretKey) => hasValidSignature(parsed, secretKey))) {
     return fail(ClickErrorCode.SignCheckFailed, "signature", false)
   }
   if (request.service_id !== config.serviceId) {

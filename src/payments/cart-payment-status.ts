@@ -1,23 +1,13 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ClickPaymentState, PAYING_STATES, type ClickPaymentStateValue } from "../modules/click"
+import type { ClickCartPayment, ClickCartStatus } from "../storefront"
 import { clickModule, type ClickTransactionRecord } from "./click-transactions"
 import { cartCompletion } from "./medusa-tables"
 import { paymentPolicy } from "./policy"
 
-export type CartPaymentStatus =
-  | "awaiting_payment"
-  | "processing"
-  | "paid"
-  | "cancelled"
-  | "refund_pending"
-  | "refunded"
-
-export interface CartPaymentState {
-  cart_id: string
-  status: CartPaymentStatus
-  order_id: string | null
-  order_display_id: number | null
-}
+/** The status route's answer: the shape the storefront helper reads (src/storefront). */
+export type CartPaymentStatus = ClickCartStatus
+export type CartPaymentState = ClickCartPayment
 
 /** What this cart's Click attempts mean, decided in one place for every caller. */
 export interface CartClickPayment {

@@ -44,6 +44,9 @@ export const clickOptionsSchema = z.object({
   merchantId: digits("merchantId"),
   merchantUserId: digits("merchantUserId"),
   secretKey: z.string().trim().min(1),
+  /** Key rotation: the old key keeps signing valid callbacks until previousSecretKeyUntil. */
+  previousSecretKey: z.string().trim().min(1).optional(),
+  previousSecretKeyUntil: z.coerce.date().optional(),
   returnUrl: z.string().min(1).optional(),
   payUrl: z.url().default("https://my.click.uz/services/pay"),
   cardType: z.enum(["uzcard", "humo"]).optional(),
@@ -66,11 +69,15 @@ export const clickOptionsSchema = z.object({
 
 export type ClickOptions = z.infer<typeof clickOptionsSchema>
 
+const rotationIsComplete = (options: ClickOptions) => !options.previousSecretKey === !options.previousSecretKeyUntil
+
 const environmentNames: Record<string, string> = {
   serviceId: "CLICK_SERVICE_ID",
   merchantId: "CLICK_MERCHANT_ID",
   merchantUserId: "CLICK_MERCHANT_USER_ID",
   secretKey: "CLICK_SECRET_KEY",
+  previousSecretKey: "CLICK_PREVIOUS_SECRET_KEY",
+  previousSecretKeyUntil: "CLICK_PREVIOUS_SECRET_KEY_UNTIL",
   merchantApiUrl: "CLICK_MERCHANT_API_URL",
   reconcileAfterSec: "CLICK_RECONCILE_AFTER_SEC",
   sandbox: "CLICK_SANDBOX",
@@ -82,6 +89,11 @@ export function parseClickOptions(raw: unknown, env: NodeJS.ProcessEnv = process
   const given = stripEmpty(raw)
   const parsed = clickOptionsSchema.safeParse(given)
   if (parsed.success) {
+    if (!rotationIsComplete(parsed.data)) {
+      throw new Error(
+        'Click provider options "previousSecretKey" (CLICK_PREVIOUS_SECRET_KEY) and "previousSecretKeyUntil" (CLICK_PREVIOUS_SECRET_KEY_UNTIL, an ISO date and time) go together: give both to accept the old key until then, or neither.'
+      )
+    }
     if (parsed.data.sandbox && env.NODE_ENV === "production") {
       throw new Error(
         'Click provider option "sandbox" (CLICK_SANDBOX) is on while NODE_ENV=production: sandbox mode answers for Click\'s Merchant API locally and must never take real payments. Set CLICK_SANDBOX=false and your real Click credentials.'

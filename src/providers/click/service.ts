@@ -26,6 +26,7 @@ import type {
   WebhookActionResult,
 } from "@medusajs/framework/types"
 import {
+  activeSecretKeys,
   buildPayUrl,
   ClickMerchantApiError,
   formatTiyinAsSoums,
@@ -200,6 +201,8 @@ class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
     const verification = verifyClickCallback(payload.data, endpoint as CallbackKind, {
       serviceId: this.config.serviceId,
       secretKey: this.config.secretKey,
+      previousSecretKey: this.config.previousSecretKey,
+      previousSecretKeyUntil: this.config.previousSecretKeyUntil,
       signTimeMaxAgeSec: this.config.signTimeToleranceSec,
       signTimeMaxFutureSec: this.config.signTimeFutureSec,
     })
@@ -233,14 +236,14 @@ class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
     if (!confirmation || typeof data.cart_id !== "string" || typeof data.amount_tiyin !== "string") {
       return false
     }
-    return isValidConfirmation(
-      {
-        cartId: data.cart_id,
-        amountTiyin: data.amount_tiyin,
-        merchantPrepareId: String(confirmation.merchant_prepare_id),
-      },
-      confirmation.token,
-      this.config.secretKey
+    const subject = {
+      cartId: data.cart_id,
+      amountTiyin: data.amount_tiyin,
+      merchantPrepareId: String(confirmation.merchant_prepare_id),
+    }
+    // During a rotation, a process still on the old key may have stamped it.
+    return activeSecretKeys(this.config, new Date()).some((secretKey) =>
+      isValidConfirmation(subject, confirmation.token, secretKey)
     )
   }
 

@@ -32,7 +32,7 @@ describe("prepareRequestSchema", () => {
     expect(Object.keys(parsed)).not.toContain("extra")
   })
 
-  it("defaults error to \"0\" and leaves optional fields out", () => {
+  it("defaults Prepare's error to \"0\" and leaves optional fields out", () => {
     const { error: _error, error_note: _note, click_paydoc_id: _paydoc, ...minimal } = prepareBody
     const parsed = prepareRequestSchema.parse(minimal)
     expect(parsed.error).toBe("0")
@@ -138,5 +138,12 @@ describe("completeRequestSchema", () => {
     const result = completeRequestSchema.safeParse({ ...completeBody, merchant_prepare_id: value })
     expect(result.success).toBe(false)
     expect(firstIssuePath(result)).toBe("merchant_prepare_id")
+  })
+
+  it("requires error: a Complete that does not say whether the card was debited is malformed", () => {
+    const { error: _error, ...withoutError } = completeBody
+    const result = completeRequestSchema.safeParse(withoutError)
+    expect(result.success).toBe(false)
+    expect(firstIssuePath(result)).toBe("error")
   })
 })

@@ -348,3 +348,31 @@ describe("verifyClickCallback: default clock", () => {
     expect(result.ok).toBe(true)
   })
 })
+
+describe("secret key rotation", () => {
+  const OLD = "old-s3cr3t"
+  const rotating: CallbackVerificationConfig = {
+    ...config,
+    previousSecretKey: OLD,
+    previousSecretKeyUntil: new Date("2025-01-01T12:00:00Z"),
+  }
+  const signedWith = (secret: string) => {
+    const body = prepareBody()
+    return { ...body, sign_string: prepareSign(body, secret) }
+  }
+
+  it("accepts the new key, and the old one only until previousSecretKeyUntil", () => {
+    expect(verifyClickCallback(signedWith(config.secretKey), "prepare", rotating, NOW).ok).toBe(true)
+    expect(verifyClickCallback(signedWith(OLD), "prepare", rotating, NOW).ok).toBe(true)
+    const after = new Date("2025-01-01T12:00:00Z")
+    expect(verifyClickCallback(signedWith(OLD), "prepare", rotating, after)).toMatchObject({ ok: false, error: -1 })
+  })
+
+  it("never accepts a key that is neither, nor the old key without a rotation configured", () => {
+    expect(verifyClickCallback(signedWith("other"), "prepare", rotating, NOW)).toMatchObject({ ok: false, error: -1 })
+    expect(verifyClickCallback(signedWith(OLD), "prepare", config, NOW)).toMatchObject({ ok: false, error: -1 })
+    expect(
+      verifyClickCallback(signedWith(OLD), "prepare", { ...config, previousSecretKey: OLD }, NOW)
+    ).toMatchObject({ ok: false, error: -1 })
+  })
+})

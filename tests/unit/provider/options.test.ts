@@ -57,4 +57,17 @@ describe("Click provider options", () => {
     expect(parseClickOptions({ ...valid, cancelOfConfirmedAnswer: -9 }).cancelOfConfirmedAnswer).toBe(-9)
     expect(parseClickOptions({ ...valid, cardType: "humo" }).cardType).toBe("humo")
   })
+
+  it("takes a key rotation only whole: the previous key with the date it stops being accepted", () => {
+    const rotation = parseClickOptions({
+      ...valid,
+      previousSecretKey: "old-key",
+      previousSecretKeyUntil: "2026-12-01T00:00:00+05:00",
+    })
+    expect(rotation.previousSecretKeyUntil?.toISOString()).toBe("2026-11-30T19:00:00.000Z")
+    expect(() => parseClickOptions({ ...valid, previousSecretKey: "old-key" })).toThrow(/CLICK_PREVIOUS_SECRET_KEY_UNTIL/)
+    expect(() => parseClickOptions({ ...valid, previousSecretKey: "old-key", previousSecretKeyUntil: "soon" })).toThrow(
+      /previousSecretKeyUntil/
+    )
+  })
 })

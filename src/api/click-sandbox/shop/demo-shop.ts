@@ -1,7 +1,7 @@
-import type { MedusaContainer } from "@medusajs/framework/types"
+import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { Modules } from "@medusajs/framework/utils"
+import { sandboxClick } from "../../../providers/click/merchant-gateway"
 import { createClickCheckout } from "../../../storefront"
-import { escapeHtml } from "../sandbox-page"
 
 /**
  * The browser side of the sandbox demo shop. It uses the storefront helper
@@ -35,15 +35,22 @@ function showError(error) {
 `
 }
 
-/** A publishable key of the demo store: the shop page is the storefront, so it needs one. */
-export async function demoPublishableKey(container: MedusaContainer): Promise<string | null> {
-  const keys = await container
-    .resolve(Modules.API_KEY)
-    .listApiKeys({ type: "publishable", revoked_at: { $eq: null } }, { take: 1, order: { created_at: "ASC" } })
-  return keys[0]?.token ?? null
+/**
+ * The demo shop's publishable key (the shop page is the storefront, so it
+ * needs one), or null after answering 404: the shop exists only in sandbox mode.
+ */
+export async function demoShopKeyOr404(req: MedusaRequest, res: MedusaResponse): Promise<string | null> {
+  const keys = sandboxClick()
+    ? await req.scope
+        .resolve(Modules.API_KEY)
+        .listApiKeys({ type: "publishable", revoked_at: { $eq: null } }, { take: 1, order: { created_at: "ASC" } })
+    : []
+  if (!keys[0]) {
+    res.status(404).json({ message: "Not found" })
+    return null
+  }
+  return keys[0].token
 }
 
 export const shopHeader = `<h1>Click demo shop</h1><div class="sandbox">Sandbox: payments go to the local Click page, no card is charged</div>
 <p class="error" data-testid="shop-error"></p>`
-
-export { escapeHtml }

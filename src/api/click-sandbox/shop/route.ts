@@ -1,7 +1,6 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import { sandboxClick } from "../../../providers/click/merchant-gateway"
 import { sendSandboxPage } from "../sandbox-page"
-import { demoPublishableKey, demoShopScript, shopHeader } from "./demo-shop"
+import { demoShopKeyOr404, demoShopScript, shopHeader } from "./demo-shop"
 
 /**
  * GET /click-sandbox/shop: a one-page storefront for trying Click locally.
@@ -9,11 +8,8 @@ import { demoPublishableKey, demoShopScript, shopHeader } from "./demo-shop"
  * sends the browser to the Click session's `payment_url`. Sandbox only.
  */
 export async function GET(req: MedusaRequest, res: MedusaResponse) {
-  const click = sandboxClick()
-  const publishableKey = click ? await demoPublishableKey(req.scope) : null
-  if (!click || !publishableKey) {
-    return res.status(404).json({ message: "Not found" })
-  }
+  const publishableKey = await demoShopKeyOr404(req, res)
+  if (!publishableKey) return
   sendSandboxPage(
     res,
     "Click demo shop",

@@ -1,7 +1,6 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import { sandboxClick } from "../../../../providers/click/merchant-gateway"
 import { sendSandboxPage } from "../../sandbox-page"
-import { demoPublishableKey, demoShopScript, shopHeader } from "../demo-shop"
+import { demoShopKeyOr404, demoShopScript, shopHeader } from "../demo-shop"
 
 /**
  * GET /click-sandbox/shop/return?cart_id=…: where Click sends the shopper
@@ -9,11 +8,8 @@ import { demoPublishableKey, demoShopScript, shopHeader } from "../demo-shop"
  * the page waits on the status route for what Click's callbacks recorded.
  */
 export async function GET(req: MedusaRequest, res: MedusaResponse) {
-  const click = sandboxClick()
-  const publishableKey = click ? await demoPublishableKey(req.scope) : null
-  if (!click || !publishableKey) {
-    return res.status(404).json({ message: "Not found" })
-  }
+  const publishableKey = await demoShopKeyOr404(req, res)
+  if (!publishableKey) return
   sendSandboxPage(
     res,
     "Click demo shop — your order",
