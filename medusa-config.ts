@@ -71,6 +71,10 @@ module.exports = defineConfig({
               reconcileAfterSec: env.CLICK_RECONCILE_AFTER_SEC || undefined,
               sandbox: env.CLICK_SANDBOX || undefined,
               callbackBaseUrl: backendUrl,
+              allowedIps: env.CLICK_ALLOWED_IPS || undefined,
+              trustProxy: env.CLICK_TRUST_PROXY || undefined,
+              unsignedCallbacksPerMinute: env.CLICK_UNSIGNED_CALLBACKS_PER_MIN || undefined,
+              statusRequestsPerMinute: env.CLICK_STATUS_REQUESTS_PER_MIN || undefined,
               fiscalization: {
                 enabled: env.CLICK_FISCAL_ENABLED,
                 tin: env.CLICK_FISCAL_TIN,

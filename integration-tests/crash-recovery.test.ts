@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startBackend, type Backend } from "./harness/backend"
 import { clickComplete, clickPrepare, newClickTransId } from "./harness/click"
-import { faultOrderInserts } from "./harness/faults"
+import { faultInserts, faultOrderInserts } from "./harness/faults"
 import {
   completeCartFromStorefront,
   countOrdersForCart,
@@ -104,41 +104,54 @@ describe("crash recovery", () => {
     expect(storefront.body.type).toBe("order")
   })
 
-  it("two processes running the recovery job place each stuck payment's order exactly once", async () => {
-    const carts = []
-    for (let i = 0; i < 8; i++) carts.push(await preparedCart())
-    const restore = await faultOrderInserts(backend, { kind: "fail" })
-    const sibling = await (async () => {
-      try {
-        const answers = await Promise.all(carts.map((cart) => clickComplete(backend, cart)))
-        expect(answers.map((a) => a.body.error)).toEqual(Array(8).fill(0))
-        // Both processes' jobs retry these payments while orders still fail.
-        return await backend.startSibling({ env })
-      } finally {
-        await restore()
-      }
-    })()
+  it("killed after Medusa wrote the order and before it authorized the payment: the restart records that order, paid, and refunds nothing", async () => {
+    const cart = await preparedCart()
+    // Medusa's completeCartWorkflow authorizes the payment last: its insert hangs, the order is already written.
+    const restore = await faultInserts(backend, "payment", { kind: "slow", seconds: 5 })
     try {
-      for (const cart of carts) {
-        expect(await waitForOrders(backend, cart.cartId, 30_000)).toBe(1)
-      }
-      await sleep(4000)
-      for (const cart of carts) {
-        expect(await countOrdersForCart(backend, cart.cartId)).toBe(1)
-      }
-      const { rows } = await backend.db.query(
-        `SELECT e.to_state, count(*)::int AS n FROM click_payment_event e
-           JOIN click_transaction t ON t.id = e.transaction_id
-          WHERE t.merchant_prepare_id = ANY($1) GROUP BY 1 ORDER BY 1`,
-        [carts.map((c) => c.merchantPrepareId)]
-      )
-      expect(rows).toEqual([
-        { to_state: "confirmed", n: 8 },
-        { to_state: "placed", n: 8 },
-        { to_state: "prepared", n: 8 },
-      ])
+      expect((await clickComplete(backend, cart)).body.error).toBe(0)
+      expect(await waitForOrders(backend, cart.cartId)).toBe(1)
+      await waitForStatement(backend, '%insert into "payment"%')
+      await backend.kill()
     } finally {
-      await sibling.stop()
+      await restore()
     }
+    expect((await paymentRow(backend, { merchantPrepareId: cart.merchantPrepareId }))?.state).toBe("confirmed")
+    expect(await medusaPaymentOf(cart.cartId)).toEqual([])
+
+    await backend.restart()
+    const placed = await waitForPaymentState(backend, { merchantPrepareId: cart.merchantPrepareId }, ["placed", "refund_required"], 30_000)
+    expect(placed).toMatchObject({ state: "placed", refund_reason: null })
+    expect(await countOrdersForCart(backend, cart.cartId)).toBe(1)
+    // The order is paid in Medusa as an uninterrupted placement leaves it: one captured Click payment, in the order's transactions.
+    expect(await medusaPaymentOf(cart.cartId)).toEqual([
+      { provider_id: "pp_click_click", captured: true, placed_order: placed!.order_id, order_paid: cart.amount.replace(/\.00$/, "") },
+    ])
   })
+
+  /** Medusa's payments of the cart's collection, and what its order's transactions add up to. */
+  async function medusaPaymentOf(cartId: string) {
+    const { rows } = await backend.db.query(
+      `SELECT p.provider_id, p.captured_at IS NOT NULL AS captured, p.data->'click_placed'->>'order_id' AS placed_order,
+              (SELECT sum(ot.amount)::text FROM order_transaction ot JOIN order_cart oc ON oc.order_id = ot.order_id
+                WHERE oc.cart_id = $1 AND ot.deleted_at IS NULL) AS order_paid
+         FROM cart_payment_collection cpc JOIN payment p ON p.payment_collection_id = cpc.payment_collection_id
+        WHERE cpc.cart_id = $1 AND p.deleted_at IS NULL`,
+      [cartId]
+    )
+    return rows
+  }
+
+  /** Waits until a statement like `pattern` runs in the backend's database (held there by a fault trigger). */
+  async function waitForStatement(backend: Backend, pattern: string) {
+    for (let i = 0; i < 200; i++) {
+      const { rows } = await backend.db.query(
+        "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query ILIKE $1",
+        [pattern]
+      )
+      if (rows.length) return
+      await sleep(25)
+    }
+    throw new Error(`no statement like ${pattern} ran`)
+  }
 })

@@ -141,8 +141,12 @@ export interface CartCompletion {
   orderId: string | null
   /** The number a shopper sees for that order ("Order #12"). */
   orderDisplayId: number | null
-  /** Medusa recorded a Click payment in the cart's payment collection (its order used our stamp). */
-  paidWithClick: boolean
+  /**
+   * Medusa recorded a payment of another provider in the cart's payment
+   * collection. No payment at all is not "another provider": a completion
+   * that died after writing the order and before authorizing leaves that.
+   */
+  paidByAnotherProvider: boolean
 }
 
 /** Whether the cart exists, is completed, which order it became and with what provider. */
@@ -153,8 +157,8 @@ export async function cartCompletion(container: MedusaContainer, cartId: string)
             o.display_id AS order_display_id,
             EXISTS (SELECT 1 FROM cart_payment_collection cpc
                       JOIN payment p ON p.payment_collection_id = cpc.payment_collection_id
-                           AND p.provider_id = ? AND p.deleted_at IS NULL
-                     WHERE cpc.cart_id = c.id AND cpc.deleted_at IS NULL) AS paid_with_click
+                           AND p.provider_id <> ? AND p.deleted_at IS NULL
+                     WHERE cpc.cart_id = c.id AND cpc.deleted_at IS NULL) AS paid_by_another_provider
        FROM cart c
        LEFT JOIN order_cart oc ON oc.cart_id = c.id AND oc.deleted_at IS NULL
        LEFT JOIN "order" o ON o.id = oc.order_id
@@ -163,14 +167,14 @@ export async function cartCompletion(container: MedusaContainer, cartId: string)
     [CLICK_PROVIDER_ID, cartId]
   )
   const row = rows[0] as
-    | { completed: boolean; order_id: string | null; order_display_id: number | null; paid_with_click: boolean }
+    | { completed: boolean; order_id: string | null; order_display_id: number | null; paid_by_another_provider: boolean }
     | undefined
   return {
     exists: !!row,
     completed: !!row?.completed,
     orderId: row?.order_id ?? null,
     orderDisplayId: row?.order_display_id ?? null,
-    paidWithClick: !!row?.paid_with_click,
+    paidByAnotherProvider: !!row?.paid_by_another_provider,
   }
 }
 

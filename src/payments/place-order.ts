@@ -8,7 +8,7 @@ import {
   type WorkClaim,
   type RefundReasonValue,
 } from "../modules/click"
-import { markMedusaPaymentPlaced, placeClickOrderWorkflow } from "../workflows/place-click-order"
+import { placeClickOrderWorkflow, recordFoundClickOrderWorkflow } from "../workflows/place-click-order"
 import { fiscalStatusAtPlacement, submitFiscalReceiptInBackground } from "./fiscal-receipt"
 import { clickModule } from "./click-transactions"
 import { cartCompletion, clearDeadCartLock } from "./medusa-tables"
@@ -78,12 +78,13 @@ async function placeUnderClaim(
     return requireRefund(container, claim, RefundReason.Unplaceable, "the cart was deleted", log)
   }
   if (cart.orderId) {
-    // An earlier attempt placed the order and died before recording it, or
-    // the cart was completed with another provider.
-    if (!cart.paidWithClick) {
+    // The cart was completed with another provider, or an earlier attempt
+    // wrote the order and died before recording it (even before Medusa
+    // authorized the payment: completeCartWorkflow does that last).
+    if (cart.paidByAnotherProvider) {
       return requireRefund(container, claim, RefundReason.PaidElsewhere, `order ${cart.orderId} was paid by another provider`, log)
     }
-    return recordPlaced(container, claim, cart.orderId, log)
+    return recordFoundOrder(container, claim, cart.orderId, log)
   }
   // Holding the claim and with no order for the cart, no completion of it is
   // running anywhere: our placements run under the claim, and the storefront's
@@ -101,21 +102,20 @@ async function placeUnderClaim(
   return { status: "placed", orderId: result.order_id }
 }
 
-async function recordPlaced(
+async function recordFoundOrder(
   container: MedusaContainer,
   claim: WorkClaim,
   orderId: string,
   log: Logger
 ): Promise<PlacementOutcome> {
   const fiscalStatus = await fiscalStatusAtPlacement(container, claim.id)
-  await markMedusaPaymentPlaced(container, claim.id, orderId)
-  await clickModule(container).transition({
-    id: claim.id,
-    from: ClickPaymentState.Confirmed,
-    to: ClickPaymentState.Placed,
-    reason: "order_found",
-    set: { order_id: orderId, last_error: null, fiscal_status: fiscalStatus },
+  const { payment_session_id } = await clickModule(container).retrieveClickTransaction(claim.id, {
+    select: ["payment_session_id"],
   })
+  await recordFoundClickOrderWorkflow(container).run({
+    input: { transaction_id: claim.id, order_id: orderId, payment_session_id, fiscal_status: fiscalStatus },
+  })
+  log.warn({ merchant_trans_id: claim.merchant_trans_id, order_id: orderId }, "found the order an interrupted placement wrote; recorded it")
   if (fiscalStatus) submitFiscalReceiptInBackground(container, claim.id, log)
   return { status: "placed", orderId }
 }

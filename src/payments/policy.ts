@@ -37,3 +37,18 @@ export function paymentPolicy(env: NodeJS.ProcessEnv = process.env): PaymentPoli
     reversalMaxAttempts: Math.floor(positiveNumber(env.CLICK_REVERSAL_MAX_ATTEMPTS, 10)),
   }
 }
+
+/** How long the callback audit (click_callback) keeps its rows. */
+export interface AuditRetention {
+  /** Callbacks that passed signature verification: Click's own, kept for disputes. */
+  verifiedDays: number
+  /** Callbacks that failed it: scanners and mistakes, kept briefly. */
+  unverifiedDays: number
+}
+
+export function auditRetention(env: NodeJS.ProcessEnv = process.env): AuditRetention {
+  return {
+    verifiedDays: positiveNumber(env.CLICK_AUDIT_RETENTION_DAYS, 400),
+    unverifiedDays: positiveNumber(env.CLICK_UNSIGNED_AUDIT_RETENTION_DAYS, 7),
+  }
+}

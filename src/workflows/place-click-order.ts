@@ -1,8 +1,9 @@
-import { completeCartWorkflow } from "@medusajs/medusa/core-flows"
+import { addOrderTransactionStep, authorizePaymentSessionStep, completeCartWorkflow } from "@medusajs/medusa/core-flows"
 import {
   createStep,
   createWorkflow,
   StepResponse,
+  transform,
   WorkflowResponse,
 } from "@medusajs/framework/workflows-sdk"
 import type { MedusaContainer } from "@medusajs/framework/types"
@@ -50,14 +51,23 @@ export async function markMedusaPaymentPlaced(container: MedusaContainer, transa
  */
 export const recordOrderPlacedStep = createStep(
   "record-click-order-placed",
-  async (input: { transaction_id: string; order_id: string; fiscal_status?: FiscalReceiptStatusValue }, { container }) => {
+  async (
+    input: {
+      transaction_id: string
+      order_id: string
+      fiscal_status?: FiscalReceiptStatusValue
+      /** Why the payment is placed: `order_placed` by this placement, `order_found` from an interrupted one. */
+      reason?: "order_placed" | "order_found"
+    },
+    { container }
+  ) => {
     const payments = container.resolve<ClickModuleService>(CLICK_MODULE)
     await markMedusaPaymentPlaced(container, input.transaction_id, input.order_id)
     const moved = await payments.transition({
       id: input.transaction_id,
       from: ClickPaymentState.Confirmed,
       to: ClickPaymentState.Placed,
-      reason: "order_placed",
+      reason: input.reason ?? "order_placed",
       set: { order_id: input.order_id, last_error: null, fiscal_status: input.fiscal_status },
     })
     if (!moved) {
@@ -88,6 +98,48 @@ export const placeClickOrderWorkflow = createWorkflow(
       transaction_id: input.transaction_id,
       order_id: order.id,
       fiscal_status: input.fiscal_status,
+    })
+    return new WorkflowResponse(placed)
+  }
+)
+
+export interface RecordFoundClickOrderInput {
+  transaction_id: string
+  order_id: string
+  /** The Click attempt's own payment session (the one its Complete stamped). */
+  payment_session_id: string
+  fiscal_status?: FiscalReceiptStatusValue
+}
+
+/**
+ * The cart already has its order: an earlier placement died inside
+ * completeCartWorkflow after the order and its links were written. Medusa
+ * authorizes the payment last, so the order may have no payment yet. This
+ * finishes that run's tail, each step safe to repeat: authorize the Click
+ * session (the payment module returns the payment an earlier authorization
+ * made), add the capture to the order's transactions (the step skips those
+ * already there), then confirmed → placed. Without it the order would stay
+ * unpaid in the admin, and the debit would look like another provider's.
+ */
+export const recordFoundClickOrderWorkflow = createWorkflow(
+  "record-found-click-order",
+  (input: RecordFoundClickOrderInput) => {
+    const payment = authorizePaymentSessionStep({ id: input.payment_session_id })
+    const captures = transform({ payment, input }, ({ payment, input }) =>
+      (payment?.captures ?? []).map((capture) => ({
+        order_id: input.order_id,
+        amount: capture.raw_amount ?? capture.amount,
+        currency_code: payment!.currency_code,
+        reference: "capture",
+        reference_id: capture.id,
+      }))
+    )
+    addOrderTransactionStep(captures)
+    const placed = recordOrderPlacedStep({
+      transaction_id: input.transaction_id,
+      order_id: input.order_id,
+      fiscal_status: input.fiscal_status,
+      reason: "order_found",
     })
     return new WorkflowResponse(placed)
   }

@@ -340,6 +340,34 @@ class ClickModuleService extends MedusaService({
     )
     return (rows as Array<{ id: string }>).map((row) => row.id)
   }
+
+  /**
+   * Deletes audit rows of callbacks older than the cut-offs: those that failed
+   * verification before `unverifiedBefore`, the others before `verifiedBefore`.
+   * In batches, so that a large backlog never holds one long lock; returns how
+   * many rows went. Payment states and their events are never pruned.
+   */
+  @InjectManager()
+  async pruneCallbacks(
+    cutoffs: { verifiedBefore: Date; unverifiedBefore: Date },
+    batchSize = 5000,
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<number> {
+    const manager = sharedContext.manager as SqlEntityManager
+    let deleted = 0
+    for (;;) {
+      const rows = await manager.execute(
+        `DELETE FROM click_callback WHERE id IN (
+           SELECT id FROM click_callback
+            WHERE created_at < CASE WHEN signature_valid IS TRUE THEN ?::timestamptz ELSE ?::timestamptz END
+            LIMIT ?)
+         RETURNING 1 AS gone`,
+        [cutoffs.verifiedBefore.toISOString(), cutoffs.unverifiedBefore.toISOString(), batchSize]
+      )
+      deleted += (rows as unknown[]).length
+      if ((rows as unknown[]).length < batchSize) return deleted
+    }
+  }
 }
 
 export default ClickModuleService

@@ -1,4 +1,5 @@
 import { CLICK_MERCHANT_API_URL, ClickMerchantApiClient } from "../../click"
+import { configureRequestGuard } from "../../lib/request-guard"
 import { signConfirmation } from "./confirmation"
 import { clickMerchantGateway, hasClickMerchantGateway, registerClickMerchantGateway, registerSandboxClick, type ClickMerchantGateway } from "./merchant-gateway"
 import type { ClickOptions } from "./options"
@@ -8,7 +9,7 @@ import { sandboxMerchantApi } from "./sandbox-merchant-api"
 /**
  * Connects this process to a Click service once: the Merchant API client (or,
  * in sandbox mode, the local double), the gateway the jobs use, and the
- * sandbox's Click side. Called at boot from the provider's validateOptions,
+ * sandbox's Click side, and the HTTP defences of the Click routes. Called at boot from the provider's validateOptions,
  * because Medusa builds provider instances only when a payment first needs
  * one: a process that restarts with payments to reverse or reconcile must not
  * wait for a shopper's request to find its credentials.
@@ -17,6 +18,12 @@ export function connectClickService(config: ClickOptions): ClickMerchantGateway 
   if (hasClickMerchantGateway(config.serviceId)) {
     return clickMerchantGateway(config.serviceId)
   }
+  configureRequestGuard({
+    allowedIps: config.allowedIps,
+    trustProxy: config.trustProxy,
+    unsignedCallbacksPerMinute: config.unsignedCallbacksPerMinute,
+    statusRequestsPerMinute: config.statusRequestsPerMinute,
+  })
   const credentials = {
     serviceId: config.serviceId,
     merchantUserId: config.merchantUserId,

@@ -1,4 +1,5 @@
 import { z } from "zod"
+import { DEFAULT_REQUEST_GUARD, parseAllowList } from "../../lib/request-guard"
 
 const digits = (name: string) =>
   z
@@ -11,6 +12,18 @@ const flag = z.union([z.boolean(), z.enum(["true", "false"]).transform((value) =
 
 const secondsOption = (fallback: number) =>
   z.coerce.number().int().nonnegative().default(fallback)
+
+/** A list, also from the environment's comma-separated text. */
+const addressList = z
+  .preprocess((value) => (typeof value === "string" ? value.split(",") : value), z.array(z.string().trim()))
+  .transform((entries) => entries.filter(Boolean))
+  .superRefine((entries, context) => {
+    try {
+      parseAllowList(entries)
+    } catch (error) {
+      context.addIssue({ code: "custom", message: (error as Error).message })
+    }
+  })
 
 const fiscalCode = (max: number) => z.string().trim().min(1).max(max).optional()
 
@@ -65,6 +78,14 @@ export const clickOptionsSchema = z.object({
   /** A Prepare without its Complete is looked up at Click after this many seconds. */
   reconcileAfterSec: secondsOption(900),
   fiscalization: z.preprocess((value) => stripEmpty(value), fiscalizationSchema).optional(),
+  /** Only these addresses or networks may send callbacks (none: any source). */
+  allowedIps: addressList.default([...DEFAULT_REQUEST_GUARD.allowedIps]),
+  /** Behind a reverse proxy: the caller is the nearest proxy's X-Forwarded-For entry. */
+  trustProxy: flag,
+  /** Per address and minute, unverifiable callbacks still stored in the audit table (0: no cap). */
+  unsignedCallbacksPerMinute: z.coerce.number().int().nonnegative().default(DEFAULT_REQUEST_GUARD.unsignedCallbacksPerMinute),
+  /** Per address and minute, requests to the store's Click status route (0: no limit). */
+  statusRequestsPerMinute: z.coerce.number().int().nonnegative().default(DEFAULT_REQUEST_GUARD.statusRequestsPerMinute),
 })
 
 export type ClickOptions = z.infer<typeof clickOptionsSchema>
@@ -82,6 +103,10 @@ const environmentNames: Record<string, string> = {
   reconcileAfterSec: "CLICK_RECONCILE_AFTER_SEC",
   sandbox: "CLICK_SANDBOX",
   fiscalization: "CLICK_FISCAL_*",
+  allowedIps: "CLICK_ALLOWED_IPS",
+  trustProxy: "CLICK_TRUST_PROXY",
+  unsignedCallbacksPerMinute: "CLICK_UNSIGNED_CALLBACKS_PER_MIN",
+  statusRequestsPerMinute: "CLICK_STATUS_REQUESTS_PER_MIN",
 }
 
 /** Parses provider options, or explains in one sentence per problem which option to fix. */

@@ -21,7 +21,23 @@ describe("Click provider options", () => {
       sandbox: false,
       callbackBaseUrl: "http://localhost:9000",
       reconcileAfterSec: 900,
+      allowedIps: [],
+      trustProxy: false,
+      unsignedCallbacksPerMinute: 60,
+      statusRequestsPerMinute: 300,
     })
+  })
+
+  it("reads allowedIps as a list or the environment's comma-separated text, and names a bad entry", () => {
+    expect(parseClickOptions({ ...valid, allowedIps: " 203.0.113.0/24, 198.51.100.9 ,," }).allowedIps).toEqual([
+      "203.0.113.0/24",
+      "198.51.100.9",
+    ])
+    expect(parseClickOptions({ ...valid, allowedIps: ["2001:db8::/32"] }).allowedIps).toEqual(["2001:db8::/32"])
+    expect(() => parseClickOptions({ ...valid, allowedIps: "203.0.113.0/24, click.uz" })).toThrow(
+      /"allowedIps" \(CLICK_ALLOWED_IPS\) is invalid \("click.uz" is not an IP address/
+    )
+    expect(parseClickOptions({ ...valid, trustProxy: "true" }).trustProxy).toBe(true)
   })
 
   it("reads partialRefunds from the environment's strings, so \"false\" stays off", () => {

@@ -16,6 +16,7 @@ import {
 import { clickModule } from "../../../payments/click-transactions"
 import { reconcileLateComplete } from "../../../payments/reconcile-payment"
 import { clickLogger } from "../../../lib/logger"
+import { requestGuard } from "../../../lib/request-guard"
 import { CLICK_ENDPOINT_HEADER, CLICK_WEBHOOK_PROVIDER } from "../../../providers/click/ids"
 import type { ClickWebhookResult } from "../../../providers/click/service"
 import { readCallbackBody, type CallbackBody } from "./read-callback-body"
@@ -31,9 +32,10 @@ export type CallbackHandler = (
 ) => Promise<Answer>
 
 /**
- * One Click callback endpoint: bounded body → verification by the provider
- * (which holds the secret) → the endpoint's handler → Click's JSON answer,
- * always HTTP 200 → the audit record.
+ * One Click callback endpoint: source address (allow-list) → bounded body →
+ * verification by the provider (which holds the secret) → the endpoint's
+ * handler → Click's JSON answer, always HTTP 200 → the audit record, where a
+ * callback that failed verification spends its address's budget first.
  */
 export function clickCallbackRoute(endpoint: CallbackKind, handle: CallbackHandler) {
   return async (req: MedusaRequest, res: MedusaResponse) => {
@@ -44,9 +46,14 @@ export function clickCallbackRoute(endpoint: CallbackKind, handle: CallbackHandl
     let reason: string | null = null
     let answer: Answer
     const log = clickLogger.child({ endpoint })
+    const guard = requestGuard()
+    const source = guard.sourceAddress(req)
     try {
-      body = await readCallbackBody(req)
-      if (!body.ok) {
+      if (!guard.allowsCallbackFrom(source)) {
+        // Not even read: an address outside the allow-list gets Click's "bad request".
+        reason = "source_not_allowed"
+        answer = errorAnswer(endpoint, ClickErrorCode.BadRequest, echo)
+      } else if (!(body = await readCallbackBody(req)).ok) {
         reason = `body:${body.reason}`
         answer = errorAnswer(endpoint, ClickErrorCode.BadRequest, echo)
       } else {
@@ -80,17 +87,18 @@ export function clickCallbackRoute(endpoint: CallbackKind, handle: CallbackHandl
       answer = errorAnswer(endpoint, ClickErrorCode.FailedToUpdate, echo)
     }
     const durationMs = Math.round(performance.now() - started)
+    const stored = signatureValid === true || (await guard.spendUnsignedCallback(source)).ok
     // Recorded before answering, so every answer Click saw is in the audit trail.
-    await recordCallback(req, {
+    if (stored) await recordCallback(req, source, {
       endpoint,
-      fields: body.ok ? auditedFields(body.body) : { unreadable: body.reason },
+      fields: body.ok ? auditedFields(body.body) : { unreadable: reason === "source_not_allowed" ? reason : body.reason },
       echo,
       signatureValid,
       reason,
       answer,
       durationMs,
     }).catch((error) => log.error({ err: (error as Error)?.message }, "callback audit write failed"))
-    log.info({ ...idsOf(echo), error: answer.error, reason, duration_ms: durationMs }, "callback answered")
+    log.info({ ...idsOf(echo), error: answer.error, reason, duration_ms: durationMs, stored, source }, "callback answered")
     res.status(200).json(answer)
   }
 }
@@ -158,6 +166,7 @@ function auditedFields(fields: Record<string, unknown>): Record<string, unknown>
 
 async function recordCallback(
   req: MedusaRequest,
+  source: string,
   entry: {
     endpoint: CallbackKind
     fields: Record<string, unknown>
@@ -178,6 +187,6 @@ async function recordCallback(
     reason: entry.reason,
     response: entry.answer as unknown as Record<string, unknown>,
     duration_ms: entry.durationMs,
-    remote_address: req.ip ?? req.socket?.remoteAddress ?? null,
+    remote_address: source || null,
   })
 }
