@@ -50,8 +50,8 @@ module.exports = defineConfig({
               secretKey: env.CLICK_SECRET_KEY,
               previousSecretKey: env.CLICK_PREVIOUS_SECRET_KEY,
               previousSecretKeyUntil: env.CLICK_PREVIOUS_SECRET_KEY_UNTIL,
-              // Sandbox mode: the pay link opens this backend's own Click page.
-              payUrl: env.CLICK_PAY_URL || (env.CLICK_SANDBOX === "true" ? `${backendUrl}/click-sandbox/pay` : undefined),
+              // Unset in sandbox mode: the pay link opens this backend's own Click page.
+              payUrl: env.CLICK_PAY_URL || undefined,
               // Sandbox mode returns to the demo shop's page unless CLICK_RETURN_URL names your storefront's.
               returnUrl:
                 env.CLICK_RETURN_URL ||

@@ -37,6 +37,14 @@ export async function cloneTemplateDatabase(): Promise<{ database: string; datab
   return { database, databaseUrl: withDatabase(serverUrl, database) }
 }
 
+/** A fresh, empty database on the run's server (for a backend that migrates itself). */
+export async function createEmptyDatabase(): Promise<{ database: string; databaseUrl: string }> {
+  const serverUrl = inject("databaseServerUrl")
+  const database = `click_test_${process.pid}_${++databaseCounter}_${Date.now().toString(36)}_empty`
+  await withServer(serverUrl, (client) => client.query(`CREATE DATABASE ${quoteIdent(database)}`))
+  return { database, databaseUrl: withDatabase(serverUrl, database) }
+}
+
 export async function dropDatabase(database: string): Promise<void> {
   await withServer(inject("databaseServerUrl"), (client) =>
     client.query(`DROP DATABASE IF EXISTS ${quoteIdent(database)} WITH (FORCE)`)

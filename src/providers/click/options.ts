@@ -61,7 +61,8 @@ export const clickOptionsSchema = z.object({
   previousSecretKey: z.string().trim().min(1).optional(),
   previousSecretKeyUntil: z.coerce.date().optional(),
   returnUrl: z.string().min(1).optional(),
-  payUrl: z.url().default("https://my.click.uz/services/pay"),
+  /** Click's pay page; in sandbox mode this backend's own (`callbackBaseUrl` + /click-sandbox/pay). */
+  payUrl: z.url().optional(),
   cardType: z.enum(["uzcard", "humo"]).optional(),
   signTimeToleranceSec: secondsOption(300),
   signTimeFutureSec: secondsOption(60),
@@ -88,9 +89,11 @@ export const clickOptionsSchema = z.object({
   statusRequestsPerMinute: z.coerce.number().int().nonnegative().default(DEFAULT_REQUEST_GUARD.statusRequestsPerMinute),
 })
 
-export type ClickOptions = z.infer<typeof clickOptionsSchema>
+export const CLICK_PAY_URL = "https://my.click.uz/services/pay"
 
-const rotationIsComplete = (options: ClickOptions) => !options.previousSecretKey === !options.previousSecretKeyUntil
+export type ClickOptions = Omit<z.infer<typeof clickOptionsSchema>, "payUrl"> & { payUrl: string }
+
+const rotationIsComplete = (options: Pick<ClickOptions, "previousSecretKey" | "previousSecretKeyUntil">) => !options.previousSecretKey === !options.previousSecretKeyUntil
 
 const environmentNames: Record<string, string> = {
   serviceId: "CLICK_SERVICE_ID",
@@ -124,7 +127,11 @@ export function parseClickOptions(raw: unknown, env: NodeJS.ProcessEnv = process
         'Click provider option "sandbox" (CLICK_SANDBOX) is on while NODE_ENV=production: sandbox mode answers for Click\'s Merchant API locally and must never take real payments. Set CLICK_SANDBOX=false and your real Click credentials.'
       )
     }
-    return parsed.data
+    const { sandbox, callbackBaseUrl, payUrl } = parsed.data
+    return {
+      ...parsed.data,
+      payUrl: payUrl ?? (sandbox ? `${callbackBaseUrl.replace(/\/$/, "")}/click-sandbox/pay` : CLICK_PAY_URL),
+    }
   }
   const problems = parsed.error.issues.map((issue) => {
     const option = String(issue.path[0] ?? "options")

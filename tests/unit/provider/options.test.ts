@@ -28,6 +28,13 @@ describe("Click provider options", () => {
     })
   })
 
+  it("in sandbox mode opens this backend's own pay page unless payUrl is given", () => {
+    expect(parseClickOptions({ ...valid, sandbox: "true", callbackBaseUrl: "http://127.0.0.1:9123/" }).payUrl).toBe(
+      "http://127.0.0.1:9123/click-sandbox/pay"
+    )
+    expect(parseClickOptions({ ...valid, sandbox: true, payUrl: "https://pay.example/x" }).payUrl).toBe("https://pay.example/x")
+  })
+
   it("reads allowedIps as a list or the environment's comma-separated text, and names a bad entry", () => {
     expect(parseClickOptions({ ...valid, allowedIps: " 203.0.113.0/24, 198.51.100.9 ,," }).allowedIps).toEqual([
       "203.0.113.0/24",

@@ -1,0 +1,145 @@
+import { execFile } from "node:child_process"
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
+import os from "node:os"
+import path from "node:path"
+import { promisify } from "node:util"
+import { afterAll, describe, expect, it } from "vitest"
+import { freePort } from "../scripts/lib/postgres.mjs"
+import { parseSeedOutput, projectDir, waitForHealth } from "../scripts/lib/medusa.mjs"
+import { storeClient } from "../scripts/lib/storefront.mjs"
+import { createEmptyDatabase, dropDatabase } from "./harness/backend"
+import { pressSandboxButton } from "./harness/storefront"
+import { testEnv } from "./harness/test-env"
+
+const run = promisify(execFile)
+const medusaVersion = JSON.parse(readFileSync(path.join(projectDir, "package.json"), "utf8")).devDependencies["@medusajs/medusa"]
+
+/** The README's "Use it in your Medusa backend": its install command and its medusa-config block. */
+function readmeInstall() {
+  const readme = readFileSync(path.join(projectDir, "README.md"), "utf8")
+  const section = readme.slice(readme.indexOf("## Use it in your Medusa backend"), readme.indexOf("### Provider options"))
+  const blocks = [...section.matchAll(/```(\w+)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1], code: m[2] }))
+  return {
+    install: blocks.find((b) => b.lang === "sh")!.code.trim(),
+    config: blocks.find((b) => b.lang === "ts")!.code,
+    migrate: /`(npx medusa db:migrate)`/.exec(section)![1],
+  }
+}
+
+/**
+ * The plugin as a merchant gets it: built (`medusa plugin:build`), packed
+ * (`npm pack`), installed into a fresh Medusa backend in a private temporary
+ * folder, registered with the README's own medusa-config block, migrated,
+ * started, and paid through the sandbox.
+ */
+describe("the packed plugin in a fresh Medusa backend", () => {
+  const work = mkdtempSync(path.join(os.tmpdir(), "click-package-"))
+  chmodSync(work, 0o700)
+  let database: string | undefined
+  let shop: ReturnType<typeof execFile> | undefined
+  afterAll(async () => {
+    shop?.kill("SIGKILL")
+    if (database) await dropDatabase(database)
+    rmSync(work, { recursive: true, force: true })
+  })
+
+  it("installs from the tarball, registers as the README says, migrates, starts and takes a sandbox payment", async () => {
+    // 1. Build and pack a copy of this repository (the working tree: what would be published).
+    const source = path.join(work, "plugin")
+    cpSync(projectDir, source, {
+      recursive: true,
+      filter: (from) => !/\/(node_modules|\.data|\.medusa|\.git|bench-results)(\/|$)/.test(from.slice(projectDir.length)),
+    })
+    symlinkSync(path.join(projectDir, "node_modules"), path.join(source, "node_modules"))
+    await run("npx", ["medusa", "plugin:build"], { cwd: source, env: process.env, maxBuffer: 64 << 20 })
+    const packed = JSON.parse((await run("npm", ["pack", "--json", "--pack-destination", work], { cwd: source })).stdout)
+    const tarball = path.join(work, packed[0].filename)
+    expect(packed[0].files.map((f: { path: string }) => f.path)).toContain(".medusa/server/src/providers/click/index.js")
+
+    // 2. A fresh Medusa backend that installs it with the README's command.
+    const readme = readmeInstall()
+    expect(readme.install).toBe("npm install medusa-payment-click")
+    const app = path.join(work, "shop")
+    mkdirSync(app)
+    writeFileSync(
+      path.join(app, "package.json"),
+      JSON.stringify(
+        {
+          name: "click-shop",
+          private: true,
+          dependencies: {
+            "@medusajs/cli": medusaVersion,
+            "@medusajs/framework": medusaVersion,
+            "@medusajs/medusa": medusaVersion,
+          },
+          devDependencies: { "@swc/core": "^1.13.5", "@types/node": "^20.19.0", "ts-node": "^10.9.2", typescript: "^5.9.3" },
+          allowScripts: { "@swc/core": true, "msgpackr-extract": true, protobufjs: true, "@medusajs/telemetry": false },
+        },
+        null,
+        2
+      )
+    )
+    const [command, verb, name] = readme.install.split(" ")
+    expect(name).toBe(packed[0].name)
+    await run(command, [verb, tarball, "--no-audit", "--no-fund", "--prefer-offline"], { cwd: app, maxBuffer: 64 << 20 })
+
+    // 3. medusa-config.ts: the README's block; the test adds only what every backend has (imports, database, no dashboard build).
+    writeFileSync(
+      path.join(app, "medusa-config.ts"),
+      [
+        'import { defineConfig, loadEnv } from "@medusajs/framework/utils"',
+        'loadEnv(process.env.NODE_ENV || "development", process.cwd())',
+        readme.config.replace(
+          "  // …",
+          `  projectConfig: {
+    databaseUrl: process.env.DATABASE_URL,
+    http: { storeCors: "*", adminCors: "*", authCors: "*", jwtSecret: "test", cookieSecret: "test" },
+  },
+  admin: { disable: true },`
+        ),
+      ].join("\n")
+    )
+    writeFileSync(path.join(app, "tsconfig.json"), JSON.stringify({ compilerOptions: { module: "Node16", moduleResolution: "Node16", target: "ES2021", esModuleInterop: true, skipLibCheck: true } }))
+
+    // 4. Migrate (the README's command), seed a demo store, start.
+    const created = await createEmptyDatabase()
+    database = created.database
+    const port = await freePort()
+    const backendUrl = `http://127.0.0.1:${port}`
+    const env = testEnv({
+      DATABASE_URL: created.databaseUrl,
+      PORT: String(port),
+      BACKEND_URL: backendUrl,
+      CLICK_SANDBOX: "true",
+    })
+    const medusa = (args: string[]) => run("npx", ["medusa", ...args], { cwd: app, env, maxBuffer: 64 << 20 })
+    expect(readme.migrate).toBe("npx medusa db:migrate")
+    await medusa(["db:migrate"])
+    mkdirSync(path.join(app, "scripts"))
+    cpSync(path.join(projectDir, "scripts", "seed-demo.ts"), path.join(app, "scripts", "seed-demo.ts"))
+    const seeded = parseSeedOutput((await medusa(["exec", "./scripts/seed-demo.ts"])).stdout)
+    shop = execFile("npx", ["medusa", "start"], { cwd: app, env })
+    let log = ""
+    shop.stdout?.on("data", (chunk) => (log += chunk))
+    shop.stderr?.on("data", (chunk) => (log += chunk))
+    await waitForHealth(backendUrl, { timeoutMs: 120_000 }).catch((error) => {
+      throw new Error(`${error.message}\n${log.slice(-4000)}`)
+    })
+
+    // 5. A storefront's cart, Pay on the sandbox's Click page, and the order the backend placed.
+    const store = storeClient(backendUrl, seeded.publishable_key)
+    const cart = await store.createPayableCart("pp_click_click", 1)
+    expect(cart.paymentUrl.startsWith(`${backendUrl}/click-sandbox/pay?`)).toBe(true)
+    const paid = await pressSandboxButton(backendUrl, cart.paymentUrl, "pay")
+    expect(paid.status).toBe(303)
+    let status: { status?: string } | undefined
+    for (let i = 0; i < 60 && status?.status !== "paid"; i++) {
+      status = await store.get(`/store/click/carts/${cart.cartId}`)
+      if (status.status !== "paid") await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+    expect(status, log.slice(-4000)).toMatchObject({ status: "paid", order_id: expect.stringMatching(/^order_/) })
+    // Installed from the tarball, not linked to this repository.
+    expect(readdirSync(path.join(app, "node_modules", "medusa-payment-click"))).toEqual(expect.arrayContaining([".medusa", "package.json"]))
+    expect(readdirSync(path.join(app, "node_modules", "medusa-payment-click"))).not.toContain("src")
+  }, 900_000)
+})
