@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startBackend, type Backend } from "./harness/backend"
 import { clickComplete, clickPrepare, newClickTransId } from "./harness/click"
-import { faultInserts, faultOrderInserts } from "./harness/faults"
+import { faultInserts, faultOrderInserts, waitForStatement } from "./harness/faults"
 import {
   completeCartFromStorefront,
   countOrdersForCart,
@@ -140,18 +140,5 @@ describe("crash recovery", () => {
       [cartId]
     )
     return rows
-  }
-
-  /** Waits until a statement like `pattern` runs in the backend's database (held there by a fault trigger). */
-  async function waitForStatement(backend: Backend, pattern: string) {
-    for (let i = 0; i < 200; i++) {
-      const { rows } = await backend.db.query(
-        "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query ILIKE $1",
-        [pattern]
-      )
-      if (rows.length) return
-      await sleep(25)
-    }
-    throw new Error(`no statement like ${pattern} ran`)
   }
 })

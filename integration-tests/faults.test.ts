@@ -7,7 +7,7 @@ import type { MerchantApiDouble } from "../src/sandbox/merchant-api-double"
 import { startBackend, type Backend } from "./harness/backend"
 import { clickComplete, clickPrepare, newClickTransId } from "./harness/click"
 import { clickPays, startClickDouble, type ClickPayment } from "./harness/click-double"
-import { faultOrderInserts } from "./harness/faults"
+import { faultInserts, faultOrderInserts, waitForStatement } from "./harness/faults"
 import { countOrdersForCart, createPayableCart, paymentRow, waitForPaymentState } from "./harness/storefront"
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -15,25 +15,6 @@ const jobEnv = {
   CLICK_ORDER_RETRY_CRON: "* * * * * *",
   CLICK_REVERSAL_CRON: "* * * * * *",
   CLICK_PLACEMENT_RETRY_BASE_SEC: "1",
-}
-
-/**
- * Terminates the PostgreSQL backend running a statement that matches `pattern`
- * as soon as one runs (the fault trigger keeps it running), as a database
- * failover or an operator's kill would. Returns the terminated pid.
- */
-async function terminateBackendRunning(backend: Backend, pattern: string, timeoutMs = 10_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    const { rows } = await backend.db.query(
-      `SELECT pid, pg_terminate_backend(pid) AS terminated FROM pg_stat_activity
-        WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active' AND query ILIKE $1`,
-      [pattern]
-    )
-    if (rows.some((r) => r.terminated)) return rows[0].pid
-    await sleep(20)
-  }
-  throw new Error(`no statement like ${pattern} ran within ${timeoutMs} ms`)
 }
 
 /** Every attempt that Click debited has an outcome: an order, or its money on the way back. */
@@ -59,21 +40,17 @@ describe("faults: the database connection dies, Click storms", () => {
 
   it("the connection serving a Prepare is terminated: Click gets an error, nothing is recorded, and Click's next attempt pays into one order", async () => {
     const cart = await createPayableCart(backend)
-    await backend.db.query(`
-      CREATE OR REPLACE FUNCTION click_test_slow_prepare() RETURNS trigger AS $$
-      BEGIN PERFORM pg_sleep(5); RETURN NEW; END $$ LANGUAGE plpgsql;
-      CREATE TRIGGER click_test_slow_prepare BEFORE INSERT ON click_transaction
-        FOR EACH ROW EXECUTE FUNCTION click_test_slow_prepare();`)
+    const restore = await faultInserts(backend, "click_transaction", { kind: "slow", seconds: 5 })
     const clickTransId = newClickTransId()
     try {
       const [prepared] = await Promise.all([
         clickPrepare(backend, { cartId: cart.cartId, amount: cart.amount, clickTransId }),
-        terminateBackendRunning(backend, '%insert into "click_transaction"%'),
+        waitForStatement(backend, '%insert into click_transaction %', { terminate: true }),
       ])
       expect(prepared.status).toBe(200)
       expect(prepared.body).toMatchObject({ error: -7, error_note: expect.any(String) })
     } finally {
-      await backend.db.query("DROP TRIGGER click_test_slow_prepare ON click_transaction")
+      await restore()
     }
     expect(await paymentRow(backend, { clickTransId })).toBeUndefined()
     // Click cancels the refused attempt; the Complete names no prepared transaction.
@@ -91,7 +68,7 @@ describe("faults: the database connection dies, Click storms", () => {
     const restore = await faultOrderInserts(backend, { kind: "slow", seconds: 5 })
     let paid: ClickPayment
     try {
-      ;[paid] = await Promise.all([clickPays(backend, double, cart), terminateBackendRunning(backend, '%insert into "order"%')])
+      ;[paid] = await Promise.all([clickPays(backend, double, cart), waitForStatement(backend, '%insert into "order"%', { terminate: true })])
     } finally {
       await restore()
     }
@@ -103,6 +80,35 @@ describe("faults: the database connection dies, Click storms", () => {
     expect(failures.some((line) => /terminat/i.test(line)), failures.join("\n")).toBe(true)
     expect(await countOrdersForCart(backend, cart.cartId)).toBe(1)
     expect(await everyDebitHasAnOutcome(backend, [cart.cartId])).toEqual([])
+  })
+
+  it("a stuck placement delays no other cart's answer: five more Completes are answered within a second while it hangs", async () => {
+    const stuckCart = await createPayableCart(backend)
+    const others = []
+    for (let i = 0; i < 5; i++) others.push(await createPayableCart(backend))
+    const stuck = await clickPays(backend, double, stuckCart, { complete: false })
+    const waiting = await Promise.all(others.map((cart) => clickPays(backend, double, cart, { complete: false })))
+    // Every order insert now hangs for 8 s: the first placement is stuck inside Medusa's workflow.
+    const restore = await faultOrderInserts(backend, { kind: "slow", seconds: 8 })
+    try {
+      expect((await clickComplete(backend, stuck)).body.error).toBe(0)
+      await waitForStatement(backend, '%insert into "order"%')
+      const answers = await Promise.all(
+        waiting.map(async (payment) => {
+          const sent = performance.now()
+          const answer = await clickComplete(backend, payment)
+          return { error: answer.body.error, ms: performance.now() - sent }
+        })
+      )
+      expect(answers.map((a) => a.error)).toEqual(Array(5).fill(0))
+      expect(Math.max(...answers.map((a) => a.ms))).toBeLessThan(1000)
+    } finally {
+      await restore()
+    }
+    for (const payment of [stuck, ...waiting]) {
+      expect(await waitForPaymentState(backend, { clickTransId: payment.clickTransId }, ["placed"], 45_000)).toMatchObject({ state: "placed" })
+      expect(await countOrdersForCart(backend, payment.cartId)).toBe(1)
+    }
   })
 
   it("a retry storm (the same Complete 200 times over 10 s) changes nothing after the first and is answered fast throughout", async () => {

@@ -8,6 +8,10 @@
 //   3. Click Complete (error=0, places the order) vs bare
 //      POST /store/carts/:id/complete (pp_system_default), sequential, M each
 //   4. the same Complete repeated (answer -4), sequential
+//   5. flash sale: K different carts paid at once (Click Completes) vs K bare
+//      completions sent at once, time until every cart has its order, with one
+//      backend process and with two on the same database
+//   6. memory: the backend's RSS before and after 10 000 more callbacks
 //
 // Prints a table and `BENCH_RESULT {json}`, writes bench-results/latest.json.
 // Exits non-zero only when an answer was wrong, never for a missed target.
@@ -15,8 +19,9 @@
 // Knobs: BENCH_CARTS (200), BENCH_COMPLETES (30), BENCH_CONCURRENCY (16),
 // BENCH_ROUND (50, carts per interleaved round in step 2), BENCH_DATABASE_URL,
 // BENCH_KEEP_DATABASE=1 (do not drop the bench database at the end),
-// BENCH_NODE_OPTIONS (NODE_OPTIONS for the Medusa process only, e.g. to profile it).
-import { createWriteStream, mkdirSync, writeFileSync } from "node:fs"
+// BENCH_NODE_OPTIONS (NODE_OPTIONS for the Medusa process only, e.g. to profile it),
+// BENCH_FLASH_K ("24,64,128"), BENCH_PROCESSES ("1,2"), BENCH_MEMORY_CALLBACKS (10000).
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import pg from "pg"
@@ -53,7 +58,16 @@ const CONCURRENCY = intEnv("BENCH_CONCURRENCY", 16)
 const ROUND = intEnv("BENCH_ROUND", 50)
 const WARMUP = 3
 const SETUP_CONCURRENCY = 4
-const TARGETS = { prepare_vs_cart_read: 0.3, click_complete_vs_bare_complete: 1.1, repeated_vs_first_complete: 0.1 }
+const FLASH_K = (process.env.BENCH_FLASH_K || "24,64,128").split(",").map(Number).filter((k) => Number.isInteger(k) && k > 0)
+const PROCESSES = (process.env.BENCH_PROCESSES || "1,2").split(",").map(Number).filter((n) => n === 1 || n === 2)
+const MEMORY_CALLBACKS = intEnv("BENCH_MEMORY_CALLBACKS", 10_000)
+const TARGETS = {
+  prepare_vs_cart_read: 0.25,
+  click_complete_vs_bare_complete: 1.1,
+  repeated_vs_first_complete: 0.1,
+  flash_all_orders_vs_bare: 1.0,
+  flash_slowest_complete_ms_at_64: 1000,
+}
 
 const resultsDir = path.join(projectDir, "bench-results")
 const startedAt = new Date()
@@ -126,10 +140,10 @@ async function startDatabase() {
   return { databaseUrl: withDatabase(serverUrl, database), database, embedded }
 }
 
-async function startMedusa(env) {
+async function startMedusa(env, logName = "backend") {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
-  const logFile = path.join(resultsDir, "backend.log")
+  const logFile = path.join(resultsDir, `${logName}.log`)
   const log = createWriteStream(logFile)
   // BENCH_NODE_OPTIONS reaches only the Medusa process, e.g. "--cpu-prof --cpu-prof-dir=bench-results/prof".
   const nodeOptions = process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}
@@ -178,9 +192,9 @@ function makeOps(url, store) {
     }
     return r.ms
   }
-  const clickComplete = async (cart, expectedError) => {
+  const clickCompleteAt = async (baseUrl, cart, expectedError) => {
     const r = await postCallback(
-      url,
+      baseUrl,
       "complete",
       completeFields({
         cartId: cart.cartId,
@@ -194,12 +208,82 @@ function makeOps(url, store) {
     }
     return r.ms
   }
-  const bareComplete = async (cart) => {
-    const r = await timed(`${url}/store/carts/${cart.cartId}/complete`, { method: "POST", headers: store.headers })
+  const clickComplete = (cart, expectedError) => clickCompleteAt(url, cart, expectedError)
+  const bareCompleteAt = async (baseUrl, cart) => {
+    const r = await timed(`${baseUrl}/store/carts/${cart.cartId}/complete`, { method: "POST", headers: store.headers })
     if (r.status !== 200 || r.body?.type !== "order" || !r.body?.order?.id) fail(`bare complete ${cart.cartId}`, short(r))
     return r.ms
   }
-  return { readCart, prepare, clickComplete, bareComplete }
+  const bareComplete = (cart) => bareCompleteAt(url, cart)
+  return { readCart, prepare, clickComplete, clickCompleteAt, bareComplete, bareCompleteAt }
+}
+
+// ---------------------------------------------------------------- flash sale, memory
+/** Waits until every cart of `cartIds` has exactly its order; returns when that was seen. */
+async function allOrdersAt(db, cartIds, deadlineMs = 300_000) {
+  const until = performance.now() + deadlineMs
+  for (;;) {
+    const { rows } = await db.query(
+      `SELECT count(DISTINCT oc.cart_id)::int AS n FROM order_cart oc JOIN "order" o ON o.id = oc.order_id
+        WHERE oc.cart_id = ANY($1) AND oc.deleted_at IS NULL AND o.deleted_at IS NULL`,
+      [cartIds]
+    )
+    if (rows[0].n === cartIds.length) return performance.now()
+    if (performance.now() > until) throw new Error(`only ${rows[0].n} of ${cartIds.length} carts got their order`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+/**
+ * K carts paid at once: every Click Complete (already prepared) sent at the
+ * same moment, spread over the backend processes, against K bare system
+ * completions sent at once. Both are timed until the database holds every
+ * cart's order (the same poll), and each request's own latency is kept.
+ */
+async function flashSale(db, urls, clickCarts, bareCarts, ops) {
+  const send = async (carts, request) => {
+    const started = performance.now()
+    const latencies = await Promise.all(carts.map((cart, i) => request(urls[i % urls.length], cart)))
+    const done = await allOrdersAt(db, carts.map((c) => c.cartId))
+    return { allOrdersMs: done - started, latencies }
+  }
+  // Alternate which goes first between runs of different K, so noise hits both alike.
+  const runClick = () => send(clickCarts, (url, cart) => ops.clickCompleteAt(url, cart, 0))
+  const runBare = () => send(bareCarts, (url, cart) => ops.bareCompleteAt(url, cart))
+  const firstClick = clickCarts.length % 2 === 0
+  const [a, b] = firstClick ? [await runClick(), await runBare()] : [await runBare(), await runClick()]
+  const [click, bare] = firstClick ? [a, b] : [b, a]
+  const answers = summarize(click.latencies)
+  return {
+    k: clickCarts.length,
+    processes: urls.length,
+    click_all_orders_ms: Math.round(click.allOrdersMs),
+    bare_all_orders_ms: Math.round(bare.allOrdersMs),
+    ratio: ratio(click.allOrdersMs, bare.allOrdersMs, TARGETS.flash_all_orders_vs_bare),
+    click_complete_p50_ms: answers.p50_ms,
+    click_complete_max_ms: answers.max_ms,
+    bare_complete_max_ms: summarize(bare.latencies).max_ms,
+  }
+}
+
+/** Resident memory of a process and its children, in MB (Linux /proc). */
+function rssMb(pid) {
+  const ownKb = (p) => {
+    try {
+      return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0)
+    } catch {
+      return 0
+    }
+  }
+  const children = (p) => {
+    try {
+      return readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number)
+    } catch {
+      return []
+    }
+  }
+  const walk = (p) => ownKb(p) + children(p).reduce((sum, c) => sum + walk(c), 0)
+  return Math.round(walk(pid) / 1024)
 }
 
 // ---------------------------------------------------------------- main
@@ -221,12 +305,14 @@ async function main() {
 
   // Carts are made before any timing. Click and system carts are interleaved so
   // both kinds are made under the same conditions.
+  const flashRuns = PROCESSES.flatMap((processes) => FLASH_K.map((k) => ({ processes, k })))
+  const flashCarts = flashRuns.reduce((sum, run) => sum + run.k, 0)
   const plan = [
-    ...Array.from({ length: N + M + WARMUP }, () => "pp_click_click"),
-    ...Array.from({ length: M + WARMUP }, () => "pp_system_default"),
+    ...Array.from({ length: N + M + WARMUP + flashCarts }, () => "pp_click_click"),
+    ...Array.from({ length: M + WARMUP + flashCarts }, () => "pp_system_default"),
   ]
   const total = plan.length
-  progress(`creating ${total} payable carts (${N + M + WARMUP} Click, ${M + WARMUP} system), ${SETUP_CONCURRENCY} at a time…`)
+  progress(`creating ${total} payable carts (${N + M + WARMUP + flashCarts} Click, ${M + WARMUP + flashCarts} system), ${SETUP_CONCURRENCY} at a time…`)
   let made = 0
   // The first cart alone: it creates the shopper's customer record, which
   // parallel first carts for the same email would race to create.
@@ -246,9 +332,11 @@ async function main() {
   const bareCarts = created.results.filter((c) => c.providerId === "pp_system_default")
   const warmClick = clickCarts.slice(0, WARMUP)
   const readPrepareCarts = clickCarts.slice(WARMUP, WARMUP + N)
-  const completeClickCarts = clickCarts.slice(WARMUP + N)
+  const completeClickCarts = clickCarts.slice(WARMUP + N, WARMUP + N + M)
+  const flashClickCarts = clickCarts.slice(WARMUP + N + M)
   const warmBare = bareCarts.slice(0, WARMUP)
-  const completeBareCarts = bareCarts.slice(WARMUP)
+  const completeBareCarts = bareCarts.slice(WARMUP, WARMUP + M)
+  const flashBareCarts = bareCarts.slice(WARMUP + M)
 
   // 1. Warm-up: every measured operation a few times, discarded.
   progress("warm-up…")
@@ -294,10 +382,42 @@ async function main() {
   progress(`step 4: repeated Complete (-4), ${M}, sequential…`)
   for (const cart of completeClickCarts) samples.repeated_complete.push(await ops.clickComplete(cart, -4))
 
+  // 5. Flash sale: K carts paid at once, one and two processes.
+  const db = new pg.Pool({ connectionString: databaseUrl, max: 2 })
+  const flash = []
+  let sibling = null
+  for (const run of flashRuns) {
+    if (run.processes === 2 && !sibling) {
+      progress("starting a second backend process on the same database…")
+      sibling = await startMedusa(env, "backend-2")
+    }
+    const urls = run.processes === 2 ? [backend.url, sibling.url] : [backend.url]
+    const clickBatch = flashClickCarts.splice(0, run.k)
+    const bareBatch = flashBareCarts.splice(0, run.k)
+    await runPool(clickBatch, SETUP_CONCURRENCY, ops.prepare)
+    const result = await flashSale(db, urls, clickBatch, bareBatch, ops)
+    flash.push(result)
+    progress(
+      `step 5: K=${run.k}, ${run.processes} process(es): all Click orders ${result.click_all_orders_ms} ms vs bare ${result.bare_all_orders_ms} ms (ratio ${result.ratio.value}); slowest Complete answer ${result.click_complete_max_ms} ms`
+    )
+  }
+
+  // 6. Memory: RSS of the first backend before and after more callbacks
+  //    (Completes repeated on paid carts, answered -4 from the state).
+  const rssBefore = rssMb(backend.child.pid)
+  progress(`step 6: ${MEMORY_CALLBACKS} callbacks for the memory reading (RSS now ${rssBefore} MB)…`)
+  const paidCarts = completeClickCarts.filter((c) => c.merchantPrepareId)
+  await runPool(
+    Array.from({ length: MEMORY_CALLBACKS }, (_, i) => paidCarts[i % paidCarts.length]),
+    CONCURRENCY,
+    (cart) => ops.clickComplete(cart, -4)
+  )
+  const memory = { callbacks: MEMORY_CALLBACKS, rss_mb_before: rssBefore, rss_mb_after: rssMb(backend.child.pid) }
+  progress(`  RSS ${memory.rss_mb_before} MB → ${memory.rss_mb_after} MB`)
+
   // Untimed checks in the database: one order per completed cart; the
   // backend's own timing of each callback, from the audit table.
   progress("checking orders and reading the callback audit…")
-  const db = new pg.Pool({ connectionString: databaseUrl, max: 2 })
   const serverSide = {}
   try {
     const completedIds = [...completeClickCarts, ...completeBareCarts].map((c) => c.cartId)
@@ -349,14 +469,34 @@ async function main() {
       TARGETS.repeated_vs_first_complete
     ),
   }
+  const at64 = flash.find((f) => f.k === 64 && f.processes === 1)
+  if (at64) {
+    ratios.flash_slowest_complete_ms_at_64 = {
+      value: at64.click_complete_max_ms,
+      target: TARGETS.flash_slowest_complete_ms_at_64,
+      met: at64.click_complete_max_ms <= TARGETS.flash_slowest_complete_ms_at_64,
+    }
+  }
   const report = {
     started_at: startedAt.toISOString(),
     duration_s: Number(((performance.now() - t0) / 1000).toFixed(1)),
     ok: failures.length === 0,
-    config: { carts: N, completes: M, concurrency: CONCURRENCY, round: ROUND, warmup: WARMUP, database: embedded ? "embedded" : "BENCH_DATABASE_URL" },
+    config: {
+      carts: N,
+      completes: M,
+      concurrency: CONCURRENCY,
+      round: ROUND,
+      warmup: WARMUP,
+      flash_k: FLASH_K,
+      processes: PROCESSES,
+      memory_callbacks: MEMORY_CALLBACKS,
+      database: embedded ? "embedded" : "BENCH_DATABASE_URL",
+    },
     machine: { cpus: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.arch()}` },
     results,
     ratios,
+    flash_sale: flash,
+    memory,
     server_side: serverSide,
     failures: failures.slice(0, 50),
     failure_count: failures.length,
@@ -370,7 +510,7 @@ async function main() {
   return report.ok ? 0 : 1
 }
 
-function printTable({ results, ratios, server_side, failures }) {
+function printTable({ results, ratios, flash_sale, memory, server_side, failures }) {
   const fmt = (x, w = 9) => (x === null || x === undefined ? "-" : String(x)).padStart(w)
   const rows = [
     ["GET /store/carts/:id", `c=${CONCURRENCY}`, results.cart_read, null],
@@ -392,10 +532,20 @@ function printTable({ results, ratios, server_side, failures }) {
     prepare_vs_cart_read: "Prepare p50 / cart-read p50",
     click_complete_vs_bare_complete: "Click Complete p50 / bare complete p50",
     repeated_vs_first_complete: "repeated Complete p50 / first Complete p50",
+    flash_slowest_complete_ms_at_64: "slowest Complete answer at K=64 (ms)",
   }
   for (const [key, r] of Object.entries(ratios)) {
     console.log(`${names[key].padEnd(44)} ${fmt(r.value, 7)}  (target ≤ ${r.target})  ${r.met ? "target met" : "target missed"}`)
   }
+  console.log("")
+  console.log(`${"flash sale".padEnd(14)}${fmt("procs", 6)}${fmt("click ms", 10)}${fmt("bare ms", 10)}${fmt("ratio", 8)}  target ≤ ${TARGETS.flash_all_orders_vs_bare}${fmt("Complete p50", 14)}${fmt("max ms", 9)}`)
+  for (const f of flash_sale) {
+    console.log(
+      `${`K=${f.k}`.padEnd(14)}${fmt(f.processes, 6)}${fmt(f.click_all_orders_ms, 10)}${fmt(f.bare_all_orders_ms, 10)}${fmt(f.ratio.value, 8)}  ${f.ratio.met ? "met   " : "missed"}      ${fmt(f.click_complete_p50_ms, 14)}${fmt(f.click_complete_max_ms, 9)}`
+    )
+  }
+  console.log(`(click/bare ms: from sending all K requests at once until the database holds all K orders)`)
+  console.log(`memory: backend RSS ${memory.rss_mb_before} MB → ${memory.rss_mb_after} MB after ${memory.callbacks} more callbacks`)
   console.log(failures.length ? `\n${failures.length} WRONG ANSWER(S); first: ${failures[0]}` : "\nall answers correct")
   console.log("")
 }

@@ -29,3 +29,26 @@ export async function faultInserts(
 /** Orders are the one write placement cannot do without. */
 export const faultOrderInserts = (backend: Pick<Backend, "db">, fault: Parameters<typeof faultInserts>[2]) =>
   faultInserts(backend, "order", fault)
+
+/**
+ * Waits until a statement like `pattern` runs in the backend's database (a
+ * fault trigger holds it there). With `terminate`, kills the PostgreSQL
+ * backend running it, as a failover or an operator's kill would.
+ */
+export async function waitForStatement(
+  backend: Pick<Backend, "db">,
+  pattern: string,
+  options: { terminate?: boolean; timeoutMs?: number } = {}
+): Promise<void> {
+  const deadline = Date.now() + (options.timeoutMs ?? 10_000)
+  while (Date.now() < deadline) {
+    const { rows } = await backend.db.query(
+      `SELECT pid, CASE WHEN $2 THEN pg_terminate_backend(pid) END AS terminated FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active' AND query ILIKE $1`,
+      [pattern, options.terminate === true]
+    )
+    if (rows.length && (!options.terminate || rows.some((r) => r.terminated))) return
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  throw new Error(`no statement like ${pattern} ran`)
+}

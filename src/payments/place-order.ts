@@ -175,9 +175,40 @@ async function requireRefund(
   return { status: "refund_required", reason, error: detail }
 }
 
+/**
+ * Placements started after Click's answer run a few at a time per process
+ * (`CLICK_PLACEMENT_CONCURRENCY`, 4); the rest wait here, in memory. Each
+ * placement holds database connections through Medusa's whole completion
+ * workflow, and Medusa's pool has 10: unbounded, 128 placements at once made
+ * Click's own callbacks wait for a connection (the slowest Complete answered
+ * after 8 s; docs/BENCHMARKS.md). Placement is CPU-bound, so the bound costs
+ * no throughput on a small machine. Nothing waiting here is a decision: a
+ * process that dies loses only the queue, the payments stay `confirmed`, and
+ * the job (which does not queue) places them; a stuck placement holds one slot
+ * and its lease, never another cart's answer.
+ */
+const backgroundPlacements = {
+  running: 0,
+  waiting: [] as Array<() => void>,
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running >= paymentPolicy().placementConcurrency) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve))
+    } else {
+      this.running++
+    }
+    try {
+      return await work()
+    } finally {
+      const next = this.waiting.shift()
+      if (next) next()
+      else this.running--
+    }
+  },
+}
+
 /** Starts placement without waiting for it (after Click has its answer); a failure is recorded on the payment and retried. */
 export function placeClickOrderInBackground(container: MedusaContainer, transactionId: string, log: Logger): void {
-  placeClickOrder(container, transactionId, log).catch((error) =>
-    log.error({ err: (error as Error)?.message }, "order placement could not start; the recovery job retries it")
-  )
+  backgroundPlacements
+    .run(() => placeClickOrder(container, transactionId, log))
+    .catch((error) => log.error({ err: (error as Error)?.message }, "order placement could not start; the recovery job retries it"))
 }

@@ -18,6 +18,8 @@ export interface PaymentPolicy {
   preparedHoldSec: number
   /** Attempts at reaching Click's Merchant API for one reversal before a person is asked to act. */
   reversalMaxAttempts: number
+  /** Placements after Click's answer running at once per process; more wait their turn (place-order.ts). */
+  placementConcurrency: number
 }
 
 const MAX_RETRY_DELAY_SEC = 3600
@@ -35,6 +37,7 @@ export function paymentPolicy(env: NodeJS.ProcessEnv = process.env): PaymentPoli
     retryDelaySec: (attempt) => Math.min(baseSec * 2 ** Math.max(attempt - 1, 0), MAX_RETRY_DELAY_SEC),
     preparedHoldSec: positiveNumber(env.CLICK_PREPARED_HOLD_SEC, 900),
     reversalMaxAttempts: Math.floor(positiveNumber(env.CLICK_REVERSAL_MAX_ATTEMPTS, 10)),
+    placementConcurrency: Math.floor(positiveNumber(env.CLICK_PLACEMENT_CONCURRENCY, 4)),
   }
 }
 

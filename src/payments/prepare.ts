@@ -7,12 +7,11 @@ import {
   type PrepareAnswer,
   type PrepareRequest,
 } from "../click"
-import { ClickPaymentState, DEBITED_STATES, PAYING_STATES, type ClickPaymentStateValue } from "../modules/click"
+import { ClickPaymentState, DEBITED_STATES, PAYING_STATES } from "../modules/click"
 import {
   clickModule,
   findTransaction,
   isUniqueViolation,
-  type ClickTransactionRecord,
 } from "./click-transactions"
 import { loadClickCart, type ClickCart } from "./medusa-tables"
 
@@ -36,17 +35,16 @@ export async function handlePrepare(
   const cartId = request.merchant_trans_id
   const [cart, attempts] = await Promise.all([
     loadClickCart(container, cartId),
-    clickModule(container).listClickTransactions({ merchant_trans_id: cartId }),
+    clickModule(container).listCartAttempts(cartId),
   ])
   if (!cart || !cart.session) {
     return answer(ClickErrorCode.UserNotFound)
   }
   const repeated = attempts.find((t) => t.click_trans_id === request.click_trans_id)
-  const stateOf = (t: { state: string }) => t.state as ClickPaymentStateValue
   if (
     cart.completedAt ||
-    attempts.some((t) => PAYING_STATES.includes(stateOf(t))) ||
-    (repeated && DEBITED_STATES.includes(stateOf(repeated)))
+    attempts.some((t) => PAYING_STATES.includes(t.state)) ||
+    (repeated && DEBITED_STATES.includes(repeated.state))
   ) {
     return answer(ClickErrorCode.AlreadyPaid)
   }
@@ -89,23 +87,18 @@ async function recordPreparedTransaction(
   container: MedusaContainer,
   request: PrepareRequest,
   paymentSessionId: string
-): Promise<ClickTransactionRecord | null> {
-  const payments = clickModule(container)
+): Promise<{ merchant_prepare_id: number } | null> {
   try {
-    const created = await payments.createClickTransactions({
+    return await clickModule(container).createPrepared({
       click_trans_id: request.click_trans_id,
       click_paydoc_id: request.click_paydoc_id ?? null,
       service_id: request.service_id,
       merchant_trans_id: request.merchant_trans_id,
       payment_session_id: paymentSessionId,
       amount: request.amount,
-      // A bigNumber column takes the exact decimal string; a JS number could round.
-      amount_tiyin: parseSoumsToTiyin(request.amount)!.toString() as unknown as number,
-      state: ClickPaymentState.Prepared,
+      amount_tiyin: parseSoumsToTiyin(request.amount)!.toString(),
       sign_time: request.sign_time,
     })
-    await payments.recordPrepared(created.id)
-    return created
   } catch (error) {
     // The same Prepare raced itself: the first insert wins and both get its id.
     // A click_trans_id already used for another cart is a bad request.

@@ -18,6 +18,31 @@ import {
   type RefundReasonValue,
 } from "./payment-state"
 
+/** What Prepare knows of a new attempt (`amount_tiyin`: the exact integer as a decimal string). */
+export interface NewPreparedTransaction {
+  click_trans_id: string
+  click_paydoc_id: string | null
+  service_id: string
+  merchant_trans_id: string
+  payment_session_id: string
+  amount: string
+  amount_tiyin: string
+  sign_time: string
+}
+
+export interface NewCallbackRecord {
+  endpoint: "prepare" | "complete"
+  click_trans_id: string | null
+  merchant_trans_id: string | null
+  fields: Record<string, unknown>
+  signature_valid: boolean | null
+  error: number
+  reason: string | null
+  response: Record<string, unknown>
+  duration_ms: number
+  remote_address: string | null
+}
+
 /** Columns a transition may set besides `state` (and the timestamp of the state it enters). */
 export interface TransitionFields {
   order_id?: string
@@ -159,17 +184,82 @@ class ClickModuleService extends MedusaService({
     return moved
   }
 
-  /** Records a new attempt's creation in the audit trail. */
+  /** One row of the callback audit, in one plain insert (every callback waits for it before its answer). */
   @InjectManager()
-  async recordPrepared(
-    transactionId: string,
-    @MedusaContext() sharedContext: Context = {}
-  ): Promise<void> {
+  async recordCallback(entry: NewCallbackRecord, @MedusaContext() sharedContext: Context = {}): Promise<void> {
     await (sharedContext.manager as SqlEntityManager).execute(
-      `INSERT INTO click_payment_event (id, transaction_id, from_state, to_state, reason)
-       VALUES (?, ?, NULL, 'prepared', 'prepare')`,
-      [generateEntityId(undefined, "clickev"), transactionId]
+      `INSERT INTO click_callback (id, endpoint, click_trans_id, merchant_trans_id, fields, signature_valid,
+                                   error, reason, response, duration_ms, remote_address)
+       VALUES (?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?::jsonb, ?, ?)`,
+      [
+        generateEntityId(undefined, "clickcb"),
+        entry.endpoint,
+        entry.click_trans_id,
+        entry.merchant_trans_id,
+        JSON.stringify(entry.fields),
+        entry.signature_valid,
+        entry.error,
+        entry.reason,
+        JSON.stringify(entry.response),
+        entry.duration_ms,
+        entry.remote_address,
+      ]
     )
+  }
+
+  /** Every attempt at paying one cart: what Prepare decides on, in one indexed read. */
+  @InjectManager()
+  async listCartAttempts(
+    cartId: string,
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<Array<{ click_trans_id: string; state: ClickPaymentStateValue; merchant_prepare_id: number }>> {
+    return (await (sharedContext.manager as SqlEntityManager).execute(
+      `SELECT click_trans_id, state, merchant_prepare_id FROM click_transaction
+        WHERE merchant_trans_id = ? AND deleted_at IS NULL`,
+      [cartId]
+    )) as Array<{ click_trans_id: string; state: ClickPaymentStateValue; merchant_prepare_id: number }>
+  }
+
+  /**
+   * A new attempt in `prepared` and its first audit event, in one statement:
+   * the row and its history are written together or not at all, in one round
+   * trip (Prepare is on Click's clock). A `click_trans_id` seen before fails
+   * with the unique index's violation, for the caller to read the row it hit.
+   */
+  @InjectManager()
+  async createPrepared(
+    input: NewPreparedTransaction,
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<{ id: string; merchant_prepare_id: number; merchant_trans_id: string }> {
+    const rows = await (sharedContext.manager as SqlEntityManager).execute(
+      `WITH created AS (
+         INSERT INTO click_transaction (id, click_trans_id, click_paydoc_id, service_id, merchant_trans_id,
+                                        payment_session_id, amount, amount_tiyin, raw_amount_tiyin, state, sign_time)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?::numeric, ?::jsonb, ?, ?)
+         RETURNING id, merchant_prepare_id, merchant_trans_id),
+       event AS (
+         INSERT INTO click_payment_event (id, transaction_id, from_state, to_state, reason)
+         SELECT ?, id, NULL, ?, 'prepare' FROM created)
+       SELECT id, merchant_prepare_id, merchant_trans_id FROM created`,
+      [
+        generateEntityId(undefined, "clicktx"),
+        input.click_trans_id,
+        input.click_paydoc_id,
+        input.service_id,
+        input.merchant_trans_id,
+        input.payment_session_id,
+        input.amount,
+        input.amount_tiyin,
+        // Medusa's bigNumber columns keep the exact value beside the numeric one.
+        JSON.stringify({ value: input.amount_tiyin, precision: 20 }),
+        ClickPaymentState.Prepared,
+        input.sign_time,
+        generateEntityId(undefined, "clickev"),
+        ClickPaymentState.Prepared,
+      ]
+    )
+    const [created] = rows as Array<{ id: string; merchant_prepare_id: number; merchant_trans_id: string }>
+    return created
   }
 
   /**

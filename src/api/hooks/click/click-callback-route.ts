@@ -177,7 +177,7 @@ async function recordCallback(
     durationMs: number
   }
 ) {
-  await clickModule(req.scope).createClickCallbacks({
+  await clickModule(req.scope).recordCallback({
     endpoint: entry.endpoint,
     click_trans_id: entry.echo.click_trans_id ?? null,
     merchant_trans_id: entry.echo.merchant_trans_id ?? null,
