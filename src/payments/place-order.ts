@@ -176,22 +176,23 @@ async function requireRefund(
 }
 
 /**
- * Placements started after Click's answer run a few at a time per process
- * (`CLICK_PLACEMENT_CONCURRENCY`, 4); the rest wait here, in memory. Each
- * placement holds database connections through Medusa's whole completion
- * workflow, and Medusa's pool has 10: unbounded, 128 placements at once made
- * Click's own callbacks wait for a connection (the slowest Complete answered
- * after 8 s; docs/BENCHMARKS.md). Placement is CPU-bound, so the bound costs
- * no throughput on a small machine. Nothing waiting here is a decision: a
- * process that dies loses only the queue, the payments stay `confirmed`, and
- * the job (which does not queue) places them; a stuck placement holds one slot
- * and its lease, never another cart's answer.
+ * Placements started after Click's answer, per process. By default all start
+ * at once: placement is the backend's own work after Click has its answer, and
+ * measured on 2 cores (docs/BENCHMARKS.md) every cart of a 24–128-cart flash
+ * sale had its order in 0.5–0.8× the time of as many bare Medusa completions.
+ * `CLICK_PLACEMENT_CONCURRENCY=n` runs n at a time instead: fewer placements
+ * holding Medusa's 10 pool connections keep Click's answers faster at large K
+ * (n=4: slowest of 128 Completes 3.3 s instead of 8.1 s), at the cost of
+ * throughput (all 128 orders 1.3× bare). Nothing waiting is a decision: a
+ * process that dies loses only this queue, the payments stay `confirmed`, and
+ * the job (which does not queue) places them.
  */
 const backgroundPlacements = {
   running: 0,
   waiting: [] as Array<() => void>,
   async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.running >= paymentPolicy().placementConcurrency) {
+    const limit = paymentPolicy().placementConcurrency
+    if (limit > 0 && this.running >= limit) {
       await new Promise<void>((resolve) => this.waiting.push(resolve))
     } else {
       this.running++

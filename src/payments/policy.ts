@@ -18,7 +18,7 @@ export interface PaymentPolicy {
   preparedHoldSec: number
   /** Attempts at reaching Click's Merchant API for one reversal before a person is asked to act. */
   reversalMaxAttempts: number
-  /** Placements after Click's answer running at once per process; more wait their turn (place-order.ts). */
+  /** Placements after Click's answer running at once per process, 0: no limit (place-order.ts). */
   placementConcurrency: number
 }
 
@@ -37,7 +37,7 @@ export function paymentPolicy(env: NodeJS.ProcessEnv = process.env): PaymentPoli
     retryDelaySec: (attempt) => Math.min(baseSec * 2 ** Math.max(attempt - 1, 0), MAX_RETRY_DELAY_SEC),
     preparedHoldSec: positiveNumber(env.CLICK_PREPARED_HOLD_SEC, 900),
     reversalMaxAttempts: Math.floor(positiveNumber(env.CLICK_REVERSAL_MAX_ATTEMPTS, 10)),
-    placementConcurrency: Math.floor(positiveNumber(env.CLICK_PLACEMENT_CONCURRENCY, 4)),
+    placementConcurrency: Math.max(0, Math.floor(Number(env.CLICK_PLACEMENT_CONCURRENCY) || 0)),
   }
 }
 
