@@ -59,6 +59,14 @@ type ExactLine = Omit<FiscalLine, "discountTiyin"> & { paidSoums: string }
 
 const exactSoums = (amount: unknown) => MathBN.convert(amount as never).toFixed()
 
+/** Order the lines by name, then id: the order module returns them in no fixed order, a retried
+ * receipt must be the same receipt, and apportioning the tiyin fractions depends on line order. */
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+
+function byNameThenId(a: { id: string; name: string }, b: { id: string; name: string }): number {
+  return byCodeUnits(a.name, b.name) || byCodeUnits(a.id, b.id)
+}
+
 /**
  * The order as receipt lines: each item with its total before discounts and
  * what was paid for it after every discount (Medusa spreads cart-level
@@ -94,13 +102,18 @@ async function fiscalLinesOfOrder(
   const order = data[0] as any
   if (!order) throw new Error(`order ${orderId} was not found`)
   const lines: ExactLine[] = []
-  for (const item of order.items ?? []) {
+  const namedItems = (order.items ?? []).map((item: any) => ({
+    item,
+    id: item.id as string,
+    name: [item.product_title ?? item.title, item.variant_title].filter((part) => part && part !== "Default variant").join(" "),
+  }))
+  for (const { item, name } of namedItems.sort(byNameThenId)) {
     const variant: Metadata = item.variant?.metadata
     const product: Metadata = item.variant?.product?.metadata
     const total = medusaAmountToTiyin(item.original_total)
     const units = pick(FISCAL_METADATA.units, variant, product)
     lines.push({
-      name: [item.product_title ?? item.title, item.variant_title].filter((part) => part && part !== "Default variant").join(" "),
+      name,
       quantity: MathBN.convert(item.quantity).toNumber(),
       totalTiyin: total,
       paidSoums: exactSoums(item.total),
@@ -110,7 +123,7 @@ async function fiscalLinesOfOrder(
       units: units !== undefined ? Number(units) : fiscal.units ?? null,
     })
   }
-  for (const method of order.shipping_methods ?? []) {
+  for (const method of [...(order.shipping_methods ?? [])].sort(byNameThenId)) {
     const total = medusaAmountToTiyin(method.original_total)
     if (total === 0n) continue
     lines.push({
