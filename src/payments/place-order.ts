@@ -10,6 +10,7 @@ import {
 } from "../modules/click"
 import { placeClickOrderWorkflow, recordFoundClickOrderWorkflow } from "../workflows/place-click-order"
 import { fiscalStatusAtPlacement, submitFiscalReceiptInBackground } from "./fiscal-receipt"
+import { clickCallbacksInFlight } from "./callbacks-in-flight"
 import { clickModule } from "./click-transactions"
 import { cartCompletion, clearDeadCartLock } from "./medusa-tables"
 import { paymentPolicy } from "./policy"
@@ -207,9 +208,15 @@ const backgroundPlacements = {
   },
 }
 
-/** Starts placement without waiting for it (after Click has its answer); a failure is recorded on the payment and retried. */
+/**
+ * Starts placement without waiting for it, once Click has this answer and the
+ * other callbacks in flight have theirs (bounded: CLICK_PLACEMENT_YIELD_MS);
+ * a failure is recorded on the payment and retried.
+ */
 export function placeClickOrderInBackground(container: MedusaContainer, transactionId: string, log: Logger): void {
-  backgroundPlacements
-    .run(() => placeClickOrder(container, transactionId, log))
+  const policy = paymentPolicy()
+  clickCallbacksInFlight
+    .whenIdle(policy.placementYieldMs)
+    .then(() => backgroundPlacements.run(() => placeClickOrder(container, transactionId, log)))
     .catch((error) => log.error({ err: (error as Error)?.message }, "order placement could not start; the recovery job retries it"))
 }

@@ -20,6 +20,8 @@ export interface PaymentPolicy {
   reversalMaxAttempts: number
   /** Placements after Click's answer running at once per process, 0: no limit (place-order.ts). */
   placementConcurrency: number
+  /** At most this long a placement after Click's answer waits for the callbacks in flight (callbacks-in-flight.ts), 0: no wait. */
+  placementYieldMs: number
 }
 
 const MAX_RETRY_DELAY_SEC = 3600
@@ -38,6 +40,7 @@ export function paymentPolicy(env: NodeJS.ProcessEnv = process.env): PaymentPoli
     preparedHoldSec: positiveNumber(env.CLICK_PREPARED_HOLD_SEC, 900),
     reversalMaxAttempts: Math.floor(positiveNumber(env.CLICK_REVERSAL_MAX_ATTEMPTS, 10)),
     placementConcurrency: Math.max(0, Math.floor(Number(env.CLICK_PLACEMENT_CONCURRENCY) || 0)),
+    placementYieldMs: env.CLICK_PLACEMENT_YIELD_MS === "0" ? 0 : positiveNumber(env.CLICK_PLACEMENT_YIELD_MS, 2000),
   }
 }
 

@@ -13,6 +13,7 @@ import {
   type CompleteAnswer,
   type PrepareAnswer,
 } from "../../../click"
+import { clickCallbacksInFlight } from "../../../payments/callbacks-in-flight"
 import { clickModule } from "../../../payments/click-transactions"
 import { reconcileLateComplete } from "../../../payments/reconcile-payment"
 import { clickLogger } from "../../../lib/logger"
@@ -36,71 +37,81 @@ export type CallbackHandler = (
  * verification by the provider (which holds the secret) → the endpoint's
  * handler → Click's JSON answer, always HTTP 200 → the audit record, where a
  * callback that failed verification spends its address's budget first.
+ * Orders are placed after the callbacks in flight are answered (callbacks-in-flight.ts).
  */
 export function clickCallbackRoute(endpoint: CallbackKind, handle: CallbackHandler) {
   return async (req: MedusaRequest, res: MedusaResponse) => {
-    const started = performance.now()
-    let body: CallbackBody = { ok: false, reason: "unparseable" }
-    let echo: CallbackEcho = {}
-    let signatureValid: boolean | null = null
-    let reason: string | null = null
-    let answer: Answer
-    const log = clickLogger.child({ endpoint })
-    const guard = requestGuard()
-    const source = guard.sourceAddress(req)
+    const leave = clickCallbacksInFlight.enter()
     try {
-      if (!guard.allowsCallbackFrom(source)) {
-        // Not even read: an address outside the allow-list gets Click's "bad request".
-        reason = "source_not_allowed"
-        answer = errorAnswer(endpoint, ClickErrorCode.BadRequest, echo)
-      } else if (!(body = await readCallbackBody(req)).ok) {
-        reason = `body:${body.reason}`
-        answer = errorAnswer(endpoint, ClickErrorCode.BadRequest, echo)
-      } else {
-        const verification = await verify(req.scope, endpoint, body.body, req.headers)
-        if (!verification.ok) {
-          echo = verification.echo
-          signatureValid = verification.signatureValid
-          reason = verification.reason
-          answer = errorAnswer(endpoint, verification.error, echo)
-          if (endpoint === "complete" && verification.signatureValid && reason === "sign_time:stale") {
-            // Genuine but late (a slow card confirmation, a late retry): not acted
-            // on, but Click is asked at once whether the money was taken.
-            reconcileLateComplete(req.scope, echo, log)
-          }
-        } else {
-          echo = verification.request
-          signatureValid = true
-          answer = await handle(
-            req.scope,
-            verification,
-            log.child({
-              click_trans_id: verification.request.click_trans_id,
-              merchant_trans_id: verification.request.merchant_trans_id,
-            })
-          )
-        }
-      }
-    } catch (error) {
-      reason = "internal"
-      log.error({ err: (error as Error)?.message, ...idsOf(echo) }, "callback failed")
-      answer = errorAnswer(endpoint, ClickErrorCode.FailedToUpdate, echo)
+      await answerCallback(endpoint, handle, req, res)
+    } finally {
+      leave()
     }
-    const durationMs = Math.round(performance.now() - started)
-    const stored = signatureValid === true || (await guard.spendUnsignedCallback(source)).ok
-    // Recorded before answering, so every answer Click saw is in the audit trail.
-    if (stored) await recordCallback(req, source, {
-      endpoint,
-      fields: body.ok ? auditedFields(body.body) : { unreadable: reason === "source_not_allowed" ? reason : body.reason },
-      echo,
-      signatureValid,
-      reason,
-      answer,
-      durationMs,
-    }).catch((error) => log.error({ err: (error as Error)?.message }, "callback audit write failed"))
-    log.info({ ...idsOf(echo), error: answer.error, reason, duration_ms: durationMs, stored, source }, "callback answered")
-    res.status(200).json(answer)
   }
+}
+
+async function answerCallback(endpoint: CallbackKind, handle: CallbackHandler, req: MedusaRequest, res: MedusaResponse) {
+  const started = performance.now()
+  let body: CallbackBody = { ok: false, reason: "unparseable" }
+  let echo: CallbackEcho = {}
+  let signatureValid: boolean | null = null
+  let reason: string | null = null
+  let answer: Answer
+  const log = clickLogger.child({ endpoint })
+  const guard = requestGuard()
+  const source = guard.sourceAddress(req)
+  try {
+    if (!guard.allowsCallbackFrom(source)) {
+      // Not even read: an address outside the allow-list gets Click's "bad request".
+      reason = "source_not_allowed"
+      answer = errorAnswer(endpoint, ClickErrorCode.BadRequest, echo)
+    } else if (!(body = await readCallbackBody(req)).ok) {
+      reason = `body:${body.reason}`
+      answer = errorAnswer(endpoint, ClickErrorCode.BadRequest, echo)
+    } else {
+      const verification = await verify(req.scope, endpoint, body.body, req.headers)
+      if (!verification.ok) {
+        echo = verification.echo
+        signatureValid = verification.signatureValid
+        reason = verification.reason
+        answer = errorAnswer(endpoint, verification.error, echo)
+        if (endpoint === "complete" && verification.signatureValid && reason === "sign_time:stale") {
+          // Genuine but late (a slow card confirmation, a late retry): not acted
+          // on, but Click is asked at once whether the money was taken.
+          reconcileLateComplete(req.scope, echo, log)
+        }
+      } else {
+        echo = verification.request
+        signatureValid = true
+        answer = await handle(
+          req.scope,
+          verification,
+          log.child({
+            click_trans_id: verification.request.click_trans_id,
+            merchant_trans_id: verification.request.merchant_trans_id,
+          })
+        )
+      }
+    }
+  } catch (error) {
+    reason = "internal"
+    log.error({ err: (error as Error)?.message, ...idsOf(echo) }, "callback failed")
+    answer = errorAnswer(endpoint, ClickErrorCode.FailedToUpdate, echo)
+  }
+  const durationMs = Math.round(performance.now() - started)
+  const stored = signatureValid === true || (await guard.spendUnsignedCallback(source)).ok
+  // Recorded before answering, so every answer Click saw is in the audit trail.
+  if (stored) await recordCallback(req, source, {
+    endpoint,
+    fields: body.ok ? auditedFields(body.body) : { unreadable: reason === "source_not_allowed" ? reason : body.reason },
+    echo,
+    signatureValid,
+    reason,
+    answer,
+    durationMs,
+  }).catch((error) => log.error({ err: (error as Error)?.message }, "callback audit write failed"))
+  log.info({ ...idsOf(echo), error: answer.error, reason, duration_ms: durationMs, stored, source }, "callback answered")
+  res.status(200).json(answer)
 }
 
 async function verify(
