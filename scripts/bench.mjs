@@ -395,7 +395,16 @@ async function main() {
     const clickBatch = flashClickCarts.splice(0, run.k)
     const bareBatch = flashBareCarts.splice(0, run.k)
     await runPool(clickBatch, SETUP_CONCURRENCY, ops.prepare)
+    progress(`step 5: K=${run.k}, ${run.processes} process(es): prepared, paying all at once…`)
     const result = await flashSale(db, urls, clickBatch, bareBatch, ops)
+    // The backend's own timing (audit duration_ms): what the client adds is its own queueing.
+    const { rows: timings } = await db.query(
+      `SELECT duration_ms FROM click_callback WHERE endpoint = 'complete' AND error = 0 AND click_trans_id = ANY($1)`,
+      [clickBatch.map((c) => c.clickTransId)]
+    )
+    const server = summarize(timings.map((r) => Number(r.duration_ms)))
+    result.click_complete_server_p50_ms = server.p50_ms
+    result.click_complete_server_max_ms = server.max_ms
     flash.push(result)
     progress(
       `step 5: K=${run.k}, ${run.processes} process(es): all Click orders ${result.click_all_orders_ms} ms vs bare ${result.bare_all_orders_ms} ms (ratio ${result.ratio.value}); slowest Complete answer ${result.click_complete_max_ms} ms`
@@ -538,13 +547,13 @@ function printTable({ results, ratios, flash_sale, memory, server_side, failures
     console.log(`${names[key].padEnd(44)} ${fmt(r.value, 7)}  (target ≤ ${r.target})  ${r.met ? "target met" : "target missed"}`)
   }
   console.log("")
-  console.log(`${"flash sale".padEnd(14)}${fmt("procs", 6)}${fmt("click ms", 10)}${fmt("bare ms", 10)}${fmt("ratio", 8)}  target ≤ ${TARGETS.flash_all_orders_vs_bare}${fmt("Complete p50", 14)}${fmt("max ms", 9)}`)
+  console.log(`${"flash sale".padEnd(14)}${fmt("procs", 6)}${fmt("click ms", 10)}${fmt("bare ms", 10)}${fmt("ratio", 8)}  target ≤ ${TARGETS.flash_all_orders_vs_bare}${fmt("Complete p50", 14)}${fmt("max ms", 9)}${fmt("srv max", 9)}`)
   for (const f of flash_sale) {
     console.log(
-      `${`K=${f.k}`.padEnd(14)}${fmt(f.processes, 6)}${fmt(f.click_all_orders_ms, 10)}${fmt(f.bare_all_orders_ms, 10)}${fmt(f.ratio.value, 8)}  ${f.ratio.met ? "met   " : "missed"}      ${fmt(f.click_complete_p50_ms, 14)}${fmt(f.click_complete_max_ms, 9)}`
+      `${`K=${f.k}`.padEnd(14)}${fmt(f.processes, 6)}${fmt(f.click_all_orders_ms, 10)}${fmt(f.bare_all_orders_ms, 10)}${fmt(f.ratio.value, 8)}  ${f.ratio.met ? "met   " : "missed"}      ${fmt(f.click_complete_p50_ms, 14)}${fmt(f.click_complete_max_ms, 9)}${fmt(f.click_complete_server_max_ms, 9)}`
     )
   }
-  console.log(`(click/bare ms: from sending all K requests at once until the database holds all K orders)`)
+  console.log(`(click/bare ms: from sending all K requests at once until the database holds all K orders; srv max: the slowest Complete by the backend's own clock)`)
   console.log(`memory: backend RSS ${memory.rss_mb_before} MB → ${memory.rss_mb_after} MB after ${memory.callbacks} more callbacks`)
   console.log(failures.length ? `\n${failures.length} WRONG ANSWER(S); first: ${failures[0]}` : "\nall answers correct")
   console.log("")

@@ -12,6 +12,7 @@ import { placeClickOrderWorkflow, recordFoundClickOrderWorkflow } from "../workf
 import { fiscalStatusAtPlacement, submitFiscalReceiptInBackground } from "./fiscal-receipt"
 import { clickCallbacksInFlight } from "./callbacks-in-flight"
 import { clickModule } from "./click-transactions"
+import { stampSession } from "./confirmation-stamp"
 import { cartCompletion, clearDeadCartLock } from "./medusa-tables"
 import { paymentPolicy } from "./policy"
 import { withWorkClaim } from "./work-claim"
@@ -78,14 +79,21 @@ async function placeUnderClaim(
   if (!cart.exists) {
     return requireRefund(container, claim, RefundReason.Unplaceable, "the cart was deleted", log)
   }
+  if (cart.orderId && cart.paidByAnotherProvider) {
+    return requireRefund(container, claim, RefundReason.PaidElsewhere, `order ${cart.orderId} was paid by another provider`, log)
+  }
+  const transaction = await clickModule(container).retrieveClickTransaction(claim.id, {
+    select: ["service_id", "payment_session_id", "merchant_trans_id", "merchant_prepare_id", "amount_tiyin"],
+  })
+  // Medusa authorizes the session (in either workflow below) only with the stamp.
+  const stampError = await stampSession(container, transaction)
+  if (stampError) {
+    return requireRefund(container, claim, RefundReason.Unplaceable, stampError, log)
+  }
   if (cart.orderId) {
-    // The cart was completed with another provider, or an earlier attempt
-    // wrote the order and died before recording it (even before Medusa
-    // authorized the payment: completeCartWorkflow does that last).
-    if (cart.paidByAnotherProvider) {
-      return requireRefund(container, claim, RefundReason.PaidElsewhere, `order ${cart.orderId} was paid by another provider`, log)
-    }
-    return recordFoundOrder(container, claim, cart.orderId, log)
+    // An earlier attempt wrote the order and died before recording it (even
+    // before Medusa authorized the payment: completeCartWorkflow does that last).
+    return recordFoundOrder(container, claim, cart.orderId, transaction.payment_session_id, log)
   }
   // Holding the claim and with no order for the cart, no completion of it is
   // running anywhere: our placements run under the claim, and the storefront's
@@ -107,12 +115,10 @@ async function recordFoundOrder(
   container: MedusaContainer,
   claim: WorkClaim,
   orderId: string,
+  payment_session_id: string,
   log: Logger
 ): Promise<PlacementOutcome> {
   const fiscalStatus = await fiscalStatusAtPlacement(container, claim.id)
-  const { payment_session_id } = await clickModule(container).retrieveClickTransaction(claim.id, {
-    select: ["payment_session_id"],
-  })
   await recordFoundClickOrderWorkflow(container).run({
     input: { transaction_id: claim.id, order_id: orderId, payment_session_id, fiscal_status: fiscalStatus },
   })

@@ -8,7 +8,6 @@ import {
   type TransitionInput,
 } from "../modules/click"
 import { clickModule, isUniqueViolation, type ClickTransactionRecord } from "./click-transactions"
-import { stampSession } from "./confirmation-stamp"
 import { cartCompletion } from "./medusa-tables"
 
 /**
@@ -27,14 +26,13 @@ export type DebitOutcome =
  * Complete and by reconciliation (Click's Merchant API reports it paid). Every
  * move is a conditional update, so identical Completes racing each other, or
  * several processes, settle it exactly once and the others see
- * `already_settled`.
+ * `already_settled`. This is the whole of what Click waits for: the session's
+ * confirmation stamp is written by the placement that follows (place-order.ts).
  */
 export async function recordDebit(
   container: MedusaContainer,
-  transaction: ClickTransactionRecord,
+  transaction: Pick<ClickTransactionRecord, "id" | "merchant_prepare_id" | "merchant_trans_id">,
   debit: {
-    /** The provider's HMAC stamp for this payment. */
-    confirmation: string | undefined
     /** Audit reason: `click_confirmed` or `reconciled`. */
     reason: string
     set?: TransitionInput["set"]
@@ -52,18 +50,11 @@ export async function recordDebit(
     return { state: "refund_required", reason }
   }
 
-  const alreadyPaid = await paidByOtherMeans(container, transaction)
-  if (alreadyPaid) {
-    return refund(alreadyPaid, "debited after the cart was already paid")
-  }
-  // The stamp goes on the session before the payment says `confirmed`, so a
-  // confirmed payment always has a session Medusa will authorize.
-  const stampError = await stampSession(container, transaction, {
-    merchant_prepare_id: transaction.merchant_prepare_id,
-    token: debit.confirmation,
-  })
-  if (stampError) {
-    return refund(RefundReason.Unplaceable, stampError)
+  const cart = await cartCompletion(container, transaction.merchant_trans_id)
+  if (cart.completed) {
+    return cart.paidByAnotherProvider
+      ? refund(RefundReason.PaidElsewhere, "debited after the cart was already paid")
+      : refund(RefundReason.DoublePayment, "debited after another attempt paid the cart")
   }
   try {
     if (!(await move(ClickPaymentState.Confirmed, debit.reason))) {
@@ -71,29 +62,12 @@ export async function recordDebit(
     }
   } catch (error) {
     if (isUniqueViolation(error)) {
-      // Another attempt for this cart was confirmed in the same instant.
+      // Another attempt for this cart is confirmed or placed: the database
+      // admits one paying attempt per cart (IDX_click_transaction_one_paying_per_cart).
       return refund(RefundReason.DoublePayment, "debited while another attempt paid the cart")
     }
     throw error
   }
   log.info({ merchant_prepare_id: transaction.merchant_prepare_id, via: debit.reason }, "payment confirmed")
   return { state: "confirmed" }
-}
-
-/** Another Click attempt pays for this cart, or the cart was completed without Click. */
-async function paidByOtherMeans(
-  container: MedusaContainer,
-  transaction: ClickTransactionRecord
-): Promise<RefundReasonValue | null> {
-  const [paying, cart] = await Promise.all([
-    clickModule(container).listClickTransactions(
-      { merchant_trans_id: transaction.merchant_trans_id, state: [ClickPaymentState.Confirmed, ClickPaymentState.Placed] },
-      { take: 1, select: ["id"] }
-    ),
-    cartCompletion(container, transaction.merchant_trans_id),
-  ])
-  if (paying.length) {
-    return RefundReason.DoublePayment
-  }
-  return cart.completed ? RefundReason.PaidElsewhere : null
 }

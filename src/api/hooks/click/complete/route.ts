@@ -6,7 +6,7 @@ export const POST = clickCallbackRoute("complete", (container, verified, log) =>
   handleComplete(
     container,
     verified.request as CompleteRequest,
-    { confirmation: verified.confirmation, cancelOfConfirmedAnswer: verified.cancelOfConfirmedAnswer },
+    { cancelOfConfirmedAnswer: verified.cancelOfConfirmedAnswer },
     log
   )
 )
