@@ -289,6 +289,23 @@ describe("payment integrity", () => {
     expect(await gone()).toEqual([{ state: "refund_required", refund_reason: "unplaceable", n: 25 }])
   })
 
+  it("a debit whose payment session was replaced after Prepare is answered 0, then refunded (unplaceable), with no order", async () => {
+    const complete = await preparedCart()
+    // Past the hold (Click never answered), the storefront starts a new Click session: the
+    // session this attempt was prepared for is gone.
+    await new Promise((resolve) => setTimeout(resolve, 3200))
+    await createPaymentSession(backend, complete.cartId, "pp_click_click")
+
+    const answer = await clickComplete(backend, complete)
+    expect(answer.body).toMatchObject({ error: 0, merchant_confirm_id: complete.merchantPrepareId })
+    expect(await waitForPaymentState(backend, { merchantPrepareId: complete.merchantPrepareId }, ["refund_required", "reversed"])).toMatchObject({
+      refund_reason: "unplaceable",
+      last_error: expect.stringMatching(/payment session was replaced/),
+      order_id: null,
+    })
+    expect(await countOrdersForCart(backend, complete.cartId)).toBe(0)
+  })
+
   it("Medusa authorizes a Click session only with the stamp of a verified Complete", async () => {
     const complete = await preparedCart()
     // As if a bug elsewhere marked the payment confirmed without Click's Complete.

@@ -64,7 +64,7 @@ const MEMORY_CALLBACKS = intEnv("BENCH_MEMORY_CALLBACKS", 10_000)
 const TARGETS = {
   prepare_vs_cart_read: 0.25,
   click_complete_vs_bare_complete: 1.1,
-  repeated_vs_first_complete: 0.1,
+  repeated_complete_vs_bare_complete: 0.1,
   flash_all_orders_vs_bare: 1.0,
   flash_slowest_complete_ms_at_64: 1000,
 }
@@ -472,10 +472,11 @@ async function main() {
       results.bare_complete.p50_ms,
       TARGETS.click_complete_vs_bare_complete
     ),
-    repeated_vs_first_complete: ratio(
+    // A Click retry is answered from the stored state: a small fraction of what a checkout costs.
+    repeated_complete_vs_bare_complete: ratio(
       results.repeated_complete.p50_ms,
-      results.click_complete.p50_ms,
-      TARGETS.repeated_vs_first_complete
+      results.bare_complete.p50_ms,
+      TARGETS.repeated_complete_vs_bare_complete
     ),
   }
   const at64 = flash.find((f) => f.k === 64 && f.processes === 1)
@@ -540,7 +541,7 @@ function printTable({ results, ratios, flash_sale, memory, server_side, failures
   const names = {
     prepare_vs_cart_read: "Prepare p50 / cart-read p50",
     click_complete_vs_bare_complete: "Click Complete p50 / bare complete p50",
-    repeated_vs_first_complete: "repeated Complete p50 / first Complete p50",
+    repeated_complete_vs_bare_complete: "repeated Complete p50 / bare complete p50",
     flash_slowest_complete_ms_at_64: "slowest Complete answer at K=64 (ms)",
   }
   for (const [key, r] of Object.entries(ratios)) {

@@ -16,6 +16,8 @@ import { placeClickOrderInBackground } from "./place-order"
 import { recordDebit } from "./record-debit"
 
 export interface CompleteContext {
+  /** HMAC stamp the provider made for this verified Complete (error=0 only). */
+  confirmation?: string
   /** What to answer to a cancel of an already confirmed payment (-4 or -9). */
   cancelOfConfirmedAnswer: -4 | -9
 }
@@ -121,7 +123,7 @@ async function settle(
     })
     return cancelled ? ClickErrorCode.TransactionCancelled : answerFromState()
   }
-  const outcome = await recordDebit(container, transaction, { reason: "click_confirmed", set }, log)
+  const outcome = await recordDebit(container, transaction, { confirmation: context.confirmation, reason: "click_confirmed", set }, log)
   switch (outcome.state) {
     case "confirmed":
       return ClickErrorCode.Success

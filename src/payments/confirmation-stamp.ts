@@ -2,33 +2,34 @@ import type { MedusaContainer } from "@medusajs/framework/types"
 import { MedusaError, Modules } from "@medusajs/framework/utils"
 import { formatTiyinAsSoums } from "../click"
 import { storedTiyin } from "../lib/medusa-amount"
-import { clickMerchantGateway } from "../providers/click/merchant-gateway"
 
 /**
- * Writes the confirmation stamp into the Click payment session of a
- * `confirmed` payment, so that Medusa's own cart completion can authorize it
- * (the provider's authorizePayment accepts no session without it). Written by
- * the placement, under its claim, right before the order: the payment's state
- * is what says Click took the money, and Click's answer does not wait for
- * this. Writing it again is harmless. Returns why it could not be written
- * (the payment then needs a refund), or null.
+ * Copies a `confirmed` payment's confirmation stamp (written with `confirmed`
+ * by record-debit.ts) into its Click payment session, so that Medusa's own
+ * cart completion can authorize it: the provider's authorizePayment accepts
+ * no session without it. Done by the placement, under its claim, right before
+ * the order, so Click's answer does not wait for the payment module. Writing
+ * it again is harmless. Returns why it could not be written (the payment then
+ * needs a refund), or null.
  */
 export async function stampSession(
   container: MedusaContainer,
   transaction: {
-    service_id: string | null
     payment_session_id: string
     merchant_trans_id: string
     merchant_prepare_id: number
     amount_tiyin: unknown
+    confirmation_token: string | null
   }
 ): Promise<string | null> {
+  const token = transaction.confirmation_token
+  if (!token) {
+    // Confirmed before stamps were kept on the row: its Complete stamped the
+    // session itself. Confirmed any other way, the session has no stamp and
+    // Medusa refuses to authorize it, so the order is never placed.
+    return null
+  }
   const amountTiyin = storedTiyin(transaction.amount_tiyin)
-  const token = clickMerchantGateway(transaction.service_id).confirmationFor({
-    cartId: transaction.merchant_trans_id,
-    amountTiyin: amountTiyin.toString(),
-    merchantPrepareId: String(transaction.merchant_prepare_id),
-  })
   const payment = container.resolve(Modules.PAYMENT)
   try {
     // The provider's updatePayment rebuilds the rest of the session data from

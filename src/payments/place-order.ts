@@ -83,7 +83,7 @@ async function placeUnderClaim(
     return requireRefund(container, claim, RefundReason.PaidElsewhere, `order ${cart.orderId} was paid by another provider`, log)
   }
   const transaction = await clickModule(container).retrieveClickTransaction(claim.id, {
-    select: ["service_id", "payment_session_id", "merchant_trans_id", "merchant_prepare_id", "amount_tiyin"],
+    select: ["payment_session_id", "merchant_trans_id", "merchant_prepare_id", "amount_tiyin", "confirmation_token"],
   })
   // Medusa authorizes the session (in either workflow below) only with the stamp.
   const stampError = await stampSession(container, transaction)

@@ -3,6 +3,7 @@ import type { Logger } from "pino"
 import { ClickMerchantApiError, ClickPaymentStatus } from "../click"
 import { ClickPaymentState, type WorkClaim } from "../modules/click"
 import { clickMerchantGateway } from "../providers/click/merchant-gateway"
+import { storedTiyin } from "../lib/medusa-amount"
 import { clickModule, findTransaction } from "./click-transactions"
 import { placeClickOrderInBackground } from "./place-order"
 import { paymentPolicy } from "./policy"
@@ -66,7 +67,12 @@ async function reconcileUnderClaim(container: MedusaContainer, claim: WorkClaim,
     if (paymentStatus !== ClickPaymentStatus.Success) {
       return later(`Click reports payment_status ${paymentStatus}`)
     }
-    const outcome = await recordDebit(container, transaction, { reason: "reconciled" }, log)
+    const confirmation = gateway.confirmationFor({
+      cartId: transaction.merchant_trans_id,
+      amountTiyin: storedTiyin(transaction.amount_tiyin).toString(),
+      merchantPrepareId: String(transaction.merchant_prepare_id),
+    })
+    const outcome = await recordDebit(container, transaction, { confirmation, reason: "reconciled" }, log)
     if (outcome.state === "confirmed") {
       placeClickOrderInBackground(container, transaction.id, log)
     }

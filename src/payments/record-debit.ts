@@ -26,13 +26,16 @@ export type DebitOutcome =
  * Complete and by reconciliation (Click's Merchant API reports it paid). Every
  * move is a conditional update, so identical Completes racing each other, or
  * several processes, settle it exactly once and the others see
- * `already_settled`. This is the whole of what Click waits for: the session's
- * confirmation stamp is written by the placement that follows (place-order.ts).
+ * `already_settled`. This is the whole of what Click waits for: the
+ * confirmation stamp goes on the row with `confirmed`, and the placement that
+ * follows copies it into Medusa's session (confirmation-stamp.ts).
  */
 export async function recordDebit(
   container: MedusaContainer,
   transaction: Pick<ClickTransactionRecord, "id" | "merchant_prepare_id" | "merchant_trans_id">,
   debit: {
+    /** The provider's HMAC stamp for this payment, kept on the row for its placement. */
+    confirmation: string | undefined
     /** Audit reason: `click_confirmed` or `reconciled`. */
     reason: string
     set?: TransitionInput["set"]
@@ -56,8 +59,11 @@ export async function recordDebit(
       ? refund(RefundReason.PaidElsewhere, "debited after the cart was already paid")
       : refund(RefundReason.DoublePayment, "debited after another attempt paid the cart")
   }
+  if (!debit.confirmation) {
+    return refund(RefundReason.Unplaceable, "no confirmation stamp for this debit")
+  }
   try {
-    if (!(await move(ClickPaymentState.Confirmed, debit.reason))) {
+    if (!(await move(ClickPaymentState.Confirmed, debit.reason, { confirmation_token: debit.confirmation }))) {
       return { state: "already_settled" }
     }
   } catch (error) {

@@ -52,6 +52,8 @@ export interface TransitionFields {
   click_error?: string
   /** Entering `placed` with fiscal receipts on: `pending`. */
   fiscal_status?: FiscalReceiptStatusValue
+  /** Entering `confirmed`: the stamp of what confirmed it. */
+  confirmation_token?: string
 }
 
 export interface TransitionInput {
@@ -93,6 +95,7 @@ const SETTABLE: readonly (keyof TransitionFields)[] = [
   "complete_click_trans_id",
   "click_error",
   "fiscal_status",
+  "confirmation_token",
 ]
 
 /** Work on a placed payment's fiscal receipt; `attempt` fences its outcome against a newer claim. */

@@ -30,12 +30,13 @@ import {
   buildPayUrl,
   ClickMerchantApiError,
   formatTiyinAsSoums,
+  parseSoumsToTiyin,
   verifyClickCallback,
   type CallbackKind,
   type CallbackVerification,
 } from "../../click"
 import { medusaAmountToTiyin } from "../../lib/medusa-amount"
-import { isValidConfirmation } from "./confirmation"
+import { isValidConfirmation, signConfirmation } from "./confirmation"
 import { CLICK_ENDPOINT_HEADER } from "./ids"
 import { connectClickService } from "./connect"
 import type { ClickMerchantGateway } from "./merchant-gateway"
@@ -49,7 +50,7 @@ import type { ClickSessionData } from "./session-data"
  * never authorize anything; only our /hooks/click/* routes read `click`.
  */
 export interface ClickWebhookResult extends WebhookActionResult {
-  click?: CallbackVerification & { cancelOfConfirmedAnswer: -4 | -9 }
+  click?: CallbackVerification & { confirmation?: string; cancelOfConfirmedAnswer: -4 | -9 }
 }
 
 class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
@@ -209,9 +210,25 @@ class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
       action: PaymentActions.NOT_SUPPORTED,
       click: {
         ...verification,
+        confirmation: this.confirmationFor(verification),
         cancelOfConfirmedAnswer: this.config.cancelOfConfirmedAnswer,
       },
     }
+  }
+
+  private confirmationFor(verification: CallbackVerification): string | undefined {
+    if (!verification.ok || verification.kind !== "complete" || verification.request.error !== "0") {
+      return undefined
+    }
+    const { request } = verification
+    return signConfirmation(
+      {
+        cartId: request.merchant_trans_id,
+        amountTiyin: String(parseSoumsToTiyin(request.amount)),
+        merchantPrepareId: request.merchant_prepare_id,
+      },
+      this.config.secretKey
+    )
   }
 
   private isConfirmed(data: ClickSessionData): boolean {

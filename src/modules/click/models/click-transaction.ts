@@ -25,6 +25,13 @@ const ClickTransaction = model
     complete_click_trans_id: model.text().nullable(),
     click_error: model.text().nullable(),
     order_id: model.text().nullable(),
+    /**
+     * The HMAC stamp (providers/click/confirmation.ts) of the verified Complete,
+     * or of Click's Merchant API reporting the payment, that confirmed it: the
+     * placement copies it into the Medusa session, which Medusa then authorizes.
+     * A payment made `confirmed` any other way has none and gets no order.
+     */
+    confirmation_token: model.text().nullable(),
     /** Diagnostics for people; never read to decide anything. */
     last_error: model.text().nullable(),
     /**

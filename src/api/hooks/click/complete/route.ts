@@ -6,7 +6,7 @@ export const POST = clickCallbackRoute("complete", (container, verified, log) =>
   handleComplete(
     container,
     verified.request as CompleteRequest,
-    { cancelOfConfirmedAnswer: verified.cancelOfConfirmedAnswer },
+    { confirmation: verified.confirmation, cancelOfConfirmedAnswer: verified.cancelOfConfirmedAnswer },
     log
   )
 )
