@@ -415,14 +415,25 @@ async function main() {
   //    (Completes repeated on paid carts, answered -4 from the state).
   const rssBefore = rssMb(backend.child.pid)
   progress(`step 6: ${MEMORY_CALLBACKS} callbacks for the memory reading (RSS now ${rssBefore} MB)…`)
+  // Read after each quarter: a leak grows with every quarter, V8's heap slack levels off.
   const paidCarts = completeClickCarts.filter((c) => c.merchantPrepareId)
-  await runPool(
-    Array.from({ length: MEMORY_CALLBACKS }, (_, i) => paidCarts[i % paidCarts.length]),
-    CONCURRENCY,
-    (cart) => ops.clickComplete(cart, -4)
-  )
-  const memory = { callbacks: MEMORY_CALLBACKS, rss_mb_before: rssBefore, rss_mb_after: rssMb(backend.child.pid) }
-  progress(`  RSS ${memory.rss_mb_before} MB → ${memory.rss_mb_after} MB`)
+  const rssByQuarter = []
+  for (let quarter = 0; quarter < 4; quarter++) {
+    const count = Math.floor((MEMORY_CALLBACKS * (quarter + 1)) / 4) - Math.floor((MEMORY_CALLBACKS * quarter) / 4)
+    await runPool(
+      Array.from({ length: count }, (_, i) => paidCarts[i % paidCarts.length]),
+      CONCURRENCY,
+      (cart) => ops.clickComplete(cart, -4)
+    )
+    rssByQuarter.push(rssMb(backend.child.pid))
+  }
+  const memory = {
+    callbacks: MEMORY_CALLBACKS,
+    rss_mb_before: rssBefore,
+    rss_mb_by_quarter: rssByQuarter,
+    rss_mb_after: rssByQuarter[3],
+  }
+  progress(`  RSS ${memory.rss_mb_before} MB → ${rssByQuarter.join(" → ")} MB (after each quarter)`)
 
   // Untimed checks in the database: one order per completed cart; the
   // backend's own timing of each callback, from the audit table.
@@ -555,7 +566,7 @@ function printTable({ results, ratios, flash_sale, memory, server_side, failures
     )
   }
   console.log(`(click/bare ms: from sending all K requests at once until the database holds all K orders; srv max: the slowest Complete by the backend's own clock)`)
-  console.log(`memory: backend RSS ${memory.rss_mb_before} MB → ${memory.rss_mb_after} MB after ${memory.callbacks} more callbacks`)
+  console.log(`memory: backend RSS ${memory.rss_mb_before} MB → ${memory.rss_mb_by_quarter.join(" → ")} MB after each quarter of ${memory.callbacks} more callbacks`)
   console.log(failures.length ? `\n${failures.length} WRONG ANSWER(S); first: ${failures[0]}` : "\nall answers correct")
   console.log("")
 }
