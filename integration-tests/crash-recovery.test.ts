@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startBackend, type Backend } from "./harness/backend"
 import { clickComplete, clickPrepare, newClickTransId } from "./harness/click"
-import { faultInserts, faultOrderInserts, waitForStatement } from "./harness/faults"
+import { faultInserts, faultOrderInserts, faultUpdates, waitForStatement } from "./harness/faults"
 import {
   completeCartFromStorefront,
   countOrdersForCart,
@@ -65,6 +65,34 @@ describe("crash recovery", () => {
         })
       }
     }
+  })
+
+  it("killed after Click's answer, while the stamp is on its way into Medusa's session: the restart places the order with the stamp kept on the payment", async () => {
+    const cart = await preparedCart()
+    // Placement's first write is the confirmation stamp into the session: it hangs there.
+    const restore = await faultUpdates(backend, "payment_session", { kind: "slow", seconds: 5 })
+    try {
+      expect((await clickComplete(backend, cart)).body.error).toBe(0)
+      await waitForStatement(backend, '%update "payment_session"%')
+      await backend.kill()
+    } finally {
+      await restore()
+    }
+    const { rows: sessions } = await backend.db.query(
+      `SELECT ps.data ? 'click_confirmation' AS stamped, ct.state, ct.confirmation_token IS NOT NULL AS kept
+         FROM click_transaction ct JOIN payment_session ps ON ps.id = ct.payment_session_id
+        WHERE ct.merchant_prepare_id = $1`,
+      [cart.merchantPrepareId]
+    )
+    expect(sessions).toEqual([{ stamped: false, state: "confirmed", kept: true }])
+    expect(await countOrdersForCart(backend, cart.cartId)).toBe(0)
+
+    await backend.restart()
+    expect(await waitForOrders(backend, cart.cartId, 60_000)).toBe(1)
+    expect(await waitForPaymentState(backend, { merchantPrepareId: cart.merchantPrepareId }, ["placed", "refund_required"], 30_000)).toMatchObject({
+      state: "placed",
+      refund_reason: null,
+    })
   })
 
   it("killed while the order is being written: the payment is placed after the restart, past the lock row a dead completion left", async () => {

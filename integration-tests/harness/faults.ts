@@ -1,25 +1,45 @@
 import type { Backend } from "./backend"
 
+type DatabaseFault = { kind: "fail" } | { kind: "slow"; seconds: number }
+
 /**
  * A database fault on the inserts into `table`, from a trigger: every insert
  * fails (`fail`) or hangs for `seconds` (`slow`) until the returned function
  * removes it.
  */
-export async function faultInserts(
+export function faultInserts(
   backend: Pick<Backend, "db">,
   table: string,
-  fault: { kind: "fail" } | { kind: "slow"; seconds: number }
+  fault: DatabaseFault
 ): Promise<() => Promise<void>> {
-  const name = `click_test_fault_${table.replace(/\W/g, "_")}`
+  return faultWrites(backend, table, fault, "INSERT")
+}
+
+/** The same fault on the table's updates. */
+export function faultUpdates(
+  backend: Pick<Backend, "db">,
+  table: string,
+  fault: DatabaseFault
+): Promise<() => Promise<void>> {
+  return faultWrites(backend, table, fault, "UPDATE")
+}
+
+async function faultWrites(
+  backend: Pick<Backend, "db">,
+  table: string,
+  fault: DatabaseFault,
+  operation: "INSERT" | "UPDATE"
+): Promise<() => Promise<void>> {
+  const name = `click_test_fault_${operation.toLowerCase()}_${table.replace(/\W/g, "_")}`
   const body =
     fault.kind === "fail"
-      ? `RAISE EXCEPTION 'injected fault: ${table} inserts are down';`
+      ? `RAISE EXCEPTION 'injected fault: ${table} ${operation.toLowerCase()}s are down';`
       : `PERFORM pg_sleep(${Number(fault.seconds)}); RETURN NEW;`
   await backend.db.query(`
     CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger AS $$
     BEGIN ${body} END $$ LANGUAGE plpgsql;
     DROP TRIGGER IF EXISTS ${name} ON "${table}";
-    CREATE TRIGGER ${name} BEFORE INSERT ON "${table}"
+    CREATE TRIGGER ${name} BEFORE ${operation} ON "${table}"
       FOR EACH ROW EXECUTE FUNCTION ${name}();`)
   return async () => {
     await backend.db.query(`DROP TRIGGER IF EXISTS ${name} ON "${table}"`)
