@@ -266,6 +266,15 @@ async function flashSale(db, urls, clickCarts, bareCarts, ops) {
   }
 }
 
+/** The backend's own timing of the carts' callbacks (the audit's duration_ms, before its audit write). */
+async function serverTimings(db, endpoint, carts, error) {
+  const { rows } = await db.query(
+    `SELECT duration_ms FROM click_callback WHERE endpoint = $1 AND error = $2 AND click_trans_id = ANY($3)`,
+    [endpoint, error, carts.map((c) => c.clickTransId).filter(Boolean)]
+  )
+  return summarize(rows.map((r) => Number(r.duration_ms)))
+}
+
 /** Resident memory of a process and its children, in MB (Linux /proc). */
 function rssMb(pid) {
   const ownKb = (p) => {
@@ -398,11 +407,7 @@ async function main() {
     progress(`step 5: K=${run.k}, ${run.processes} process(es): prepared, paying all at once…`)
     const result = await flashSale(db, urls, clickBatch, bareBatch, ops)
     // The backend's own timing (audit duration_ms): what the client adds is its own queueing.
-    const { rows: timings } = await db.query(
-      `SELECT duration_ms FROM click_callback WHERE endpoint = 'complete' AND error = 0 AND click_trans_id = ANY($1)`,
-      [clickBatch.map((c) => c.clickTransId)]
-    )
-    const server = summarize(timings.map((r) => Number(r.duration_ms)))
+    const server = await serverTimings(db, "complete", clickBatch, 0)
     result.click_complete_server_p50_ms = server.p50_ms
     result.click_complete_server_max_ms = server.max_ms
     flash.push(result)
@@ -451,11 +456,7 @@ async function main() {
       if (orders.get(id) !== 1) fail(`orders of cart ${id}`, `expected 1, found ${orders.get(id) ?? 0}`)
     }
     const audit = async (endpoint, carts, error) => {
-      const { rows } = await db.query(
-        `SELECT duration_ms FROM click_callback WHERE endpoint = $1 AND error = $2 AND click_trans_id = ANY($3)`,
-        [endpoint, error, carts.map((c) => c.clickTransId).filter(Boolean)]
-      )
-      const s = summarize(rows.map((r) => Number(r.duration_ms)))
+      const s = await serverTimings(db, endpoint, carts, error)
       return { n: s.n, p50_ms: s.p50_ms, p95_ms: s.p95_ms }
     }
     serverSide.prepare = await audit("prepare", readPrepareCarts, 0)

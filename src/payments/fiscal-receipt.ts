@@ -59,10 +59,13 @@ type ExactLine = Omit<FiscalLine, "discountTiyin"> & { paidSoums: string }
 
 const exactSoums = (amount: unknown) => MathBN.convert(amount as never).toFixed()
 
-/** Order the lines by name, then id: the order module returns them in no fixed order, a retried
- * receipt must be the same receipt, and apportioning the tiyin fractions depends on line order. */
 const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
+/**
+ * Receipt lines by name, then id: the order module returns them in no fixed
+ * order, a retried receipt must be the same receipt, and apportioning the
+ * tiyin fractions depends on line order.
+ */
 function byNameThenId(a: { id: string; name: string }, b: { id: string; name: string }): number {
   return byCodeUnits(a.name, b.name) || byCodeUnits(a.id, b.id)
 }

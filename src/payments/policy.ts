@@ -31,6 +31,11 @@ function positiveNumber(raw: string | undefined, fallback: number): number {
   return raw && Number.isFinite(value) && value > 0 ? value : fallback
 }
 
+/** Like positiveNumber, where 0 is a setting of its own ("no limit", "no wait"). */
+function nonNegativeNumber(raw: string | undefined, fallback: number): number {
+  return raw?.trim() === "0" ? 0 : positiveNumber(raw, fallback)
+}
+
 export function paymentPolicy(env: NodeJS.ProcessEnv = process.env): PaymentPolicy {
   const baseSec = positiveNumber(env.CLICK_PLACEMENT_RETRY_BASE_SEC, 30)
   return {
@@ -39,8 +44,8 @@ export function paymentPolicy(env: NodeJS.ProcessEnv = process.env): PaymentPoli
     retryDelaySec: (attempt) => Math.min(baseSec * 2 ** Math.max(attempt - 1, 0), MAX_RETRY_DELAY_SEC),
     preparedHoldSec: positiveNumber(env.CLICK_PREPARED_HOLD_SEC, 900),
     reversalMaxAttempts: Math.floor(positiveNumber(env.CLICK_REVERSAL_MAX_ATTEMPTS, 10)),
-    placementConcurrency: Math.max(0, Math.floor(Number(env.CLICK_PLACEMENT_CONCURRENCY) || 0)),
-    placementYieldMs: env.CLICK_PLACEMENT_YIELD_MS === "0" ? 0 : positiveNumber(env.CLICK_PLACEMENT_YIELD_MS, 2000),
+    placementConcurrency: Math.floor(nonNegativeNumber(env.CLICK_PLACEMENT_CONCURRENCY, 0)),
+    placementYieldMs: nonNegativeNumber(env.CLICK_PLACEMENT_YIELD_MS, 2000),
   }
 }
 
