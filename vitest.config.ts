@@ -1,7 +1,62 @@
 import { defineConfig } from "vitest/config"
+import { BaseSequencer, type TestSpecification } from "vitest/node"
+
+/**
+ * The integration files, heaviest first, with what each costs on 2 cores.
+ * Files run two at a time (the lanes), and the heaviest start first so that
+ * no long file is left to run alone at the end.
+ */
+const parallelFiles = [
+  "newcomer", // npm ci, npm run dev, a real browser, npm test in a private copy
+  "package", // plugin build, pack, install into a fresh backend
+  "several-processes", // two backends, twice (Postgres and Redis locking)
+  "refunds",
+  "redis-restart",
+  "dev-command",
+  "admin-api",
+  "request-guard",
+  "certification",
+  "fiscal-receipts",
+  "sandbox-pay-page",
+  "concurrency",
+  "certify-runner",
+  "hostile-fuzz",
+  "hostile-callbacks",
+  "provider-and-status",
+  "key-rotation",
+  "health",
+]
+
+/**
+ * Files that assert how fast an answer comes (within a second, under a stuck
+ * placement or right after a crash): they run one at a time, with nothing else
+ * taking the CPU, after the parallel ones.
+ */
+const timedFiles = ["crash-recovery", "payment-integrity", "faults"]
+
+const rank = (spec: TestSpecification) => {
+  const name = /([^/]+)\.test\.ts$/.exec(spec.moduleId)?.[1] ?? ""
+  const index = [...parallelFiles, ...timedFiles].indexOf(name)
+  return index < 0 ? Number.MAX_SAFE_INTEGER : index
+}
+
+class HeaviestFirst extends BaseSequencer {
+  async sort(files: TestSpecification[]) {
+    return [...files].sort((a, b) => rank(a) - rank(b))
+  }
+}
+
+const integration = {
+  globalSetup: ["integration-tests/harness/global-setup.ts"],
+  testTimeout: 120_000,
+  hookTimeout: 900_000,
+}
+const files = (names: string[]) => names.map((name) => `integration-tests/${name}.test.ts`)
 
 export default defineConfig({
   test: {
+    // vitest orders files with the root's sequencer, whichever project they belong to.
+    sequence: { sequencer: HeaviestFirst },
     projects: [
       {
         test: {
@@ -11,12 +66,21 @@ export default defineConfig({
       },
       {
         test: {
+          ...integration,
           name: "integration",
           include: ["integration-tests/**/*.test.ts"],
-          globalSetup: ["integration-tests/harness/global-setup.ts"],
-          fileParallelism: false,
-          testTimeout: 120_000,
-          hookTimeout: 240_000,
+          exclude: files(timedFiles),
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        test: {
+          ...integration,
+          name: "integration-timed",
+          include: files(timedFiles),
+          maxWorkers: 1,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

@@ -1,13 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { startBackend, type Backend } from "./harness/backend"
+import { sharedBackend, type Backend } from "./harness/backend"
 import { clickComplete, clickPrepare, newClickTransId, postCallback, prepareFields, completeFields } from "./harness/click"
-import { countAllOrders, countOrdersForCart, createPayableCart, waitForOrders, waitForPaidStatus, waitForPaymentState } from "./harness/storefront"
+import {
+  countOrderRowsOfEmail,
+  countOrdersForCart,
+  createPayableCart,
+  uniqueEmail,
+  waitForOrders,
+  waitForPaidStatus,
+  waitForPaymentState,
+} from "./harness/storefront"
 
 /** Click's certification sequence (protocol §6), each step's side effect checked in the database. */
 describe("Click certification sequence", () => {
   let backend: Backend
   beforeAll(async () => {
-    backend = await startBackend()
+    backend = await sharedBackend("default")
   })
   afterAll(async () => {
     await backend?.stop()
@@ -22,8 +30,9 @@ describe("Click certification sequence", () => {
   }
 
   it("answers every step as Click expects and places exactly the orders that were paid", async () => {
-    const ordersBefore = await countAllOrders(backend)
-    const first = await createPayableCart(backend)
+    // The sequence's shopper: every order row of this email is the sequence's own.
+    const email = uniqueEmail()
+    const first = await createPayableCart(backend, { email })
     const attempt1 = newClickTransId()
 
     // 1. Prepare, bad signature → -1, nothing recorded
@@ -83,7 +92,7 @@ describe("Click certification sequence", () => {
     expect(unknown.body.error).toBe(-5)
 
     // 9. Prepare, valid, a new payable order → 0
-    const second = await createPayableCart(backend)
+    const second = await createPayableCart(backend, { email })
     const attempt2 = newClickTransId()
     const prepared2 = await clickPrepare(backend, { cartId: second.cartId, amount: second.amount, clickTransId: attempt2 })
     expect(prepared2.body.error).toBe(0)
@@ -105,7 +114,7 @@ describe("Click certification sequence", () => {
     expect(await waitForOrders(backend, second.cartId)).toBe(1)
 
     // 12. Prepare, valid, a new payable order → 0
-    const third = await createPayableCart(backend)
+    const third = await createPayableCart(backend, { email })
     const attempt3 = newClickTransId()
     const prepared3 = await clickPrepare(backend, { cartId: third.cartId, amount: third.amount, clickTransId: attempt3 })
     expect(prepared3.body.error).toBe(0)
@@ -124,7 +133,7 @@ describe("Click certification sequence", () => {
     expect(await transactionState(attempt3)).toMatchObject({ state: "cancelled", order_id: null })
     expect(await countOrdersForCart(backend, third.cartId)).toBe(0)
 
-    expect(await countAllOrders(backend)).toBe(ordersBefore + 2)
+    expect(await countOrderRowsOfEmail(backend, email)).toBe(2)
   })
 
   it("lets a cart whose Click attempt was cancelled be paid by a new attempt", async () => {

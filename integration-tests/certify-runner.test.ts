@@ -2,14 +2,14 @@ import { spawn } from "node:child_process"
 import path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { projectDir } from "../scripts/lib/medusa.mjs"
-import { startBackend, type Backend } from "./harness/backend"
+import { sharedBackend, type Backend } from "./harness/backend"
 import { clickMerchant, testEnv } from "./harness/test-env"
 
 /** `medusa-click-certify` as a merchant runs it: the CLI, against this backend over HTTP. */
 describe("certification runner", () => {
   let backend: Backend
   beforeAll(async () => {
-    backend = await startBackend()
+    backend = await sharedBackend("default")
   })
   afterAll(async () => {
     await backend?.stop()

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startBackend, type Backend } from "./harness/backend"
 import { clickComplete, clickPrepare, newClickTransId } from "./harness/click"
-import { faultInserts, faultOrderInserts, faultUpdates, waitForStatement } from "./harness/faults"
+import { faultInserts, faultUpdates, waitForStatement, waitUntilNoStatement } from "./harness/faults"
 import {
   completeCartFromStorefront,
   countOrdersForCart,
   createPayableCart,
   paymentRow,
+  uniqueEmail,
   waitForOrders,
   waitForPaymentState,
 } from "./harness/storefront"
@@ -33,128 +34,154 @@ describe("crash recovery", () => {
     await backend?.stop()
   })
 
-  async function preparedCart() {
-    const cart = await createPayableCart(backend)
+  async function preparedCart(options: { email?: string } = {}) {
+    const cart = await createPayableCart(backend, options)
     const clickTransId = newClickTransId()
     const prepared = await clickPrepare(backend, { cartId: cart.cartId, amount: cart.amount, clickTransId })
     expect(prepared.body.error).toBe(0)
-    return { cartId: cart.cartId, amount: cart.amount, clickTransId, merchantPrepareId: prepared.body.merchant_prepare_id as number }
+    return {
+      cartId: cart.cartId,
+      amount: cart.amount,
+      email: options.email,
+      clickTransId,
+      merchantPrepareId: prepared.body.merchant_prepare_id as number,
+    }
   }
 
-  it("killed at varied points during Completes: after a restart Click's retry is answered within a second and every cart has exactly one order", async () => {
-    for (const delayMs of [10, 80, 200, 450]) {
-      const carts = [await preparedCart(), await preparedCart(), await preparedCart()]
-      // Click's Completes, a few milliseconds apart; the process dies while they run.
-      const inFlight = carts.map((cart, i) => sleep(i * 25).then(() => clickComplete(backend, cart).catch(() => null)))
-      await sleep(delayMs)
-      await backend.kill()
-      await Promise.all(inFlight)
+  it("killed while Completes are at every stage, from just sent to placing the order: after a restart Click's retry is answered within a second and every cart has exactly one order", async () => {
+    const carts = []
+    for (let i = 0; i < 12; i++) carts.push(await preparedCart())
+    // Click's Completes, 40 ms apart; the process dies 450 ms after the first, so each
+    // cart is caught at another point: 450, 410, … 10 ms into its Complete and placement.
+    const inFlight = carts.map((cart, i) => sleep(i * 40).then(() => clickComplete(backend, cart).catch(() => null)))
+    await sleep(450)
+    await backend.kill()
+    await Promise.all(inFlight)
+    await backend.restart()
+
+    for (const [i, cart] of carts.entries()) {
+      const started = Date.now()
+      const retry = await clickComplete(backend, cart)
+      expect(Date.now() - started, `retry of a Complete killed ${450 - i * 40} ms in`).toBeLessThan(1000)
+      // 0 if the first Complete died before recording the debit, else -4.
+      expect([0, -4]).toContain(retry.body.error)
+    }
+    for (const [i, cart] of carts.entries()) {
+      expect(await waitForOrders(backend, cart.cartId, 60_000), `killed ${450 - i * 40} ms in`).toBe(1)
+      expect(await waitForPaymentState(backend, { merchantPrepareId: cart.merchantPrepareId }, ["placed"])).toMatchObject({
+        state: "placed",
+      })
+    }
+  })
+
+  /**
+   * One kill for three windows of placement: each cart's own write is held by a
+   * trigger that matches only that cart's row, so the three placements are caught
+   * at once, each at its point, and one restart recovers them all.
+   */
+  describe("killed mid-placement, at three points at once", () => {
+    let inStamp: Awaited<ReturnType<typeof preparedCart>>
+    let inOrderWrite: Awaited<ReturnType<typeof preparedCart>>
+    let beforeAuthorize: Awaited<ReturnType<typeof preparedCart>>
+    const whileDead: Record<string, unknown> = {}
+
+    beforeAll(async () => {
+      inStamp = await preparedCart()
+      inOrderWrite = await preparedCart({ email: uniqueEmail() })
+      beforeAuthorize = await preparedCart()
+      const sessionOf = async (cart: { merchantPrepareId: number }) =>
+        (await paymentRow(backend, { merchantPrepareId: cart.merchantPrepareId }))!.payment_session_id
+      const hold = { kind: "slow", seconds: 5 } as const
+      const restores = [
+        // Placement's first write is the confirmation stamp into the session.
+        await faultUpdates(backend, "payment_session", { ...hold, only: { column: "id", equals: await sessionOf(inStamp) } }),
+        // Inside Medusa's completeCartWorkflow, the order insert.
+        await faultInserts(backend, "order", { ...hold, only: { column: "email", equals: inOrderWrite.email! } }),
+        // completeCartWorkflow authorizes the payment last: the order is already written.
+        await faultInserts(backend, "payment", { ...hold, only: { column: "payment_session_id", equals: await sessionOf(beforeAuthorize) } }),
+      ]
+      try {
+        const answers = await Promise.all([inStamp, inOrderWrite, beforeAuthorize].map((cart) => clickComplete(backend, cart)))
+        expect(answers.map((answer) => answer.body.error)).toEqual([0, 0, 0])
+        for (const held of ['%update "payment_session"%', '%insert into "order"%', '%insert into "payment"%']) {
+          await waitForStatement(backend, held, { hungMs: 300 })
+        }
+        await backend.kill()
+      } finally {
+        for (const restore of restores) await restore()
+      }
+      // The dead process's held writes end in PostgreSQL, and are rolled back with its connections.
+      for (const held of ['%update "payment_session"%', '%insert into "order"%', '%insert into "payment"%']) {
+        await waitUntilNoStatement(backend, held)
+      }
+      whileDead.stamp = (
+        await backend.db.query(
+          `SELECT ps.data ? 'click_confirmation' AS stamped, ct.state, ct.confirmation_token IS NOT NULL AS kept
+             FROM click_transaction ct JOIN payment_session ps ON ps.id = ct.payment_session_id
+            WHERE ct.merchant_prepare_id = $1`,
+          [inStamp.merchantPrepareId]
+        )
+      ).rows
+      for (const [name, cart] of Object.entries({ inStamp, inOrderWrite, beforeAuthorize })) {
+        whileDead[`${name} orders`] = await countOrdersForCart(backend, cart.cartId)
+        whileDead[`${name} state`] = (await paymentRow(backend, { merchantPrepareId: cart.merchantPrepareId }))?.state
+      }
+      whileDead.medusaPayments = await medusaPaymentOf(beforeAuthorize.cartId)
+      // What Medusa's Postgres locking leaves when a completion dies: an owner-less row on the
+      // bare cart id, which its acquire() refuses for ever.
+      await backend.db.query(
+        `INSERT INTO locking (id, owner_id, expiration) VALUES ($1, NULL, now() + interval '120 seconds')
+         ON CONFLICT (id) DO NOTHING`,
+        [inOrderWrite.cartId]
+      )
       await backend.restart()
-
-      for (const cart of carts) {
-        const started = Date.now()
-        const retry = await clickComplete(backend, cart)
-        expect(Date.now() - started, `retry after a kill at ${delayMs} ms`).toBeLessThan(1000)
-        // 0 if the first Complete died before recording the debit, else -4.
-        expect([0, -4]).toContain(retry.body.error)
-      }
-      for (const cart of carts) {
-        expect(await waitForOrders(backend, cart.cartId, 60_000), `kill at ${delayMs} ms`).toBe(1)
-        expect(await waitForPaymentState(backend, { merchantPrepareId: cart.merchantPrepareId }, ["placed"])).toMatchObject({
-          state: "placed",
-        })
-      }
-    }
-  })
-
-  it("killed after Click's answer, while the stamp is on its way into Medusa's session: the restart places the order with the stamp kept on the payment", async () => {
-    const cart = await preparedCart()
-    // Placement's first write is the confirmation stamp into the session: it hangs there.
-    const restore = await faultUpdates(backend, "payment_session", { kind: "slow", seconds: 5 })
-    try {
-      expect((await clickComplete(backend, cart)).body.error).toBe(0)
-      await waitForStatement(backend, '%update "payment_session"%')
-      await backend.kill()
-    } finally {
-      await restore()
-    }
-    const { rows: sessions } = await backend.db.query(
-      `SELECT ps.data ? 'click_confirmation' AS stamped, ct.state, ct.confirmation_token IS NOT NULL AS kept
-         FROM click_transaction ct JOIN payment_session ps ON ps.id = ct.payment_session_id
-        WHERE ct.merchant_prepare_id = $1`,
-      [cart.merchantPrepareId]
-    )
-    expect(sessions).toEqual([{ stamped: false, state: "confirmed", kept: true }])
-    expect(await countOrdersForCart(backend, cart.cartId)).toBe(0)
-
-    await backend.restart()
-    expect(await waitForOrders(backend, cart.cartId, 60_000)).toBe(1)
-    expect(await waitForPaymentState(backend, { merchantPrepareId: cart.merchantPrepareId }, ["placed", "refund_required"], 30_000)).toMatchObject({
-      state: "placed",
-      refund_reason: null,
     })
-  })
 
-  it("killed while the order is being written: the payment is placed after the restart, past the lock row a dead completion left", async () => {
-    const cart = await preparedCart()
-    // Order inserts hang, so the process is inside Medusa's completeCartWorkflow when it dies.
-    const restore = await faultOrderInserts(backend, { kind: "slow", seconds: 3 })
-    try {
-      const answer = await clickComplete(backend, cart)
-      expect(answer.body.error).toBe(0)
-      await sleep(500)
-      expect((await paymentRow(backend, { merchantPrepareId: cart.merchantPrepareId }))?.attempts).toBe(1)
-      await backend.kill()
-    } finally {
-      await restore()
-    }
-    // What Medusa's Postgres locking leaves when a completion dies: an owner-less row on the
-    // bare cart id, which its acquire() refuses for ever.
-    await backend.db.query(
-      `INSERT INTO locking (id, owner_id, expiration) VALUES ($1, NULL, now() + interval '120 seconds')
-       ON CONFLICT (id) DO NOTHING`,
-      [cart.cartId]
-    )
-    await sleep(3000)
-    expect(await countOrdersForCart(backend, cart.cartId)).toBe(0)
-    expect((await paymentRow(backend, { merchantPrepareId: cart.merchantPrepareId }))?.state).toBe("confirmed")
+    it("after Click's answer, while the stamp is on its way into Medusa's session: the restart places the order with the stamp kept on the payment", async () => {
+      expect(whileDead.stamp).toEqual([{ stamped: false, state: "confirmed", kept: true }])
+      expect(whileDead["inStamp orders"]).toBe(0)
 
-    await backend.restart()
-    expect(await waitForOrders(backend, cart.cartId, 60_000)).toBe(1)
-    expect(await waitForPaymentState(backend, { merchantPrepareId: cart.merchantPrepareId }, ["placed"])).toMatchObject({
-      state: "placed",
+      expect(await waitForOrders(backend, inStamp.cartId, 60_000)).toBe(1)
+      expect(await waitForPaymentState(backend, { merchantPrepareId: inStamp.merchantPrepareId }, ["placed", "refund_required"], 30_000)).toMatchObject({
+        state: "placed",
+        refund_reason: null,
+      })
     })
-    const { rows } = await backend.db.query("SELECT count(*)::int AS n FROM locking WHERE id = $1", [cart.cartId])
-    expect(rows[0].n).toBe(0)
-    // And the storefront's own completion route works for that cart again.
-    const storefront = await completeCartFromStorefront(backend, cart.cartId)
-    expect(storefront.status).toBe(200)
-    expect(storefront.body.type).toBe("order")
-  })
 
-  it("killed after Medusa wrote the order and before it authorized the payment: the restart records that order, paid, and refunds nothing", async () => {
-    const cart = await preparedCart()
-    // Medusa's completeCartWorkflow authorizes the payment last: its insert hangs, the order is already written.
-    const restore = await faultInserts(backend, "payment", { kind: "slow", seconds: 5 })
-    try {
-      expect((await clickComplete(backend, cart)).body.error).toBe(0)
-      expect(await waitForOrders(backend, cart.cartId)).toBe(1)
-      await waitForStatement(backend, '%insert into "payment"%')
-      await backend.kill()
-    } finally {
-      await restore()
-    }
-    expect((await paymentRow(backend, { merchantPrepareId: cart.merchantPrepareId }))?.state).toBe("confirmed")
-    expect(await medusaPaymentOf(cart.cartId)).toEqual([])
+    it("while the order is being written: the payment is placed after the restart, past the lock row a dead completion left", async () => {
+      expect(whileDead["inOrderWrite orders"]).toBe(0)
+      expect(whileDead["inOrderWrite state"]).toBe("confirmed")
 
-    await backend.restart()
-    const placed = await waitForPaymentState(backend, { merchantPrepareId: cart.merchantPrepareId }, ["placed", "refund_required"], 30_000)
-    expect(placed).toMatchObject({ state: "placed", refund_reason: null })
-    expect(await countOrdersForCart(backend, cart.cartId)).toBe(1)
-    // The order is paid in Medusa as an uninterrupted placement leaves it: one captured Click payment, in the order's transactions.
-    expect(await medusaPaymentOf(cart.cartId)).toEqual([
-      { provider_id: "pp_click_click", captured: true, placed_order: placed!.order_id, order_paid: cart.amount.replace(/\.00$/, "") },
-    ])
+      expect(await waitForOrders(backend, inOrderWrite.cartId, 60_000)).toBe(1)
+      expect(await waitForPaymentState(backend, { merchantPrepareId: inOrderWrite.merchantPrepareId }, ["placed"])).toMatchObject({
+        state: "placed",
+      })
+      const { rows } = await backend.db.query("SELECT count(*)::int AS n FROM locking WHERE id = $1", [inOrderWrite.cartId])
+      expect(rows[0].n).toBe(0)
+      // And the storefront's own completion route works for that cart again.
+      const storefront = await completeCartFromStorefront(backend, inOrderWrite.cartId)
+      expect(storefront.status).toBe(200)
+      expect(storefront.body.type).toBe("order")
+    })
+
+    it("after Medusa wrote the order and before it authorized the payment: the restart records that order, paid, and refunds nothing", async () => {
+      expect(whileDead["beforeAuthorize orders"]).toBe(1)
+      expect(whileDead["beforeAuthorize state"]).toBe("confirmed")
+      expect(whileDead.medusaPayments).toEqual([])
+
+      const placed = await waitForPaymentState(backend, { merchantPrepareId: beforeAuthorize.merchantPrepareId }, ["placed", "refund_required"], 30_000)
+      expect(placed).toMatchObject({ state: "placed", refund_reason: null })
+      expect(await countOrdersForCart(backend, beforeAuthorize.cartId)).toBe(1)
+      // The order is paid in Medusa as an uninterrupted placement leaves it: one captured Click payment, in the order's transactions.
+      expect(await medusaPaymentOf(beforeAuthorize.cartId)).toEqual([
+        {
+          provider_id: "pp_click_click",
+          captured: true,
+          placed_order: placed!.order_id,
+          order_paid: beforeAuthorize.amount.replace(/\.00$/, ""),
+        },
+      ])
+    })
   })
 
   /** Medusa's payments of the cart's collection, and what its order's transactions add up to. */

@@ -1,13 +1,16 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs"
 import net from "node:net"
 import path from "node:path"
-import pg from "pg"
 import { afterAll, describe, expect, inject, it } from "vitest"
-import { embeddedDataDir, freePort, isPortFree, withDatabase } from "../scripts/lib/postgres.mjs"
+import { embeddedDataDir, freePort, withDatabase } from "../scripts/lib/postgres.mjs"
 import { projectDir } from "../scripts/lib/medusa.mjs"
 import { killDevCommands, startDev as startDevCommand } from "./harness/dev-command"
 
-/** `npm run dev` as a newcomer runs it: the README's command, a real process, real output. */
+/**
+ * `npm run dev` as a newcomer runs it: the README's command, a real process, real
+ * output. Its default path (the embedded PostgreSQL, Ctrl-C, a second start on the
+ * same data) is proven by newcomer.test.ts, in a private copy of the project.
+ */
 describe("npm run dev", () => {
   const dataDir = path.join(projectDir, ".data", `test-dev-${process.pid}`)
   afterAll(() => {
@@ -15,45 +18,6 @@ describe("npm run dev", () => {
     rmSync(dataDir, { recursive: true, force: true })
   })
   const startDev = (env: Record<string, string>) => startDevCommand({ DATA_DIR: dataDir, ...env })
-
-  it("starts on the embedded PostgreSQL, seeds the UZS store once, stops cleanly and starts again on the same data", async () => {
-    const pgPort = await freePort()
-    const first = await startDev({ EMBEDDED_POSTGRES_PORT: String(pgPort) })
-    expect(first.ready, first.output()).toBe(true)
-    const base = `http://127.0.0.1:${first.port}`
-    expect(first.output()).toContain(`/hooks/click/prepare`)
-    expect(first.output()).toContain(`/hooks/click/complete`)
-    expect(first.output()).toMatch(/Admin login: admin@example\.com/)
-    expect((await fetch(`${base}/health`)).status).toBe(200)
-    const key = first.publishableKey()!
-    const regions = await (await fetch(`${base}/store/regions`, { headers: { "x-publishable-api-key": key } })).json()
-    const region = regions.regions.find((r: { name: string }) => r.name === "Uzbekistan")
-    expect(region.currency_code).toBe("uzs")
-    const providers = await (
-      await fetch(`${base}/store/payment-providers?region_id=${region.id}`, { headers: { "x-publishable-api-key": key } })
-    ).json()
-    expect(providers.payment_providers.map((p: { id: string }) => p.id)).toContain("pp_click_click")
-
-    expect(await first.stop()).toBe(true)
-    expect(await isPortFree(first.port)).toBe(true)
-    expect(await isPortFree(pgPort)).toBe(true)
-
-    const second = await startDev({ EMBEDDED_POSTGRES_PORT: String(pgPort) })
-    expect(second.ready, second.output()).toBe(true)
-    expect(second.publishableKey()).toBe(key)
-    const db = new pg.Client({ connectionString: `postgres://postgres:postgres@127.0.0.1:${pgPort}/medusa` })
-    await db.connect()
-    const counts = await db.query(`SELECT
-      (SELECT count(*) FROM region WHERE name = 'Uzbekistan')::int AS regions,
-      (SELECT count(*) FROM product WHERE handle = 'click-demo-tshirt')::int AS products,
-      (SELECT count(*) FROM api_key WHERE title = 'Storefront')::int AS api_keys,
-      (SELECT count(*) FROM shipping_option WHERE name = 'Standard delivery')::int AS shipping_options,
-      (SELECT count(*) FROM stock_location WHERE name = 'Tashkent warehouse')::int AS stock_locations,
-      (SELECT count(*) FROM "user" WHERE email = 'admin@example.com')::int AS users`)
-    await db.end()
-    expect(counts.rows[0]).toEqual({ regions: 1, products: 1, api_keys: 1, shipping_options: 1, stock_locations: 1, users: 1 })
-    expect(await second.stop()).toBe(true)
-  })
 
   it("uses an external PostgreSQL named by DATABASE_URL, creating the database if missing", async () => {
     const databaseUrl = withDatabase(inject("databaseServerUrl"), `click_test_dev_${process.pid}`)

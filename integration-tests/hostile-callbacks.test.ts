@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { enableSystemProvider } from "../scripts/lib/admin.mjs"
 import { formatSignTime } from "../src/click"
-import { startBackend, type Backend } from "./harness/backend"
+import { sharedBackend, type Backend } from "./harness/backend"
 import { clickPrepare, completeFields, newClickTransId, postCallback, prepareFields } from "./harness/click"
 import { createPayableCart, type PayableCart } from "./harness/storefront"
 import { clickMerchant } from "./harness/test-env"
@@ -10,16 +10,23 @@ describe("malformed and hostile callbacks", () => {
   let backend: Backend
   let cart: PayableCart
   beforeAll(async () => {
-    // No cap on stored rejected callbacks: this file asserts on the audit row of each (the cap: request-guard.test.ts).
-    backend = await startBackend({ env: { LOG_LEVEL: "debug", CLICK_UNSIGNED_CALLBACKS_PER_MIN: "0" } })
+    // The shared default backend stores every rejected callback: this file asserts on the audit row of each (the cap: request-guard.test.ts).
+    backend = await sharedBackend("default")
     cart = await createPayableCart(backend)
   })
   afterAll(async () => {
     await backend?.stop()
   })
 
-  const transactionCount = async () =>
-    (await backend.db.query("SELECT count(*)::int AS n FROM click_transaction")).rows[0].n as number
+  /** The payments a callback could have touched: of this file's cart, or carrying the callback's ids. */
+  const transactionCount = async (body: Record<string, string> | string = {}) => {
+    const ids = callbackIds(body)
+    const { rows } = await backend.db.query(
+      "SELECT count(*)::int AS n FROM click_transaction WHERE merchant_trans_id = ANY($1) OR click_trans_id = $2",
+      [[cart.cartId, text(ids.merchant_trans_id)], text(ids.click_trans_id)]
+    )
+    return rows[0].n as number
+  }
 
   async function expectRefused(
     endpoint: "prepare" | "complete",
@@ -27,14 +34,14 @@ describe("malformed and hostile callbacks", () => {
     error: number,
     options: { json?: boolean; contentType?: string } = {}
   ) {
-    const before = await transactionCount()
+    const before = await transactionCount(body)
     const response = await postCallback(backend, endpoint, body, options)
     expect(response.status).toBe(200)
     expect(response.headers?.["content-type"] ?? "json").toMatch(/json/)
     expect(response.body, response.text).toMatchObject({ error })
     expect(typeof response.body.error_note).toBe("string")
     expect(response.text).not.toMatch(/at .*\.(ts|js):\d+|<html|stack/i)
-    expect(await transactionCount()).toBe(before)
+    expect(await transactionCount(body)).toBe(before)
     return response.body
   }
 
@@ -165,3 +172,17 @@ describe("malformed and hostile callbacks", () => {
     expect(log).not.toContain(badlySigned.sign_string)
   })
 })
+
+/** The ids a callback body names, whichever way it is encoded (empty when it cannot be read). */
+function callbackIds(body: Record<string, string> | string): Record<string, unknown> {
+  if (typeof body !== "string") return body
+  try {
+    const parsed = JSON.parse(body)
+    if (parsed && typeof parsed === "object") return parsed
+  } catch {
+    // form-encoded, or garbage
+  }
+  return Object.fromEntries(new URLSearchParams(body))
+}
+
+const text = (value: unknown) => (typeof value === "string" ? value : "")

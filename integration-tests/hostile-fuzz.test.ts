@@ -1,7 +1,7 @@
 import fc from "fast-check"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { formatSignTime } from "../src/click"
-import { startBackend, type Backend } from "./harness/backend"
+import { sharedBackend, type Backend } from "./harness/backend"
 import { clickPrepare, completeFields, newClickTransId, postCallback, prepareFields } from "./harness/click"
 import { createPayableCart, type PayableCart } from "./harness/storefront"
 
@@ -33,7 +33,7 @@ describe("hostile callbacks at scale (property-based)", () => {
   let clickTransId: string
   let baseline: { transactions: string; events: number }
   beforeAll(async () => {
-    backend = await startBackend({ env: { LOG_LEVEL: "error" } })
+    backend = await sharedBackend("default")
     cart = await createPayableCart(backend)
     clickTransId = newClickTransId()
     const prepared = await clickPrepare(backend, { cartId: cart.cartId, amount: cart.amount, clickTransId })
@@ -48,11 +48,13 @@ describe("hostile callbacks at scale (property-based)", () => {
     expect(await snapshot(), "a hostile callback changed a payment").toEqual(baseline)
   })
 
-  /** Every payment's state, and how many state changes were ever recorded. */
+  /** The state of every payment of this file's cart or Click id, and how many state changes they ever had. */
   async function snapshot() {
     const { rows } = await backend.db.query(
-      `SELECT (SELECT string_agg(id || ':' || state, ',' ORDER BY id) FROM click_transaction) AS transactions,
-              (SELECT count(*)::int FROM click_payment_event) AS events`
+      `WITH mine AS (SELECT id, state FROM click_transaction WHERE merchant_trans_id = $1 OR click_trans_id = $2)
+       SELECT (SELECT string_agg(id || ':' || state, ',' ORDER BY id) FROM mine) AS transactions,
+              (SELECT count(*)::int FROM click_payment_event WHERE transaction_id IN (SELECT id FROM mine)) AS events`,
+      [cart.cartId, clickTransId]
     )
     return rows[0] as { transactions: string; events: number }
   }

@@ -1,27 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { startBackend, type Backend } from "./harness/backend"
+import { sharedBackend, type Backend } from "./harness/backend"
 import { clickComplete, clickPrepare, newClickTransId } from "./harness/click"
+import { sharedProfiles } from "./harness/shared-backends"
 import { countOrdersForCart, createPayableCart, waitForPaymentState } from "./harness/storefront"
 import { clickMerchant } from "./harness/test-env"
-
-const NEW_KEY = "rotated-secret-2026"
 
 /**
  * Rotating the secret key without downtime: the backend runs with the new key
  * and still accepts the old one until CLICK_PREVIOUS_SECRET_KEY_UNTIL, so
- * callbacks Click signs on either side of its own switch all count. (The
- * window's end is unit-tested with a clock: tests/unit/click/verify-callback.test.ts.)
+ * callbacks Click signs on either side of its own switch all count. The shared
+ * default backend is mid-rotation: its key is the tests' Click merchant's, the
+ * retired one is still accepted. (The window's end is unit-tested with a clock:
+ * tests/unit/click/verify-callback.test.ts.)
  */
+const OLD_KEY = sharedProfiles.default.CLICK_PREVIOUS_SECRET_KEY
+const NEW_KEY = clickMerchant.secretKey
+
 describe("secret key rotation", () => {
   let backend: Backend
   beforeAll(async () => {
-    backend = await startBackend({
-      env: {
-        CLICK_SECRET_KEY: NEW_KEY,
-        CLICK_PREVIOUS_SECRET_KEY: clickMerchant.secretKey,
-        CLICK_PREVIOUS_SECRET_KEY_UNTIL: new Date(Date.now() + 86_400_000).toISOString(),
-      },
-    })
+    backend = await sharedBackend("default")
   })
   afterAll(async () => {
     await backend?.stop()
@@ -30,7 +28,7 @@ describe("secret key rotation", () => {
   it("a Prepare signed with the old key and its Complete signed with the new one place the order", async () => {
     const cart = await createPayableCart(backend)
     const clickTransId = newClickTransId()
-    const prepared = await clickPrepare(backend, { cartId: cart.cartId, amount: cart.amount, clickTransId, secretKey: clickMerchant.secretKey })
+    const prepared = await clickPrepare(backend, { cartId: cart.cartId, amount: cart.amount, clickTransId, secretKey: OLD_KEY })
     expect(prepared.body.error).toBe(0)
     const completed = await clickComplete(backend, {
       cartId: cart.cartId,

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process"
+import { execFile, spawn, type ChildProcess } from "node:child_process"
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
@@ -36,9 +36,16 @@ describe("the packed plugin in a fresh Medusa backend", () => {
   const work = mkdtempSync(path.join(os.tmpdir(), "click-package-"))
   chmodSync(work, 0o700)
   let database: string | undefined
-  let shop: ReturnType<typeof execFile> | undefined
+  let shop: ChildProcess | undefined
   afterAll(async () => {
-    shop?.kill("SIGKILL")
+    // npx's child is Medusa: the whole process group goes, or Medusa outlives the test.
+    if (shop?.pid) {
+      try {
+        process.kill(-shop.pid, "SIGKILL")
+      } catch {
+        // already gone
+      }
+    }
     if (database) await dropDatabase(database)
     rmSync(work, { recursive: true, force: true })
   })
@@ -118,7 +125,7 @@ describe("the packed plugin in a fresh Medusa backend", () => {
     mkdirSync(path.join(app, "scripts"))
     cpSync(path.join(projectDir, "scripts", "seed-demo.ts"), path.join(app, "scripts", "seed-demo.ts"))
     const seeded = parseSeedOutput((await medusa(["exec", "./scripts/seed-demo.ts"])).stdout)
-    shop = execFile("npx", ["medusa", "start"], { cwd: app, env })
+    shop = spawn("npx", ["medusa", "start"], { cwd: app, env, detached: true, stdio: ["ignore", "pipe", "pipe"] })
     let log = ""
     shop.stdout?.on("data", (chunk) => (log += chunk))
     shop.stderr?.on("data", (chunk) => (log += chunk))

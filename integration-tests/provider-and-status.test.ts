@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { freePort } from "../scripts/lib/postgres.mjs"
 import { spawnMedusa } from "../scripts/lib/medusa.mjs"
-import { startBackend, type Backend } from "./harness/backend"
+import { sharedBackend, type Backend } from "./harness/backend"
 import { clickComplete, clickPrepare, newClickTransId } from "./harness/click"
 import { createPayableCart, createPaymentSession, storeClient, waitForPaidStatus } from "./harness/storefront"
 import { clickMerchant, testEnv } from "./harness/test-env"
@@ -9,7 +9,7 @@ import { clickMerchant, testEnv } from "./harness/test-env"
 describe("the Click provider, the status route and boot-time configuration", () => {
   let backend: Backend
   beforeAll(async () => {
-    backend = await startBackend()
+    backend = await sharedBackend("default")
   })
   afterAll(async () => {
     await backend?.stop()

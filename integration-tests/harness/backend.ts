@@ -1,12 +1,16 @@
-import { createWriteStream, mkdirSync, readFileSync } from "node:fs"
-import path from "node:path"
-import type { ChildProcess } from "node:child_process"
+import { readFileSync } from "node:fs"
 import pg from "pg"
 import supertest from "supertest"
 import { inject } from "vitest"
-import { freePort, quoteIdent, withDatabase, withServer } from "../../scripts/lib/postgres.mjs"
-import { projectDir, spawnMedusa, waitForHealth } from "../../scripts/lib/medusa.mjs"
 import { testEnv } from "./test-env"
+import {
+  cloneTemplate,
+  createEmpty,
+  dropDatabaseOn,
+  startMedusaProcess,
+  type MedusaProcess,
+} from "./medusa-process"
+import type { SharedBackendInfo, SharedProfile } from "./shared-backends"
 
 export interface Backend {
   url: string
@@ -25,44 +29,37 @@ export interface Backend {
   stop(): Promise<void>
 }
 
-let databaseCounter = 0
+const databaseServer = () => ({ serverUrl: inject("databaseServerUrl"), template: inject("templateDatabase") })
 
 /** A fresh database cloned from the run's migrated and seeded template; returns its name and URL. */
-export async function cloneTemplateDatabase(): Promise<{ database: string; databaseUrl: string }> {
-  const serverUrl = inject("databaseServerUrl")
-  const database = `click_test_${process.pid}_${++databaseCounter}_${Date.now().toString(36)}`
-  await withServer(serverUrl, (client) =>
-    client.query(`CREATE DATABASE ${quoteIdent(database)} TEMPLATE ${quoteIdent(inject("templateDatabase"))}`)
-  )
-  return { database, databaseUrl: withDatabase(serverUrl, database) }
-}
+export const cloneTemplateDatabase = () => cloneTemplate(databaseServer())
 
 /** A fresh, empty database on the run's server (for a backend that migrates itself). */
-export async function createEmptyDatabase(): Promise<{ database: string; databaseUrl: string }> {
-  const serverUrl = inject("databaseServerUrl")
-  const database = `click_test_${process.pid}_${++databaseCounter}_${Date.now().toString(36)}_empty`
-  await withServer(serverUrl, (client) => client.query(`CREATE DATABASE ${quoteIdent(database)}`))
-  return { database, databaseUrl: withDatabase(serverUrl, database) }
-}
+export const createEmptyDatabase = () => createEmpty(inject("databaseServerUrl"))
 
-export async function dropDatabase(database: string): Promise<void> {
-  await withServer(inject("databaseServerUrl"), (client) =>
-    client.query(`DROP DATABASE IF EXISTS ${quoteIdent(database)} WITH (FORCE)`)
-  ).catch(() => {})
-}
+export const dropDatabase = (database: string) => dropDatabaseOn(inject("databaseServerUrl"), database)
 
-/** A fresh database cloned from the migrated template, and a real Medusa process on it. */
-export async function startBackend(options: { env?: Record<string, string | undefined> } = {}): Promise<Backend> {
-  const { database, databaseUrl } = await cloneTemplateDatabase()
-  const env = testEnv({ DATABASE_URL: databaseUrl, ...options.env })
-
-  let first = await startMedusaProcess(env, database)
-  let restarts = 0
-  const siblings: Array<{ stop(): Promise<void> }> = []
+function databasePool(databaseUrl: string) {
   const db = new pg.Pool({ connectionString: databaseUrl, max: 4 })
   // The fault tests terminate database connections; an idle client of this pool hit by
   // one is dropped and replaced by the pool, and must not crash the test worker.
   db.on("error", () => {})
+  return db
+}
+
+/**
+ * A backend of its own: a fresh database cloned from the migrated template and
+ * a real Medusa process on it. For files that kill, restart or reconfigure
+ * their backend, or fault its whole database.
+ */
+export async function startBackend(options: { env?: Record<string, string | undefined> } = {}): Promise<Backend> {
+  const { database, databaseUrl } = await cloneTemplateDatabase()
+  const env = testEnv({ DATABASE_URL: databaseUrl, ...options.env })
+
+  let first: MedusaProcess = await startMedusaProcess(env, database)
+  let restarts = 0
+  const siblings: Array<{ stop(): Promise<void> }> = []
+  const db = databasePool(databaseUrl)
   const { rows } = await db.query(
     "SELECT token FROM api_key WHERE type = 'publishable' AND title = 'Storefront' LIMIT 1"
   )
@@ -95,40 +92,32 @@ export async function startBackend(options: { env?: Record<string, string | unde
   return backend
 }
 
-async function startMedusaProcess(env: NodeJS.ProcessEnv, logName: string) {
-  const port = await freePort()
-  const url = `http://127.0.0.1:${port}`
-  const logsDir = path.join(projectDir, ".data", "test-logs")
-  mkdirSync(logsDir, { recursive: true })
-  const logFile = path.join(logsDir, `${logName}.log`)
-  const log = createWriteStream(logFile)
-  const child: ChildProcess = spawnMedusa(["start"], { ...env, PORT: String(port) }, ["ignore", "pipe", "pipe"])
-  // Both streams write to one file: neither may end it, the child's exit does.
-  child.stdout?.pipe(log, { end: false })
-  child.stderr?.pipe(log, { end: false })
-  child.once("close", () => log.end())
-  try {
-    await waitForHealth(url, { child, timeoutMs: 120_000 })
-  } catch (error) {
-    child.kill("SIGKILL")
-    throw new Error(`${(error as Error).message} (log: .data/test-logs/${logName}.log)`)
+/**
+ * The run's shared backend of `profile` (shared-backends.ts), booted by the
+ * first file that asks. Other files use it at the same time: create your own
+ * carts, scope every assertion to them, and never fault the whole database.
+ * It cannot be killed, restarted or given siblings; stop() only lets go of it.
+ */
+export async function sharedBackend(profile: SharedProfile): Promise<Backend> {
+  const response = await fetch(`${inject("backendPoolUrl")}/profiles/${profile}`)
+  if (!response.ok) throw new Error(await response.text())
+  const info = (await response.json()) as SharedBackendInfo
+  const db = databasePool(info.databaseUrl)
+  const owned = (what: string) => () => {
+    throw new Error(`the shared "${profile}" backend cannot ${what}: use startBackend() for a backend of this file's own`)
   }
   return {
-    url,
-    logFile,
-    async kill() {
-      if (child.exitCode !== null || child.signalCode !== null) return
-      const exited = new Promise((resolve) => child.once("exit", resolve))
-      child.kill("SIGKILL")
-      await exited
-    },
+    url: info.url,
+    databaseUrl: info.databaseUrl,
+    db,
+    http: supertest(info.url),
+    publishableKey: info.publishableKey,
+    readLog: () => readFileSync(info.logFile, "utf8"),
+    startSibling: owned("start siblings"),
+    kill: owned("be killed"),
+    restart: owned("be restarted"),
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return
-      const exited = new Promise((resolve) => child.once("exit", resolve))
-      child.kill("SIGTERM")
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000)
-      await exited
-      clearTimeout(timer)
+      await db.end()
     },
   }
 }

@@ -8,21 +8,31 @@ import {
   withServer,
 } from "../../scripts/lib/postgres.mjs"
 import { migrateAndSeed, projectDir } from "../../scripts/lib/medusa.mjs"
+import { startBackendPool } from "./shared-backends"
 import { testEnv } from "./test-env"
 
 declare module "vitest" {
   export interface ProvidedContext {
     databaseServerUrl: string
     templateDatabase: string
+    backendPoolUrl: string
   }
+}
+
+interface Run {
+  serverUrl: string
+  template: string
+  poolUrl: string
+  stop(): Promise<void>
 }
 
 /**
  * One PostgreSQL for the whole run (embedded unless TEST_DATABASE_URL names a
- * server), one migrated and seeded template database, and each test file
- * clones it (see backend.ts) instead of migrating again.
+ * server), one migrated and seeded template database that each backend clones
+ * (see medusa-process.ts) instead of migrating again, and the pool of shared
+ * backends (shared-backends.ts).
  */
-export default async function setup(project: TestProject) {
+async function startRun(): Promise<Run> {
   const server = await startPostgresServer({
     externalUrl: process.env.TEST_DATABASE_URL,
     dataRoot: path.join(projectDir, ".data"),
@@ -35,12 +45,35 @@ export default async function setup(project: TestProject) {
   const started = Date.now()
   await migrateAndSeed({ ...testEnv(), DATABASE_URL: withDatabase(serverUrl, template) })
   console.log(`template database migrated and seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  const pool = await startBackendPool({ serverUrl, template })
+  return {
+    serverUrl,
+    template,
+    poolUrl: pool.url,
+    async stop() {
+      await pool.stop()
+      await dropDatabasesNamed(serverUrl, "click_test_").catch(() => {})
+      await server.stop()
+    },
+  }
+}
 
-  project.provide("databaseServerUrl", serverUrl)
-  project.provide("templateDatabase", template)
+// Every integration lane (a vitest project) runs this setup in the same main
+// process; they share one run, which stops when the last lane is done.
+const shared = globalThis as typeof globalThis & { clickTestRun?: { run: Promise<Run>; users: number } }
+
+export default async function setup(project: TestProject) {
+  shared.clickTestRun ??= { run: startRun(), users: 0 }
+  shared.clickTestRun.users++
+  const run = await shared.clickTestRun.run
+  project.provide("databaseServerUrl", run.serverUrl)
+  project.provide("templateDatabase", run.template)
+  project.provide("backendPoolUrl", run.poolUrl)
 
   return async () => {
-    await dropDatabasesNamed(serverUrl, "click_test_").catch(() => {})
-    await server.stop()
+    const current = shared.clickTestRun
+    if (!current || --current.users > 0) return
+    shared.clickTestRun = undefined
+    await run.stop()
   }
 }

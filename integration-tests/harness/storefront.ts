@@ -16,9 +16,14 @@ export function storeClient(backend: Backend) {
 /** What a storefront does before sending the shopper to Click: cart, address, shipping, Click session. */
 export function createPayableCart(
   backend: Backend,
-  options: { quantity?: number; providerId?: string; handle?: string } = {}
+  options: { quantity?: number; providerId?: string; handle?: string; email?: string } = {}
 ): Promise<PayableCart> {
-  return storeClient(backend).createPayableCart(options.providerId ?? "pp_click_click", options.quantity ?? 1, options.handle)
+  return storeClient(backend).createPayableCart(options.providerId ?? "pp_click_click", options.quantity ?? 1, options.handle, options.email)
+}
+
+/** A shopper's email no other cart of the run has: its orders are this test's alone. */
+export function uniqueEmail(): string {
+  return `shopper-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}@example.com`
 }
 
 /** The seeded product whose stock Medusa manages. */
@@ -70,8 +75,9 @@ export async function countOrdersForCart(backend: Backend, cartId: string): Prom
   return rows[0].n
 }
 
-export async function countAllOrders(backend: Backend): Promise<number> {
-  const { rows } = await backend.db.query(`SELECT count(*)::int AS n FROM "order"`)
+/** Every order row ever written for this shopper's email, soft-deleted ones (an order created and rolled back) too. */
+export async function countOrderRowsOfEmail(backend: Backend, email: string): Promise<number> {
+  const { rows } = await backend.db.query(`SELECT count(*)::int AS n FROM "order" WHERE email = $1`, [email])
   return rows[0].n
 }
 
@@ -100,17 +106,27 @@ export interface PaymentRow {
   last_error: string | null
   attempts: number
   complete_click_trans_id: string | null
+  payment_session_id: string
 }
 
 /** A Click payment attempt as stored, by `click_trans_id` or `merchant_prepare_id`. */
 export async function paymentRow(backend: Backend, by: { clickTransId?: string; merchantPrepareId?: number }) {
   const [column, value] = by.clickTransId ? ["click_trans_id", by.clickTransId] : ["merchant_prepare_id", by.merchantPrepareId]
   const { rows } = await backend.db.query(
-    `SELECT state, refund_reason, order_id, last_error, attempts, complete_click_trans_id
+    `SELECT state, refund_reason, order_id, last_error, attempts, complete_click_trans_id, payment_session_id
        FROM click_transaction WHERE ${column} = $1`,
     [value]
   )
   return rows[0] as PaymentRow | undefined
+}
+
+/** The carts' debits still without an outcome (an order, or the money on its way back): [] when every one has one. */
+export async function debitsWithoutOutcome(backend: Backend, cartIds: string[]) {
+  const { rows } = await backend.db.query(
+    "SELECT merchant_trans_id, state FROM click_transaction WHERE merchant_trans_id = ANY($1) AND state IN ('confirmed', 'refund_required', 'reversal_failed')",
+    [cartIds]
+  )
+  return rows
 }
 
 /** Waits until the attempt reaches one of `states` (placement and refunds happen after Click's answer). */

@@ -45,7 +45,7 @@ export function storeClient(baseUrl, publishableKey) {
     get: (path) => call("GET", path),
     post: (path, body = {}) => call("POST", path, body),
     /** What a storefront does before sending the shopper to Click: cart, address, shipping, a payment session. */
-    async createPayableCart(providerId = "pp_click_click", quantity = 1, handle = "click-demo-tshirt") {
+    async createPayableCart(providerId = "pp_click_click", quantity = 1, handle = "click-demo-tshirt", email = "aziz@example.com") {
       catalog ??= {}
       if (!catalog.regionId) {
         const { regions } = await call("GET", "/store/regions")
@@ -60,7 +60,7 @@ export function storeClient(baseUrl, publishableKey) {
       }
       const { cart } = await call("POST", "/store/carts", {
         region_id: catalog.regionId,
-        email: "aziz@example.com",
+        email,
         items: [{ variant_id: catalog[handle], quantity }],
         shipping_address: address,
         billing_address: address,

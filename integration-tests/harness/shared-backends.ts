@@ -1,0 +1,94 @@
+import { once } from "node:events"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
+import pg from "pg"
+import { storeClient } from "../../scripts/lib/storefront.mjs"
+import { testEnv } from "./test-env"
+import { cloneTemplate, dropDatabaseOn, startMedusaProcess, type DatabaseServer, type MedusaProcess } from "./medusa-process"
+
+/**
+ * Backends shared by several test files: booted once per run, on first use,
+ * by the run's main process, and stopped at its end. A test worker asks for a
+ * profile by name over loopback HTTP (harness/backend.ts: sharedBackend) and
+ * gets its URL and database. Files that share a profile create their own carts
+ * and scope every assertion to them.
+ */
+export const sharedProfiles = {
+  /**
+   * The plugin as a merchant runs it, mid-way through a key rotation (a retired
+   * key still accepted until tomorrow), logging at info, with no cap on stored
+   * rejected callbacks (the cap has its own backend: request-guard.test.ts).
+   */
+  default: {
+    LOG_LEVEL: "info",
+    CLICK_PREVIOUS_SECRET_KEY: "retired-secret-2025",
+    CLICK_PREVIOUS_SECRET_KEY_UNTIL: new Date(Date.now() + 86_400_000).toISOString(),
+    CLICK_UNSIGNED_CALLBACKS_PER_MIN: "0",
+  },
+  /** Sandbox mode: Click's pay page and Merchant API, played by the backend itself. */
+  sandbox: { CLICK_SANDBOX: "true", CLICK_PAY_URL: "" },
+} satisfies Record<string, Record<string, string>>
+
+export type SharedProfile = keyof typeof sharedProfiles
+
+export interface SharedBackendInfo {
+  url: string
+  databaseUrl: string
+  publishableKey: string
+  logFile: string
+  env: Record<string, string>
+}
+
+export async function startBackendPool(server: DatabaseServer): Promise<{ url: string; stop(): Promise<void> }> {
+  const booted = new Map<string, Promise<SharedBackendInfo & { medusa: MedusaProcess; database: string }>>()
+
+  async function boot(profile: SharedProfile) {
+    const { database, databaseUrl } = await cloneTemplate(server)
+    const env = testEnv({ DATABASE_URL: databaseUrl, ...sharedProfiles[profile] })
+    const medusa = await startMedusaProcess(env, `shared-${profile}-${database}`)
+    const client = new pg.Client({ connectionString: databaseUrl })
+    await client.connect()
+    const { rows } = await client
+      .query("SELECT token FROM api_key WHERE type = 'publishable' AND title = 'Storefront' LIMIT 1")
+      .finally(() => client.end())
+    // Medusa creates a guest customer with an email's first cart, and first carts made in
+    // parallel race on it: the files that share this backend start at once.
+    await storeClient(medusa.url, rows[0].token).createPayableCart()
+    return { url: medusa.url, databaseUrl, publishableKey: rows[0].token, logFile: medusa.logFile, env: sharedProfiles[profile], medusa, database }
+  }
+
+  const http = createServer(async (request, response) => {
+    const profile = /^\/profiles\/(\w+)$/.exec(request.url ?? "")?.[1] as SharedProfile | undefined
+    if (!profile || !(profile in sharedProfiles)) {
+      response.writeHead(404).end(`no shared profile ${request.url}; known: ${Object.keys(sharedProfiles).join(", ")}`)
+      return
+    }
+    if (!booted.has(profile)) booted.set(profile, boot(profile))
+    try {
+      const { medusa: _medusa, database: _database, ...info } = await booted.get(profile)!
+      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(info))
+    } catch (error) {
+      response.writeHead(500).end(`shared profile ${profile} did not boot: ${(error as Error).message}`)
+    }
+  })
+  // A boot can take minutes on a busy machine: no request or header timeout here.
+  http.requestTimeout = 0
+  http.headersTimeout = 0
+  http.listen(0, "127.0.0.1")
+  await once(http, "listening")
+
+  return {
+    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    async stop() {
+      http.close()
+      await Promise.all(
+        [...booted.values()].map(async (pending) => {
+          const backend = await pending.catch(() => null)
+          if (!backend) return
+          await backend.medusa.stop()
+          await dropDatabaseOn(server.serverUrl, backend.database)
+        })
+      )
+    },
+  }
+}
