@@ -99,7 +99,7 @@ async function answerCallback(endpoint: CallbackKind, handle: CallbackHandler, r
     answer = errorAnswer(endpoint, ClickErrorCode.FailedToUpdate, echo)
   }
   const durationMs = Math.round(performance.now() - started)
-  const stored = signatureValid === true || (await guard.spendUnsignedCallback(source)).ok
+  const stored = signatureValid === true || (await guard.spendUnverifiedCallback(source)).ok
   // Recorded before answering, so every answer Click saw is in the audit trail.
   if (stored) await recordCallback(req, source, {
     endpoint,
