@@ -24,6 +24,7 @@ export function connectClickService(config: ClickOptions): ClickMerchantGateway 
     trustProxy: config.trustProxy,
     unsignedCallbacksPerMinute: config.unsignedCallbacksPerMinute,
     statusRequestsPerMinute: config.statusRequestsPerMinute,
+    sandboxPublic: config.sandboxPublic,
   })
   const credentials = {
     serviceId: config.serviceId,
