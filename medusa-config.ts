@@ -70,6 +70,7 @@ module.exports = defineConfig({
               partialRefunds: env.CLICK_PARTIAL_REFUNDS || undefined,
               reconcileAfterSec: env.CLICK_RECONCILE_AFTER_SEC || undefined,
               sandbox: env.CLICK_SANDBOX || undefined,
+              sandboxPublic: env.CLICK_SANDBOX_PUBLIC || undefined,
               callbackBaseUrl: backendUrl,
               allowedIps: env.CLICK_ALLOWED_IPS || undefined,
               trustProxy: env.CLICK_TRUST_PROXY || undefined,

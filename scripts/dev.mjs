@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 // `npm run dev`: a database (embedded PostgreSQL unless DATABASE_URL is set),
 // migrations, the demo seed, then Medusa in watch mode on PORT.
-import { randomBytes } from "node:crypto"
-import { promises as fs, existsSync } from "node:fs"
+import { existsSync } from "node:fs"
 import path from "node:path"
 import {
   FriendlyError,
@@ -13,6 +12,7 @@ import {
   withDatabase,
 } from "./lib/postgres.mjs"
 import { migrateAndSeed, projectDir, spawnMedusa, waitForHealth } from "./lib/medusa.mjs"
+import { applySandboxDefaults } from "./lib/sandbox-defaults.mjs"
 
 const envFile = path.join(projectDir, ".env")
 if (existsSync(envFile)) process.loadEnvFile(envFile)
@@ -27,7 +27,7 @@ async function main() {
   if (!(await isPortFree(port, "0.0.0.0"))) {
     throw new FriendlyError(`Port ${port} is already in use: stop what uses it or set PORT to a free port.`)
   }
-  await applySandboxDefaults()
+  for (const line of await applySandboxDefaults(env, { dataRoot, projectDir })) console.log(line)
 
   const server = await startPostgresServer({
     externalUrl: env.DATABASE_URL,
@@ -77,30 +77,6 @@ async function main() {
   console.log(`Click Complete URL: ${baseUrl}/hooks/click/complete`)
   console.log(`Region "Uzbekistan" payment providers: ${seed.payment_providers.join(", ")}`)
   console.log("Press Ctrl-C to stop.")
-}
-
-/**
- * With CLICK_SANDBOX on (the default for `npm run dev`) the Click ids get
- * local values and the secret key a random one kept in .data, so the app
- * starts with no .env, and refunds and reversals go to the local Merchant API
- * double. The provider itself never defaults the secret.
- */
-async function applySandboxDefaults() {
-  if (env.CLICK_SANDBOX === "false") return
-  // The provider's sandbox mode: Click's Merchant API is the project's local double.
-  env.CLICK_SANDBOX = "true"
-  env.CLICK_SERVICE_ID ||= "10001"
-  env.CLICK_MERCHANT_ID ||= "20001"
-  env.CLICK_MERCHANT_USER_ID ||= "30001"
-  if (!env.CLICK_SECRET_KEY) {
-    const file = path.join(dataRoot, "click-sandbox-secret-key")
-    if (!existsSync(file)) {
-      await fs.mkdir(path.dirname(file), { recursive: true })
-      await fs.writeFile(file, randomBytes(24).toString("hex"), { mode: 0o600 })
-    }
-    env.CLICK_SECRET_KEY = (await fs.readFile(file, "utf8")).trim()
-    console.log(`CLICK_SANDBOX: using a local Click secret key (stored in ${path.relative(projectDir, file)}).`)
-  }
 }
 
 main().catch(async (error) => {

@@ -41,20 +41,25 @@ export interface CallbackEcho {
   merchant_prepare_id?: string
 }
 
+export type ParsedCallback =
+  | { kind: "prepare"; request: PrepareRequest }
+  | { kind: "complete"; request: CompleteRequest }
+
 export type CallbackVerification =
-  | { ok: true; kind: "prepare"; request: PrepareRequest }
-  | { ok: true; kind: "complete"; request: CompleteRequest }
+  | ({ ok: true } & ParsedCallback)
   | {
       ok: false
       error: ClickErrorCodeValue
       reason: string
       signatureValid: boolean | null
       echo: CallbackEcho
+      /**
+       * A callback for this endpoint, correctly signed, whose sign_time is
+       * stale: Click's own retry after a long delay, or a captured one
+       * replayed. It may be answered from what is already stored, never acted on.
+       */
+      late?: ParsedCallback
     }
-
-type ParsedCallback =
-  | { kind: "prepare"; request: PrepareRequest }
-  | { kind: "complete"; request: CompleteRequest }
 
 const ACTION_OF: Record<CallbackKind, string> = { prepare: "0", complete: "1" }
 
@@ -100,6 +105,9 @@ export function verifyClickCallback(
     maxAgeSec: config.signTimeMaxAgeSec,
     maxFutureSec: config.signTimeMaxFutureSec,
   })
+  if (signTime === "stale" && request.action === ACTION_OF[endpoint]) {
+    return { ...fail(ClickErrorCode.BadRequest, "sign_time:stale", true), late: parsed }
+  }
   if (signTime !== "ok") {
     return fail(ClickErrorCode.BadRequest, `sign_time:${signTime}`, true)
   }
@@ -143,7 +151,7 @@ function rejected(
   reason: string,
   signatureValid: boolean | null,
   echo: CallbackEcho,
-): CallbackVerification {
+): Extract<CallbackVerification, { ok: false }> {
   return { ok: false, error, reason, signatureValid, echo }
 }
 

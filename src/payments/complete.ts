@@ -13,6 +13,7 @@ import { storedTiyin } from "../lib/medusa-amount"
 import { clickModule, findTransaction, type ClickTransactionRecord } from "./click-transactions"
 import { loadClickCart } from "./medusa-tables"
 import { placeClickOrderInBackground } from "./place-order"
+import { reconcileClickPaymentInBackground } from "./reconcile-payment"
 import { recordDebit } from "./record-debit"
 
 export interface CompleteContext {
@@ -41,22 +42,14 @@ export async function handleComplete(
   context: CompleteContext,
   log: Logger
 ): Promise<CompleteAnswer> {
-  const answer = (error: ClickErrorCodeValue, confirmId?: number) =>
-    completeAnswer({
-      click_trans_id: request.click_trans_id,
-      merchant_trans_id: request.merchant_trans_id,
-      merchant_confirm_id: confirmId ?? null,
-      error,
-    })
+  const answer = answerTo(request)
   const clickError = Number(request.error)
   if (clickError > 0) {
     return answer(ClickErrorCode.BadRequest)
   }
 
-  const prepareId = Number(request.merchant_prepare_id)
-  const transaction =
-    prepareId <= MAX_PREPARE_ID ? await findTransaction(container, { merchant_prepare_id: prepareId }) : undefined
-  if (!transaction || transaction.merchant_trans_id !== request.merchant_trans_id) {
+  const transaction = await findAttemptNamedBy(container, request)
+  if (!transaction) {
     const cart = await loadClickCart(container, request.merchant_trans_id)
     return answer(cart?.session ? ClickErrorCode.TransactionNotFound : ClickErrorCode.UserNotFound)
   }
@@ -79,11 +72,60 @@ export async function handleComplete(
   return answer(outcome)
 }
 
+/**
+ * A correctly signed Complete whose sign_time is stale: Click retrying long
+ * after the payment, or a captured Complete replayed. A payment Click already
+ * settled hears what a fresh repeat hears (-4 debited, -9 cancelled); nothing
+ * changes. Only a payment still `prepared` is unknown: -8, and Click's
+ * Merchant API is asked at once whether the money was taken, because
+ * Click's own `error` is not signed and a stale signature proves nothing.
+ */
+export async function answerLateComplete(
+  container: MedusaContainer,
+  request: CompleteRequest,
+  context: Pick<CompleteContext, "cancelOfConfirmedAnswer">,
+  log: Logger
+): Promise<CompleteAnswer> {
+  const answer = answerTo(request)
+  const clickError = Number(request.error)
+  const transaction = clickError > 0 ? undefined : await findAttemptNamedBy(container, request)
+  if (!transaction) {
+    return answer(ClickErrorCode.BadRequest)
+  }
+  const settled = settledAnswer(transaction.state, clickError, context)
+  if (settled !== null) {
+    return answer(settled)
+  }
+  reconcileClickPaymentInBackground(container, transaction.id, log)
+  return answer(ClickErrorCode.BadRequest)
+}
+
+function answerTo(request: CompleteRequest) {
+  return (error: ClickErrorCodeValue, confirmId?: number) =>
+    completeAnswer({
+      click_trans_id: request.click_trans_id,
+      merchant_trans_id: request.merchant_trans_id,
+      merchant_confirm_id: confirmId ?? null,
+      error,
+    })
+}
+
+/** The attempt a Complete's `merchant_prepare_id` names, if it is of the same cart. */
+async function findAttemptNamedBy(
+  container: MedusaContainer,
+  request: CompleteRequest
+): Promise<ClickTransactionRecord | undefined> {
+  const prepareId = Number(request.merchant_prepare_id)
+  const transaction =
+    prepareId <= MAX_PREPARE_ID ? await findTransaction(container, { merchant_prepare_id: prepareId }) : undefined
+  return transaction?.merchant_trans_id === request.merchant_trans_id ? transaction : undefined
+}
+
 /** The answer for an attempt that Click already settled, else null (it is still `prepared`). */
 function settledAnswer(
   state: string,
   clickError: number,
-  context: CompleteContext
+  context: Pick<CompleteContext, "cancelOfConfirmedAnswer">
 ): ClickErrorCodeValue | null {
   if (DEBITED_STATES.includes(state as ClickPaymentStateValue)) {
     return clickError < 0 ? context.cancelOfConfirmedAnswer : ClickErrorCode.AlreadyPaid

@@ -1,7 +1,9 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
+import { setTimeout as delay } from "node:timers/promises"
 import type { Logger } from "pino"
 import type { ClickPaymentStateValue } from "../modules/click"
 import { clickModule } from "./click-transactions"
+import { paymentPolicy } from "./policy"
 
 const BATCH = 50
 
@@ -11,7 +13,8 @@ const BATCH = 50
  * over), oldest first. Rows waiting for their next attempt are not selected,
  * so they cannot starve newer ones; each row is claimed before it is worked
  * on, so several processes running the same job never do the same work
- * twice; and one row's failure does not stop the batch.
+ * twice; and one row's failure does not stop the batch, nor does one that
+ * hangs: after `jobRowTimeoutSec` the batch goes on without it.
  */
 export async function runDueWork(
   container: MedusaContainer,
@@ -33,11 +36,24 @@ export async function runDueFiscalWork(
 }
 
 async function runEach(due: string[], work: (transactionId: string) => Promise<unknown>, log: Logger) {
+  const { jobRowTimeoutSec } = paymentPolicy()
   for (const transactionId of due) {
-    try {
-      await work(transactionId)
-    } catch (error) {
-      log.error({ transaction_id: transactionId, err: (error as Error)?.message }, "recovery attempt failed to run")
+    // Its failure is logged even when it comes after the batch went on.
+    const attempt = Promise.resolve()
+      .then(() => work(transactionId))
+      .catch((error) => log.error({ transaction_id: transactionId, err: (error as Error)?.message }, "recovery attempt failed to run"))
+    if (!(await finishesWithin(attempt, jobRowTimeoutSec * 1000))) {
+      // Its claim keeps another run from starting the same work while this one is still going.
+      log.warn({ transaction_id: transactionId, timeout_sec: jobRowTimeoutSec }, "recovery attempt still running; the batch goes on")
     }
+  }
+}
+
+async function finishesWithin(attempt: Promise<unknown>, ms: number): Promise<boolean> {
+  const timer = new AbortController()
+  try {
+    return await Promise.race([attempt.then(() => true), delay(ms, false, { signal: timer.signal, ref: false })])
+  } finally {
+    timer.abort()
   }
 }

@@ -22,6 +22,12 @@ export interface PaymentPolicy {
   placementConcurrency: number
   /** At most this long a placement after Click's answer waits for the callbacks in flight (callbacks-in-flight.ts), 0: no wait. */
   placementYieldMs: number
+  /**
+   * How long a recovery job waits for one payment's work before it goes on to
+   * the next (due-work.ts): a Click call that hangs delays its own payment,
+   * not the batch. The work itself runs on, under its claim.
+   */
+  jobRowTimeoutSec: number
 }
 
 const MAX_RETRY_DELAY_SEC = 3600
@@ -46,6 +52,7 @@ export function paymentPolicy(env: NodeJS.ProcessEnv = process.env): PaymentPoli
     reversalMaxAttempts: Math.floor(positiveNumber(env.CLICK_REVERSAL_MAX_ATTEMPTS, 10)),
     placementConcurrency: Math.floor(nonNegativeNumber(env.CLICK_PLACEMENT_CONCURRENCY, 0)),
     placementYieldMs: nonNegativeNumber(env.CLICK_PLACEMENT_YIELD_MS, 2000),
+    jobRowTimeoutSec: positiveNumber(env.CLICK_JOB_ROW_TIMEOUT_SEC, 60),
   }
 }
 

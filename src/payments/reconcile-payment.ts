@@ -4,7 +4,7 @@ import { ClickMerchantApiError, ClickPaymentStatus } from "../click"
 import { ClickPaymentState, type WorkClaim } from "../modules/click"
 import { clickMerchantGateway } from "../providers/click/merchant-gateway"
 import { storedTiyin } from "../lib/medusa-amount"
-import { clickModule, findTransaction } from "./click-transactions"
+import { clickModule } from "./click-transactions"
 import { placeClickOrderInBackground } from "./place-order"
 import { paymentPolicy } from "./policy"
 import { recordDebit } from "./record-debit"
@@ -19,7 +19,7 @@ const DAY_MS = 24 * 60 * 60 * 1000
 
 /**
  * Asks Click's Merchant API about a `prepared` payment whose Complete never
- * came (or came with a stale signature). Paid: the same path as a Complete,
+ * came (or came only with a stale signature). Paid: the same path as a Complete,
  * then its order. Failed, or unknown to Click: `cancelled`. Still in progress:
  * asked again later.
  */
@@ -87,19 +87,11 @@ async function reconcileUnderClaim(container: MedusaContainer, claim: WorkClaim,
   }
 }
 
-/** A correctly signed Complete arrived with a stale sign_time: look its payment up at Click now. */
-export function reconcileLateComplete(
-  container: MedusaContainer,
-  echo: { merchant_prepare_id?: string; merchant_trans_id?: string },
-  log: Logger
-): void {
-  const prepareId = Number(echo.merchant_prepare_id)
-  if (!Number.isSafeInteger(prepareId) || !echo.merchant_trans_id) {
-    return
-  }
-  findTransaction(container, { merchant_prepare_id: prepareId, merchant_trans_id: echo.merchant_trans_id })
-    .then((transaction) => transaction && reconcileClickPayment(container, transaction.id, log))
-    .catch((error) => log.error({ err: (error as Error)?.message }, "reconciliation of a late Complete failed; the job retries"))
+/** Looks a `prepared` payment up at Click now rather than at the job's next run; a failure is the job's to retry. */
+export function reconcileClickPaymentInBackground(container: MedusaContainer, transactionId: string, log: Logger): void {
+  reconcileClickPayment(container, transactionId, log).catch((error) =>
+    log.error({ err: (error as Error)?.message }, "reconciliation of a late Complete failed; the job retries")
+  )
 }
 
 /**

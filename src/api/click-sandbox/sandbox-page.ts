@@ -1,4 +1,7 @@
-import type { MedusaResponse } from "@medusajs/framework/http"
+import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
+import { requestGuard } from "../../lib/request-guard"
+import { sandboxClick } from "../../providers/click/merchant-gateway"
+import type { SandboxClick } from "../../providers/click/sandbox-click"
 
 /** The sandbox pages' HTML escaping: every value shown comes from a request or the database. */
 export const escapeHtml = (text: string) =>
@@ -21,4 +24,26 @@ export function sendSandboxPage(res: MedusaResponse, title: string, body: string
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body><main>${body}</main></body></html>`
   )
+}
+
+/**
+ * The sandbox's Click for a request the sandbox pages may serve, or null after
+ * answering: 404 outside sandbox mode, 403 for a caller that is not this
+ * machine (unless CLICK_SANDBOX_PUBLIC=true), so that a backend left in
+ * sandbox mode on a public address takes no orders.
+ */
+export function sandboxClickFor(req: MedusaRequest, res: MedusaResponse): SandboxClick | null {
+  const click = sandboxClick()
+  if (!click) {
+    res.status(404).json({ message: "Not found" })
+    return null
+  }
+  if (!requestGuard().allowsSandboxFor(req)) {
+    res.status(403).json({
+      message:
+        "The Click sandbox serves only this machine (a loopback address, not through a proxy). To open it to other addresses on a private network, set CLICK_SANDBOX_PUBLIC=true.",
+    })
+    return null
+  }
+  return click
 }

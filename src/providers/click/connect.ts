@@ -1,5 +1,5 @@
 import { CLICK_MERCHANT_API_URL, ClickMerchantApiClient } from "../../click"
-import { configureRequestGuard } from "../../lib/request-guard"
+import { configureRequestGuard, DEFAULT_REQUEST_GUARD } from "../../lib/request-guard"
 import { signConfirmation } from "./confirmation"
 import { clickMerchantGateway, hasClickMerchantGateway, registerClickMerchantGateway, registerSandboxClick, type ClickMerchantGateway } from "./merchant-gateway"
 import type { ClickOptions } from "./options"
@@ -19,10 +19,12 @@ export function connectClickService(config: ClickOptions): ClickMerchantGateway 
     return clickMerchantGateway(config.serviceId)
   }
   configureRequestGuard({
+    ...DEFAULT_REQUEST_GUARD,
     allowedIps: config.allowedIps,
     trustProxy: config.trustProxy,
     unsignedCallbacksPerMinute: config.unsignedCallbacksPerMinute,
     statusRequestsPerMinute: config.statusRequestsPerMinute,
+    sandboxPublic: config.sandboxPublic,
   })
   const credentials = {
     serviceId: config.serviceId,

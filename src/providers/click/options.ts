@@ -1,4 +1,5 @@
 import { z } from "zod"
+import { isClickProductionUrl } from "../../click"
 import { DEFAULT_REQUEST_GUARD, parseAllowList } from "../../lib/request-guard"
 
 const digits = (name: string) =>
@@ -74,6 +75,8 @@ export const clickOptionsSchema = z.object({
   partialRefunds: flag,
   /** Local development: Click's pay page and Merchant API are played by this backend. Never in production. */
   sandbox: flag,
+  /** Sandbox mode: the local pay page and demo shop serve any address, not only this machine's own. */
+  sandboxPublic: flag,
   /** Sandbox mode: where the local pay page sends Click's callbacks (this backend's public URL). */
   callbackBaseUrl: z.url().default("http://localhost:9000"),
   /** A Prepare without its Complete is looked up at Click after this many seconds. */
@@ -105,6 +108,8 @@ const environmentNames: Record<string, string> = {
   merchantApiUrl: "CLICK_MERCHANT_API_URL",
   reconcileAfterSec: "CLICK_RECONCILE_AFTER_SEC",
   sandbox: "CLICK_SANDBOX",
+  sandboxPublic: "CLICK_SANDBOX_PUBLIC",
+  payUrl: "CLICK_PAY_URL",
   fiscalization: "CLICK_FISCAL_*",
   allowedIps: "CLICK_ALLOWED_IPS",
   trustProxy: "CLICK_TRUST_PROXY",
@@ -125,6 +130,16 @@ export function parseClickOptions(raw: unknown, env: NodeJS.ProcessEnv = process
     if (parsed.data.sandbox && env.NODE_ENV === "production") {
       throw new Error(
         'Click provider option "sandbox" (CLICK_SANDBOX) is on while NODE_ENV=production: sandbox mode answers for Click\'s Merchant API locally and must never take real payments. Set CLICK_SANDBOX=false and your real Click credentials.'
+      )
+    }
+    const realClick = (["payUrl", "merchantApiUrl"] as const).filter((name) => {
+      const url = parsed.data[name]
+      return url !== undefined && isClickProductionUrl(url)
+    })
+    if (parsed.data.sandbox && realClick.length) {
+      const named = realClick.map((name) => `"${name}" (${environmentNames[name]})`).join(" and ")
+      throw new Error(
+        `Click provider option "sandbox" (CLICK_SANDBOX) is on while ${named} point${realClick.length > 1 ? "" : "s"} at Click's real servers: sandbox mode signs Click's callbacks with this backend's own key and must never meet real payments. Unset ${realClick.map((name) => environmentNames[name]).join(" and ")} to use the local sandbox, or set CLICK_SANDBOX=false to take real payments.`
       )
     }
     const { sandbox, callbackBaseUrl, payUrl } = parsed.data

@@ -254,6 +254,24 @@ describe("verifyClickCallback: -8 after a valid signature", () => {
     })
   })
 
+  it("hands back what a correctly signed stale callback for this endpoint says, to be answered from the stored state", () => {
+    const result = verify(completeBody({ sign_time: "2025-01-01 14:54:00", error: "-5017" }), "complete")
+    expect(result).toMatchObject({
+      ok: false,
+      error: -8,
+      reason: "sign_time:stale",
+      late: { kind: "complete", request: { merchant_prepare_id: "42", error: "-5017", merchant_trans_id: "cart_01JABC" } },
+    })
+  })
+
+  it("hands back nothing of a stale callback for the other endpoint, a forged one or a fresh rejection", () => {
+    const stale = "2025-01-01 14:54:00"
+    expect(verify(completeBody({ sign_time: stale }), "prepare")).not.toHaveProperty("late")
+    expect(verify({ ...completeBody({ sign_time: stale }), sign_string: "0".repeat(32) }, "complete")).not.toHaveProperty("late")
+    expect(verify(completeBody({ sign_time: "2025-01-01 15:02:00" }), "complete")).not.toHaveProperty("late")
+    expect(verify(completeBody({ service_id: "99999" }), "complete")).not.toHaveProperty("late")
+  })
+
   it("rejects a correctly signed sign_time too far in the future", () => {
     expect(verify(completeBody({ sign_time: "2025-01-01 15:02:00" }), "complete")).toMatchObject({
       error: -8,

@@ -19,6 +19,7 @@ describe("Click provider options", () => {
       merchantApiTimeoutMs: 10_000,
       partialRefunds: false,
       sandbox: false,
+      sandboxPublic: false,
       callbackBaseUrl: "http://localhost:9000",
       reconcileAfterSec: 900,
       allowedIps: [],
@@ -92,5 +93,28 @@ describe("Click provider options", () => {
     expect(() => parseClickOptions({ ...valid, previousSecretKey: "old-key", previousSecretKeyUntil: "soon" })).toThrow(
       /previousSecretKeyUntil/
     )
+  })
+
+  it("refuses sandbox mode that points at Click's real pay page or Merchant API, naming the variables to unset", () => {
+    const sandbox = { ...valid, sandbox: "true" }
+    expect(() => parseClickOptions({ ...sandbox, payUrl: "https://my.click.uz/services/pay" })).toThrow(
+      /"sandbox" \(CLICK_SANDBOX\) is on while "payUrl" \(CLICK_PAY_URL\) points at Click's real servers.*Unset CLICK_PAY_URL.*CLICK_SANDBOX=false/
+    )
+    expect(() => parseClickOptions({ ...sandbox, merchantApiUrl: "https://api.click.uz/v2/merchant/" })).toThrow(
+      /"merchantApiUrl" \(CLICK_MERCHANT_API_URL\) points at Click's real servers/
+    )
+    expect(() =>
+      parseClickOptions({ ...sandbox, payUrl: "https://MY.CLICK.UZ./services/pay", merchantApiUrl: "https://api.click.uz/v2/merchant/" })
+    ).toThrow(/"payUrl" \(CLICK_PAY_URL\) and "merchantApiUrl" \(CLICK_MERCHANT_API_URL\) point at/)
+    // Outside sandbox mode those are the right URLs; in it, the local ones are.
+    expect(parseClickOptions({ ...valid, merchantApiUrl: "https://api.click.uz/v2/merchant/" }).merchantApiUrl).toBe(
+      "https://api.click.uz/v2/merchant/"
+    )
+    expect(parseClickOptions({ ...sandbox, merchantApiUrl: "http://127.0.0.1:9999/v2/merchant/", payUrl: "https://notclick.uz/pay" }).sandbox).toBe(true)
+  })
+
+  it("reads sandboxPublic from the environment's strings, off by default", () => {
+    expect(parseClickOptions({ ...valid, sandbox: "true", sandboxPublic: "true" }).sandboxPublic).toBe(true)
+    expect(parseClickOptions({ ...valid, sandbox: "true", sandboxPublic: "false" }).sandboxPublic).toBe(false)
   })
 })

@@ -1,7 +1,6 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import { sandboxClick } from "../../../providers/click/merchant-gateway"
 import { SandboxClick } from "../../../providers/click/sandbox-click"
-import { escapeHtml as escape, sendSandboxPage } from "../sandbox-page"
+import { escapeHtml as escape, sandboxClickFor, sendSandboxPage } from "../sandbox-page"
 
 function query(req: MedusaRequest, name: string): string {
   const value = (req.query as Record<string, unknown>)[name] ?? (req.body as Record<string, unknown> | undefined)?.[name]
@@ -12,13 +11,12 @@ function query(req: MedusaRequest, name: string): string {
  * GET /click-sandbox/pay: Click's pay page, played locally in sandbox mode
  * (the provider's `payUrl` points here). It shows what Click shows: the
  * merchant, the order (cart id), the amount in soums, the card type, and Pay
- * or Decline. Outside sandbox mode it does not exist.
+ * or Decline. Outside sandbox mode it does not exist; in it, it serves only
+ * this machine unless CLICK_SANDBOX_PUBLIC=true.
  */
 export async function GET(req: MedusaRequest, res: MedusaResponse) {
-  const click = sandboxClick()
-  if (!click) {
-    return res.status(404).json({ message: "Not found" })
-  }
+  const click = sandboxClickFor(req, res)
+  if (!click) return
   const amount = query(req, "amount")
   const cartId = query(req, "transaction_param")
   const cardType = query(req, "card_type")
@@ -44,10 +42,8 @@ ${cardType ? `<dt>Card</dt><dd>${escape(cardType.toUpperCase())}</dd>` : ""}
  * returns to `return_url`, or sees Click's error when the merchant refused.
  */
 export async function POST(req: MedusaRequest, res: MedusaResponse) {
-  const click = sandboxClick()
-  if (!click) {
-    return res.status(404).json({ message: "Not found" })
-  }
+  const click = sandboxClickFor(req, res)
+  if (!click) return
   const cartId = query(req, "transaction_param")
   const returnUrl = query(req, "return_url")
   if (query(req, "service_id") !== click.serviceId) {

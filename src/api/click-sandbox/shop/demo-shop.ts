@@ -1,7 +1,7 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { Modules } from "@medusajs/framework/utils"
-import { sandboxClick } from "../../../providers/click/merchant-gateway"
 import { createClickCheckout } from "../../../storefront"
+import { sandboxClickFor } from "../sandbox-page"
 
 /**
  * The browser side of the sandbox demo shop. It uses the storefront helper
@@ -37,14 +37,14 @@ function showError(error) {
 
 /**
  * The demo shop's publishable key (the shop page is the storefront, so it
- * needs one), or null after answering 404: the shop exists only in sandbox mode.
+ * needs one), or null after answering: the shop exists only in sandbox mode,
+ * for the callers the sandbox serves (sandboxClickFor).
  */
-export async function demoShopKeyOr404(req: MedusaRequest, res: MedusaResponse): Promise<string | null> {
-  const keys = sandboxClick()
-    ? await req.scope
-        .resolve(Modules.API_KEY)
-        .listApiKeys({ type: "publishable", revoked_at: { $eq: null } }, { take: 1, order: { created_at: "ASC" } })
-    : []
+export async function demoShopKeyOrRefuse(req: MedusaRequest, res: MedusaResponse): Promise<string | null> {
+  if (!sandboxClickFor(req, res)) return null
+  const keys = await req.scope
+    .resolve(Modules.API_KEY)
+    .listApiKeys({ type: "publishable", revoked_at: { $eq: null } }, { take: 1, order: { created_at: "ASC" } })
   if (!keys[0]) {
     res.status(404).json({ message: "Not found" })
     return null

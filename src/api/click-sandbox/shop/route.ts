@@ -1,6 +1,6 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { sendSandboxPage } from "../sandbox-page"
-import { demoShopKeyOr404, demoShopScript, shopHeader } from "./demo-shop"
+import { demoShopKeyOrRefuse, demoShopScript, shopHeader } from "./demo-shop"
 
 /**
  * GET /click-sandbox/shop: a one-page storefront for trying Click locally.
@@ -8,7 +8,7 @@ import { demoShopKeyOr404, demoShopScript, shopHeader } from "./demo-shop"
  * sends the browser to the Click session's `payment_url`. Sandbox only.
  */
 export async function GET(req: MedusaRequest, res: MedusaResponse) {
-  const publishableKey = await demoShopKeyOr404(req, res)
+  const publishableKey = await demoShopKeyOrRefuse(req, res)
   if (!publishableKey) return
   sendSandboxPage(
     res,

@@ -9,15 +9,15 @@ import {
   prepareAnswer,
   type CallbackEcho,
   type CallbackKind,
+  type ParsedCallback,
   type ClickErrorCodeValue,
   type CompleteAnswer,
   type PrepareAnswer,
 } from "../../../click"
 import { clickCallbacksInFlight } from "../../../payments/callbacks-in-flight"
 import { clickModule } from "../../../payments/click-transactions"
-import { reconcileLateComplete } from "../../../payments/reconcile-payment"
 import { clickLogger } from "../../../lib/logger"
-import { requestGuard } from "../../../lib/request-guard"
+import { requestGuard, type Spent } from "../../../lib/request-guard"
 import { CLICK_ENDPOINT_HEADER, CLICK_WEBHOOK_PROVIDER } from "../../../providers/click/ids"
 import type { ClickWebhookResult } from "../../../providers/click/service"
 import { readCallbackBody, type CallbackBody } from "./read-callback-body"
@@ -26,40 +26,56 @@ import { readCallbackBody, type CallbackBody } from "./read-callback-body"
 export type VerifiedCallback = Extract<NonNullable<ClickWebhookResult["click"]>, { ok: true }>
 type Answer = PrepareAnswer | CompleteAnswer
 
+/** A correctly signed callback for this endpoint whose sign_time is stale (see verify-callback.ts). */
+export type LateCallback = ParsedCallback & Pick<VerifiedCallback, "cancelOfConfirmedAnswer">
+
 export type CallbackHandler = (
   container: MedusaContainer,
   verified: VerifiedCallback,
   log: Logger
 ) => Promise<Answer>
 
+export type LateCallbackHandler = (container: MedusaContainer, late: LateCallback, log: Logger) => Promise<Answer>
+
 /**
  * One Click callback endpoint: source address (allow-list) → bounded body →
  * verification by the provider (which holds the secret) → the endpoint's
- * handler → Click's JSON answer, always HTTP 200 → the audit record, where a
- * callback that failed verification spends its address's budget first.
+ * handler → Click's JSON answer, always HTTP 200 → the audit record. A
+ * callback that did not pass verification, a correctly signed but stale one
+ * (a replay) included, spends its address's budget: past it, it is answered
+ * -8 without a database read and not stored. `answerLate`, when given, answers
+ * a stale callback within the budget from the stored state.
  * Orders are placed after the callbacks in flight are answered (callbacks-in-flight.ts).
  */
-export function clickCallbackRoute(endpoint: CallbackKind, handle: CallbackHandler) {
+export function clickCallbackRoute(endpoint: CallbackKind, handle: CallbackHandler, answerLate?: LateCallbackHandler) {
   return async (req: MedusaRequest, res: MedusaResponse) => {
     const leave = clickCallbacksInFlight.enter()
     try {
-      await answerCallback(endpoint, handle, req, res)
+      await answerCallback(endpoint, { handle, answerLate }, req, res)
     } finally {
       leave()
     }
   }
 }
 
-async function answerCallback(endpoint: CallbackKind, handle: CallbackHandler, req: MedusaRequest, res: MedusaResponse) {
+async function answerCallback(
+  endpoint: CallbackKind,
+  handlers: { handle: CallbackHandler; answerLate?: LateCallbackHandler },
+  req: MedusaRequest,
+  res: MedusaResponse
+) {
   const started = performance.now()
   let body: CallbackBody = { ok: false, reason: "unparseable" }
   let echo: CallbackEcho = {}
   let signatureValid: boolean | null = null
+  let verified = false
   let reason: string | null = null
   let answer: Answer
   const log = clickLogger.child({ endpoint })
   const guard = requestGuard()
   const source = guard.sourceAddress(req)
+  let budget: Promise<Spent> | undefined
+  const spendBudget = () => (budget ??= guard.spendUnverifiedCallback(source))
   try {
     if (!guard.allowsCallbackFrom(source)) {
       // Not even read: an address outside the allow-list gets Click's "bad request".
@@ -75,15 +91,15 @@ async function answerCallback(endpoint: CallbackKind, handle: CallbackHandler, r
         signatureValid = verification.signatureValid
         reason = verification.reason
         answer = errorAnswer(endpoint, verification.error, echo)
-        if (endpoint === "complete" && verification.signatureValid && reason === "sign_time:stale") {
-          // Genuine but late (a slow card confirmation, a late retry): not acted
-          // on, but Click is asked at once whether the money was taken.
-          reconcileLateComplete(req.scope, echo, log)
+        if (verification.late && handlers.answerLate && (await spendBudget()).ok) {
+          const late = { ...verification.late, cancelOfConfirmedAnswer: verification.cancelOfConfirmedAnswer }
+          answer = await handlers.answerLate(req.scope, late, log.child(idsOf(echo)))
         }
       } else {
         echo = verification.request
         signatureValid = true
-        answer = await handle(
+        verified = true
+        answer = await handlers.handle(
           req.scope,
           verification,
           log.child({
@@ -99,7 +115,7 @@ async function answerCallback(endpoint: CallbackKind, handle: CallbackHandler, r
     answer = errorAnswer(endpoint, ClickErrorCode.FailedToUpdate, echo)
   }
   const durationMs = Math.round(performance.now() - started)
-  const stored = signatureValid === true || (await guard.spendUnsignedCallback(source)).ok
+  const stored = verified || (await spendBudget()).ok
   // Recorded before answering, so every answer Click saw is in the audit trail.
   if (stored) await recordCallback(req, source, {
     endpoint,

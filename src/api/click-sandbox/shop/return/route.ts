@@ -1,6 +1,6 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { sendSandboxPage } from "../../sandbox-page"
-import { demoShopKeyOr404, demoShopScript, shopHeader } from "../demo-shop"
+import { demoShopKeyOrRefuse, demoShopScript, shopHeader } from "../demo-shop"
 
 /**
  * GET /click-sandbox/shop/return?cart_id=…: where Click sends the shopper
@@ -8,7 +8,7 @@ import { demoShopKeyOr404, demoShopScript, shopHeader } from "../demo-shop"
  * the page waits on the status route for what Click's callbacks recorded.
  */
 export async function GET(req: MedusaRequest, res: MedusaResponse) {
-  const publishableKey = await demoShopKeyOr404(req, res)
+  const publishableKey = await demoShopKeyOrRefuse(req, res)
   if (!publishableKey) return
   sendSandboxPage(
     res,

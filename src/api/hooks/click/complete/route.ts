@@ -1,12 +1,16 @@
 import type { CompleteRequest } from "../../../../click"
-import { handleComplete } from "../../../../payments/complete"
+import { answerLateComplete, handleComplete } from "../../../../payments/complete"
 import { clickCallbackRoute } from "../click-callback-route"
 
-export const POST = clickCallbackRoute("complete", (container, verified, log) =>
-  handleComplete(
-    container,
-    verified.request as CompleteRequest,
-    { confirmation: verified.confirmation, cancelOfConfirmedAnswer: verified.cancelOfConfirmedAnswer },
-    log
-  )
+export const POST = clickCallbackRoute(
+  "complete",
+  (container, verified, log) =>
+    handleComplete(
+      container,
+      verified.request as CompleteRequest,
+      { confirmation: verified.confirmation, cancelOfConfirmedAnswer: verified.cancelOfConfirmedAnswer },
+      log
+    ),
+  (container, late, log) =>
+    answerLateComplete(container, late.request as CompleteRequest, { cancelOfConfirmedAnswer: late.cancelOfConfirmedAnswer }, log)
 )
