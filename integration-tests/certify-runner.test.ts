@@ -55,6 +55,6 @@ describe("certification runner", () => {
     expect(help.output).toContain("--prepare-url")
     const missing = await certify(["--prepare-url", "http://x"])
     expect(missing.code).toBe(2)
-    expect(missing.output).toMatch(/Missing --complete-url, --service-id, --secret-key/)
+    expect(missing.output).toMatch(/Missing --complete-url, --service-id\./)
   })
 })

@@ -1,6 +1,6 @@
 import { networkInterfaces } from "node:os"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { startBackend, type Backend } from "./harness/backend"
+import { sharedBackend, type Backend } from "./harness/backend"
 import { countOrdersForCart, createPayableCart, pressSandboxButton, waitForOrders } from "./harness/storefront"
 
 /** This machine's own addresses that are not loopback: connecting to one makes it the caller's address. */
@@ -23,7 +23,7 @@ describe("sandbox pages outside this machine", () => {
   const port = () => new URL(backend.url).port
   const via = (address: string) => `http://${address.includes(":") ? `[${address}]` : address}:${port()}`
   beforeAll(async () => {
-    backend = await startBackend({ env: { CLICK_SANDBOX: "true", CLICK_PAY_URL: "" } })
+    backend = await sharedBackend("sandbox")
   })
   afterAll(async () => {
     await backend?.stop()

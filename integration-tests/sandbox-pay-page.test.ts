@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { adminToken } from "../scripts/lib/admin.mjs"
-import { startBackend, type Backend } from "./harness/backend"
+import { sharedBackend, type Backend } from "./harness/backend"
 import {
   countOrdersForCart,
   createPayableCart,
@@ -13,7 +13,7 @@ import {
 describe("sandbox pay page", () => {
   let backend: Backend
   beforeAll(async () => {
-    backend = await startBackend({ env: { CLICK_SANDBOX: "true", CLICK_PAY_URL: "" } })
+    backend = await sharedBackend("sandbox")
   })
   afterAll(async () => {
     await backend?.stop()
