@@ -11,10 +11,14 @@ const parallelFiles = [
   "package", // plugin build, pack, install into a fresh backend
   "several-processes", // two backends, twice (Postgres and Redis locking)
   "refunds",
-  "redis-restart",
+  "payment-integrity",
+  "crash-recovery", // three placements killed at once, and a restart
+  "faults", // terminated connections, a Redis restart
   "dev-command",
   "admin-api",
   "request-guard",
+  "late-complete",
+  "sandbox-loopback",
   "certification",
   "fiscal-receipts",
   "sandbox-pay-page",
@@ -25,14 +29,15 @@ const parallelFiles = [
   "provider-and-status",
   "key-rotation",
   "health",
+  "certify-secret-key",
 ]
 
 /**
- * Files that assert how fast an answer comes (within a second, under a stuck
- * placement or right after a crash): they run one at a time, with nothing else
- * taking the CPU, after the parallel ones.
+ * The file that measures how fast Click's answers come (within a second, under
+ * a stuck placement, a retry storm or right after a crash) runs alone after
+ * the others: on 2 cores another file's CPU would be measured with it.
  */
-const timedFiles = ["crash-recovery", "payment-integrity", "faults"]
+const timedFiles = ["answer-times"]
 
 const rank = (spec: TestSpecification) => {
   const name = /([^/]+)\.test\.ts$/.exec(spec.moduleId)?.[1] ?? ""

@@ -86,9 +86,18 @@ describe("the packed plugin in a fresh Medusa backend", () => {
         2
       )
     )
+    // A merchant installs the plugin into a backend whose Medusa is already installed: the
+    // backend starts as this repository's lockfile and node_modules (the same Medusa version),
+    // and `npm install` reconciles them with its package.json and adds the tarball.
+    cpSync(path.join(projectDir, "package-lock.json"), path.join(app, "package-lock.json"))
+    await run("cp", ["-a", path.join(projectDir, "node_modules"), path.join(app, "node_modules")])
     const [command, verb, name] = readme.install.split(" ")
     expect(name).toBe(packed[0].name)
     await run(command, [verb, tarball, "--no-audit", "--no-fund", "--prefer-offline"], { cwd: app, maxBuffer: 64 << 20 })
+    const installed = JSON.parse(readFileSync(path.join(app, "package.json"), "utf8"))
+    expect(installed.dependencies[name]).toMatch(/^file:/)
+    // What the merchant's backend does not depend on is gone: this repository's test tools were pruned.
+    expect(readdirSync(path.join(app, "node_modules"))).not.toContain("vitest")
 
     // 3. medusa-config.ts: the README's block; the test adds only what every backend has (imports, database, no dashboard build).
     writeFileSync(
