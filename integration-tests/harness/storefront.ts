@@ -81,6 +81,13 @@ export async function countOrderRowsOfEmail(backend: Backend, email: string): Pr
   return rows[0].n
 }
 
+/**
+ * How long a wait for what the backend does after its answer may take. The waits
+ * poll, so a generous bound costs nothing when things go well; on 2 busy cores
+ * a placement behind a crowded recovery job can take tens of seconds.
+ */
+const WAIT_MS = 60_000
+
 async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let value = await read()
@@ -95,7 +102,7 @@ async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, time
  * Click's Complete is answered before the order is placed: waits until the
  * cart's order exists (or the time is up) and returns how many orders the cart has.
  */
-export function waitForOrders(backend: Backend, cartId: string, timeoutMs = 15_000): Promise<number> {
+export function waitForOrders(backend: Backend, cartId: string, timeoutMs = WAIT_MS): Promise<number> {
   return poll(() => countOrdersForCart(backend, cartId), (n) => n > 0, timeoutMs)
 }
 
@@ -134,13 +141,13 @@ export function waitForPaymentState(
   backend: Backend,
   by: { clickTransId?: string; merchantPrepareId?: number },
   states: string[],
-  timeoutMs = 15_000
+  timeoutMs = WAIT_MS
 ): Promise<PaymentRow | undefined> {
   return poll(() => paymentRow(backend, by), (row) => !!row && states.includes(row.state), timeoutMs)
 }
 
 /** The storefront's return page: polls the status route until the cart is paid (or the time is up). */
-export function waitForPaidStatus(backend: Backend, cartId: string, timeoutMs = 15_000) {
+export function waitForPaidStatus(backend: Backend, cartId: string, timeoutMs = WAIT_MS) {
   const read = async () =>
     (await backend.http.get(`/store/click/carts/${cartId}`).set("x-publishable-api-key", backend.publishableKey)).body
   return poll(read, (body) => body?.status === "paid", timeoutMs)
