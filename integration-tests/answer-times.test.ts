@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { MerchantApiDouble } from "../src/sandbox/merchant-api-double"
 import { startBackend, type Backend } from "./harness/backend"
-import { clickComplete, clickPrepare, newClickTransId } from "./harness/click"
+import { clickComplete, preparedCart } from "./harness/click"
 import { clickPays, startClickDouble } from "./harness/click-double"
 import { faultOrderInserts, fastJobsEnv, waitForStatement } from "./harness/faults"
 import {
@@ -41,13 +41,6 @@ describe("Click's answers within a second, whatever happens", () => {
     await double?.stop()
   })
 
-  async function preparedCart() {
-    const cart = await createPayableCart(backend)
-    const clickTransId = newClickTransId()
-    const prepared = await clickPrepare(backend, { cartId: cart.cartId, amount: cart.amount, clickTransId })
-    expect(prepared.body.error).toBe(0)
-    return { cartId: cart.cartId, amount: cart.amount, clickTransId, merchantPrepareId: prepared.body.merchant_prepare_id as number }
-  }
 
   const failOrders = () => faultOrderInserts(backend, { kind: "fail" })
 
@@ -55,7 +48,7 @@ describe("Click's answers within a second, whatever happens", () => {
 
   it("killed while Completes are at every stage, from just sent to placing the order: after a restart Click's retry is answered within a second and every cart has exactly one order", async () => {
     const carts = []
-    for (let i = 0; i < 12; i++) carts.push(await preparedCart())
+    for (let i = 0; i < 12; i++) carts.push(await preparedCart(backend))
     // Click's Completes, 40 ms apart; the process dies 450 ms after the first, so each
     // cart is caught at another point: 450, 410, … 10 ms into its Complete and placement.
     const inFlight = carts.map((cart, i) => sleep(i * 40).then(() => clickComplete(backend, cart).catch(() => null)))
@@ -81,8 +74,8 @@ describe("Click's answers within a second, whatever happens", () => {
 
 
   it("answers 0 at once while orders fail, keeps the payment confirmed, and Click's retry and the storefront place it later, once", async () => {
-    const first = await preparedCart()
-    const second = await preparedCart()
+    const first = await preparedCart(backend)
+    const second = await preparedCart(backend)
     const restore = await failOrders()
     try {
       for (const complete of [first, second]) {
@@ -129,7 +122,7 @@ describe("Click's answers within a second, whatever happens", () => {
 
   it("12 Completes for 12 different carts at once are each answered within a second, and each cart gets its own order", async () => {
     const carts = []
-    for (let i = 0; i < 12; i++) carts.push(await preparedCart())
+    for (let i = 0; i < 12; i++) carts.push(await preparedCart(backend))
     const answers = await Promise.all(
       carts.map(async (complete) => {
         const started = Date.now()
@@ -146,8 +139,8 @@ describe("Click's answers within a second, whatever happens", () => {
 
 
   it("a cart whose order placement is stuck does not delay another cart's Complete", async () => {
-    const stuck = await preparedCart()
-    const other = await preparedCart()
+    const stuck = await preparedCart(backend)
+    const other = await preparedCart(backend)
     // Every order insert hangs for 4 s: the first cart's placement is stuck inside Medusa.
     const restore = await faultOrderInserts(backend, { kind: "slow", seconds: 4 })
     try {

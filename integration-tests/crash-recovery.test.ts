@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startBackend, type Backend } from "./harness/backend"
-import { clickComplete, clickPrepare, newClickTransId } from "./harness/click"
+import { clickComplete, preparedCart } from "./harness/click"
 import { faultInserts, faultUpdates, waitForStatement, waitUntilNoStatement } from "./harness/faults"
 import {
   completeCartFromStorefront,
   countOrdersForCart,
-  createPayableCart,
   paymentRow,
   uniqueEmail,
   waitForOrders,
@@ -32,19 +31,6 @@ describe("crash recovery", () => {
     await backend?.stop()
   })
 
-  async function preparedCart(options: { email?: string } = {}) {
-    const cart = await createPayableCart(backend, options)
-    const clickTransId = newClickTransId()
-    const prepared = await clickPrepare(backend, { cartId: cart.cartId, amount: cart.amount, clickTransId })
-    expect(prepared.body.error).toBe(0)
-    return {
-      cartId: cart.cartId,
-      amount: cart.amount,
-      email: options.email,
-      clickTransId,
-      merchantPrepareId: prepared.body.merchant_prepare_id as number,
-    }
-  }
 
   /**
    * One kill for three windows of placement: each cart's own write is held by a
@@ -58,9 +44,9 @@ describe("crash recovery", () => {
     const whileDead: Record<string, unknown> = {}
 
     beforeAll(async () => {
-      inStamp = await preparedCart()
-      inOrderWrite = await preparedCart({ email: uniqueEmail() })
-      beforeAuthorize = await preparedCart()
+      inStamp = await preparedCart(backend)
+      inOrderWrite = await preparedCart(backend, { email: uniqueEmail() })
+      beforeAuthorize = await preparedCart(backend)
       const sessionOf = async (cart: { merchantPrepareId: number }) =>
         (await paymentRow(backend, { merchantPrepareId: cart.merchantPrepareId }))!.payment_session_id
       const hold = { kind: "slow", seconds: 5 } as const

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { enableSystemProvider } from "../scripts/lib/admin.mjs"
 import { startBackend, type Backend } from "./harness/backend"
-import { clickComplete, clickPrepare, completeFields, newClickTransId } from "./harness/click"
+import { clickComplete, clickPrepare, completeFields, newClickTransId, preparedCart } from "./harness/click"
 import { faultOrderInserts } from "./harness/faults"
 import {
   completeCartFromStorefront,
@@ -34,20 +34,13 @@ describe("payment integrity", () => {
     await backend?.stop()
   })
 
-  async function preparedCart(options: { handle?: string } = {}) {
-    const cart = await createPayableCart(backend, options)
-    const clickTransId = newClickTransId()
-    const prepared = await clickPrepare(backend, { cartId: cart.cartId, amount: cart.amount, clickTransId })
-    expect(prepared.body.error).toBe(0)
-    return { cartId: cart.cartId, amount: cart.amount, clickTransId, merchantPrepareId: prepared.body.merchant_prepare_id as number }
-  }
 
   const failOrders = () => faultOrderInserts(backend, { kind: "fail" })
 
   const payment = (merchantPrepareId: number) => paymentRow(backend, { merchantPrepareId })
 
   it("places the order when Click's Complete carries another click_trans_id than its Prepare", async () => {
-    const complete = await preparedCart()
+    const complete = await preparedCart(backend)
     const otherId = newClickTransId()
     const answer = await clickComplete(backend, { ...complete, clickTransId: otherId })
     expect(answer.body).toMatchObject({ error: 0, merchant_confirm_id: complete.merchantPrepareId })
@@ -60,7 +53,7 @@ describe("payment integrity", () => {
   })
 
   it("a confirmed payment whose order failed gets it from the recovery job, with no further request", async () => {
-    const complete = await preparedCart()
+    const complete = await preparedCart(backend)
     const restore = await failOrders()
     try {
       expect((await clickComplete(backend, complete)).body.error).toBe(0)
@@ -76,7 +69,7 @@ describe("payment integrity", () => {
   })
 
   it("storefront completions fired while Click's Complete is in flight all see the same single order", async () => {
-    const complete = await preparedCart()
+    const complete = await preparedCart(backend)
     const delays = [0, 10, 25, 50, 100, 150, 200, 300, 400, 600]
     const [clickAnswer, ...storefront] = await Promise.all([
       clickComplete(backend, complete),
@@ -100,7 +93,7 @@ describe("payment integrity", () => {
   })
 
   it("a late debit for a cart completed meanwhile by another provider becomes refund_required (paid_elsewhere), not a second order", async () => {
-    const complete = await preparedCart()
+    const complete = await preparedCart(backend)
     // Within the hold, the storefront cannot switch providers…
     const early = await createPaymentSession(backend, complete.cartId, "pp_system_default").catch((e: Error) => e)
     expect(String(early)).toMatch(/409/)
@@ -120,8 +113,8 @@ describe("payment integrity", () => {
     await setLimitedPrintStock(backend, 1)
     try {
       // Both Prepares see the last unit; Click debits both shoppers.
-      const a = await preparedCart({ handle: LIMITED_PRINT })
-      const loser = await preparedCart({ handle: LIMITED_PRINT })
+      const a = await preparedCart(backend, { handle: LIMITED_PRINT })
+      const loser = await preparedCart(backend, { handle: LIMITED_PRINT })
       expect((await clickComplete(backend, a)).body.error).toBe(0)
       expect(await waitForPaymentState(backend, { merchantPrepareId: a.merchantPrepareId }, ["placed"])).toMatchObject({ state: "placed" })
       // The second debit is answered 0 (Click forbids failing it), and the money is marked to go back.
@@ -176,7 +169,7 @@ describe("payment integrity", () => {
   })
 
   it("the recovery job gets past 25 payments that can never be placed and places the one that can", async () => {
-    const good = await preparedCart()
+    const good = await preparedCart(backend)
     const restore = await failOrders()
     try {
       expect((await clickComplete(backend, good)).body.error).toBe(0)
@@ -208,7 +201,7 @@ describe("payment integrity", () => {
   })
 
   it("a debit whose payment session was replaced after Prepare is answered 0, then refunded (unplaceable), with no order", async () => {
-    const complete = await preparedCart()
+    const complete = await preparedCart(backend)
     // Past the hold (Click never answered), the storefront starts a new Click session: the
     // session this attempt was prepared for is gone.
     await new Promise((resolve) => setTimeout(resolve, 3200))
@@ -225,7 +218,7 @@ describe("payment integrity", () => {
   })
 
   it("Medusa authorizes a Click session only with the stamp of a verified Complete", async () => {
-    const complete = await preparedCart()
+    const complete = await preparedCart(backend)
     // As if a bug elsewhere marked the payment confirmed without Click's Complete.
     await backend.db.query(
       "UPDATE click_transaction SET state = 'confirmed' WHERE merchant_prepare_id = $1",
@@ -238,7 +231,7 @@ describe("payment integrity", () => {
   })
 
   it("Medusa's generic payment webhook route cannot confirm a Click payment", async () => {
-    const complete = await preparedCart()
+    const complete = await preparedCart(backend)
     const response = await fetch(`${backend.url}/hooks/payment/click_click`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", "x-click-endpoint": "complete" },

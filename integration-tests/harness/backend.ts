@@ -8,6 +8,7 @@ import {
   createEmpty,
   dropDatabaseOn,
   startMedusaProcess,
+  type DatabaseServer,
   type MedusaProcess,
 } from "./medusa-process"
 import type { SharedBackendInfo, SharedProfile } from "./shared-backends"
@@ -29,10 +30,15 @@ export interface Backend {
   stop(): Promise<void>
 }
 
-const databaseServer = () => ({ serverUrl: inject("databaseServerUrl"), template: inject("templateDatabase") })
+/** The run's migrated and seeded template (the pool answers once the migration is done). */
+async function migratedTemplate(): Promise<DatabaseServer> {
+  const response = await fetch(`${inject("backendPoolUrl")}/template`)
+  if (!response.ok) throw new Error(await response.text())
+  return (await response.json()) as DatabaseServer
+}
 
 /** A fresh database cloned from the run's migrated and seeded template; returns its name and URL. */
-export const cloneTemplateDatabase = () => cloneTemplate(databaseServer())
+export const cloneTemplateDatabase = async () => cloneTemplate(await migratedTemplate())
 
 /** A fresh, empty database on the run's server (for a backend that migrates itself). */
 export const createEmptyDatabase = () => createEmpty(inject("databaseServerUrl"))

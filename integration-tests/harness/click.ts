@@ -1,5 +1,6 @@
 import { signedCompleteFields, signedPrepareFields, type ClickCallbackInput } from "../../src/click"
 import type { Backend } from "./backend"
+import { createPayableCart } from "./storefront"
 import { clickMerchant } from "./test-env"
 
 let nextClickTransId = 7_000_000_000 + Math.floor(Math.random() * 1_000_000)
@@ -83,3 +84,18 @@ export const clickPrepare = (backend: Backend | { url: string }, args: ClickCall
 
 export const clickComplete = (backend: Backend | { url: string }, args: ClickCallArgs) =>
   postCallback(backend, "complete", completeFields(args), { json: args.json })
+
+/** A storefront's payable cart, and Click's Prepare of it (answered 0): what a Complete then names. */
+export async function preparedCart(backend: Backend, options: Parameters<typeof createPayableCart>[1] = {}) {
+  const cart = await createPayableCart(backend, options)
+  const clickTransId = newClickTransId()
+  const prepared = await clickPrepare(backend, { cartId: cart.cartId, amount: cart.amount, clickTransId })
+  if (prepared.body.error !== 0) throw new Error(`Prepare of ${cart.cartId} answered ${JSON.stringify(prepared.body)}`)
+  return {
+    cartId: cart.cartId,
+    amount: cart.amount,
+    email: options?.email,
+    clickTransId,
+    merchantPrepareId: prepared.body.merchant_prepare_id as number,
+  }
+}

@@ -14,14 +14,12 @@ import { testEnv } from "./test-env"
 declare module "vitest" {
   export interface ProvidedContext {
     databaseServerUrl: string
-    templateDatabase: string
     backendPoolUrl: string
   }
 }
 
 interface Run {
   serverUrl: string
-  template: string
   poolUrl: string
   stop(): Promise<void>
 }
@@ -30,7 +28,9 @@ interface Run {
  * One PostgreSQL for the whole run (embedded unless TEST_DATABASE_URL names a
  * server), one migrated and seeded template database that each backend clones
  * (see medusa-process.ts) instead of migrating again, and the pool of shared
- * backends (shared-backends.ts).
+ * backends (shared-backends.ts), which also hands out the template. The
+ * template is migrated while the first files run: those that need no backend
+ * of the run (the install proofs) start at once.
  */
 async function startRun(): Promise<Run> {
   const server = await startPostgresServer({
@@ -43,14 +43,16 @@ async function startRun(): Promise<Run> {
   await dropDatabasesNamed(serverUrl, "click_test_")
   await withServer(serverUrl, (client) => client.query(`CREATE DATABASE ${quoteIdent(template)}`))
   const started = Date.now()
-  await migrateAndSeed({ ...testEnv(), DATABASE_URL: withDatabase(serverUrl, template) })
-  console.log(`template database migrated and seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`)
-  const pool = await startBackendPool({ serverUrl, template })
+  const migrated = migrateAndSeed({ ...testEnv(), DATABASE_URL: withDatabase(serverUrl, template) }).then(() => {
+    console.log(`template database migrated and seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+    return { serverUrl, template }
+  })
+  const pool = await startBackendPool(migrated)
   return {
     serverUrl,
-    template,
     poolUrl: pool.url,
     async stop() {
+      await migrated.catch(() => {})
       await pool.stop()
       await dropDatabasesNamed(serverUrl, "click_test_").catch(() => {})
       await server.stop()
@@ -67,7 +69,6 @@ export default async function setup(project: TestProject) {
   shared.clickTestRun.users++
   const run = await shared.clickTestRun.run
   project.provide("databaseServerUrl", run.serverUrl)
-  project.provide("templateDatabase", run.template)
   project.provide("backendPoolUrl", run.poolUrl)
 
   return async () => {

@@ -39,11 +39,17 @@ export interface SharedBackendInfo {
   env: Record<string, string>
 }
 
-export async function startBackendPool(server: DatabaseServer): Promise<{ url: string; stop(): Promise<void> }> {
+/**
+ * The pool: GET /template answers the migrated template's server and name once
+ * it is ready; GET /profiles/<name> the shared backend of that profile.
+ */
+export async function startBackendPool(template: Promise<DatabaseServer>): Promise<{ url: string; stop(): Promise<void> }> {
   const booted = new Map<string, Promise<SharedBackendInfo & { medusa: MedusaProcess; database: string }>>()
+  // A failed migration is answered to every request for the template; it must not end the run's process.
+  template.catch(() => {})
 
   async function boot(profile: SharedProfile) {
-    const { database, databaseUrl } = await cloneTemplate(server)
+    const { database, databaseUrl } = await cloneTemplate(await template)
     const env = testEnv({ DATABASE_URL: databaseUrl, ...sharedProfiles[profile] })
     const medusa = await startMedusaProcess(env, `shared-${profile}-${database}`)
     const client = new pg.Client({ connectionString: databaseUrl })
@@ -58,6 +64,14 @@ export async function startBackendPool(server: DatabaseServer): Promise<{ url: s
   }
 
   const http = createServer(async (request, response) => {
+    if (request.url === "/template") {
+      try {
+        response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(await template))
+      } catch (error) {
+        response.writeHead(500).end(`the template database was not migrated: ${(error as Error).message}`)
+      }
+      return
+    }
     const profile = /^\/profiles\/(\w+)$/.exec(request.url ?? "")?.[1] as SharedProfile | undefined
     if (!profile || !(profile in sharedProfiles)) {
       response.writeHead(404).end(`no shared profile ${request.url}; known: ${Object.keys(sharedProfiles).join(", ")}`)
@@ -86,7 +100,7 @@ export async function startBackendPool(server: DatabaseServer): Promise<{ url: s
           const backend = await pending.catch(() => null)
           if (!backend) return
           await backend.medusa.stop()
-          await dropDatabaseOn(server.serverUrl, backend.database)
+          await dropDatabaseOn((await template).serverUrl, backend.database)
         })
       )
     },
