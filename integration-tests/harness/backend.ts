@@ -8,6 +8,7 @@ import {
   createEmpty,
   dropDatabaseOn,
   startMedusaProcess,
+  storefrontPublishableKey,
   type DatabaseServer,
   type MedusaProcess,
 } from "./medusa-process"
@@ -66,15 +67,12 @@ export async function startBackend(options: { env?: Record<string, string | unde
   let restarts = 0
   const siblings: Array<{ stop(): Promise<void> }> = []
   const db = databasePool(databaseUrl)
-  const { rows } = await db.query(
-    "SELECT token FROM api_key WHERE type = 'publishable' AND title = 'Storefront' LIMIT 1"
-  )
   const backend: Backend = {
     url: first.url,
     databaseUrl,
     db,
     http: supertest(first.url),
-    publishableKey: rows[0].token,
+    publishableKey: await storefrontPublishableKey(db),
     readLog: () => readFileSync(first.logFile, "utf8"),
     async startSibling(options = {}) {
       const sibling = await startMedusaProcess({ ...env, ...options.env }, `${database}_sibling${siblings.length + 1}`)

@@ -1,6 +1,7 @@
 import { createWriteStream, mkdirSync } from "node:fs"
 import path from "node:path"
 import type { ChildProcess } from "node:child_process"
+import type pg from "pg"
 import { freePort, quoteIdent, withDatabase, withServer } from "../../scripts/lib/postgres.mjs"
 import { projectDir, spawnMedusa, waitForHealth } from "../../scripts/lib/medusa.mjs"
 
@@ -21,6 +22,12 @@ export interface MedusaProcess {
   /** SIGKILL, as a crash: nothing of the process runs afterwards. */
   kill(): Promise<void>
   stop(): Promise<void>
+}
+
+/** The seeded storefront's publishable key (the seed makes one, titled "Storefront"). */
+export async function storefrontPublishableKey(db: pg.Pool | pg.Client): Promise<string> {
+  const { rows } = await db.query("SELECT token FROM api_key WHERE type = 'publishable' AND title = 'Storefront' LIMIT 1")
+  return rows[0].token
 }
 
 let databaseCounter = 0

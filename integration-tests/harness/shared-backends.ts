@@ -4,7 +4,14 @@ import type { AddressInfo } from "node:net"
 import pg from "pg"
 import { storeClient } from "../../scripts/lib/storefront.mjs"
 import { testEnv } from "./test-env"
-import { cloneTemplate, dropDatabaseOn, startMedusaProcess, type DatabaseServer, type MedusaProcess } from "./medusa-process"
+import {
+  cloneTemplate,
+  dropDatabaseOn,
+  startMedusaProcess,
+  storefrontPublishableKey,
+  type DatabaseServer,
+  type MedusaProcess,
+} from "./medusa-process"
 
 /**
  * Backends shared by several test files: booted once per run, on first use,
@@ -36,7 +43,6 @@ export interface SharedBackendInfo {
   databaseUrl: string
   publishableKey: string
   logFile: string
-  env: Record<string, string>
 }
 
 /**
@@ -54,13 +60,11 @@ export async function startBackendPool(template: Promise<DatabaseServer>): Promi
     const medusa = await startMedusaProcess(env, `shared-${profile}-${database}`)
     const client = new pg.Client({ connectionString: databaseUrl })
     await client.connect()
-    const { rows } = await client
-      .query("SELECT token FROM api_key WHERE type = 'publishable' AND title = 'Storefront' LIMIT 1")
-      .finally(() => client.end())
+    const publishableKey = await storefrontPublishableKey(client).finally(() => client.end())
     // Medusa creates a guest customer with an email's first cart, and first carts made in
     // parallel race on it: the files that share this backend start at once.
-    await storeClient(medusa.url, rows[0].token).createPayableCart()
-    return { url: medusa.url, databaseUrl, publishableKey: rows[0].token, logFile: medusa.logFile, env: sharedProfiles[profile], medusa, database }
+    await storeClient(medusa.url, publishableKey).createPayableCart()
+    return { url: medusa.url, databaseUrl, publishableKey, logFile: medusa.logFile, medusa, database }
   }
 
   const http = createServer(async (request, response) => {
