@@ -29,8 +29,8 @@ interface Run {
  * server), one migrated and seeded template database that each backend clones
  * (see medusa-process.ts) instead of migrating again, and the pool of shared
  * backends (shared-backends.ts), which also hands out the template. The
- * template is migrated when the first file asks for it, while files that need
- * no backend of the run (the install proofs) already run.
+ * template is migrated while the first files run: those that need no backend
+ * of the run (the install proofs) start at once.
  */
 async function startRun(): Promise<Run> {
   const server = await startPostgresServer({
@@ -42,16 +42,17 @@ async function startRun(): Promise<Run> {
   const template = `click_test_template_${process.pid}`
   await dropDatabasesNamed(serverUrl, "click_test_")
   await withServer(serverUrl, (client) => client.query(`CREATE DATABASE ${quoteIdent(template)}`))
-  const pool = await startBackendPool(async () => {
-    const started = Date.now()
-    await migrateAndSeed({ ...testEnv(), DATABASE_URL: withDatabase(serverUrl, template) })
+  const started = Date.now()
+  const migrated = migrateAndSeed({ ...testEnv(), DATABASE_URL: withDatabase(serverUrl, template) }).then(() => {
     console.log(`template database migrated and seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`)
     return { serverUrl, template }
   })
+  const pool = await startBackendPool(migrated)
   return {
     serverUrl,
     poolUrl: pool.url,
     async stop() {
+      await migrated.catch(() => {})
       await pool.stop()
       await dropDatabasesNamed(serverUrl, "click_test_").catch(() => {})
       await server.stop()

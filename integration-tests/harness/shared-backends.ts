@@ -48,24 +48,14 @@ export interface SharedBackendInfo {
 /**
  * The pool: GET /template answers the migrated template's server and name once
  * it is ready; GET /profiles/<name> the shared backend of that profile.
- * `migrateTemplate` runs once, on the first request that needs the template: a
- * run whose files need no backend of the run (`npm test -- <one file>` of the
- * install proofs) migrates nothing.
  */
-export async function startBackendPool(
-  migrateTemplate: () => Promise<DatabaseServer>
-): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startBackendPool(template: Promise<DatabaseServer>): Promise<{ url: string; stop(): Promise<void> }> {
   const booted = new Map<string, Promise<SharedBackendInfo & { medusa: MedusaProcess; database: string }>>()
-  let migration: Promise<DatabaseServer> | undefined
-  const template = () => {
-    migration ??= migrateTemplate()
-    // A failed migration is answered to every request for the template; it must not end the run's process.
-    migration.catch(() => {})
-    return migration
-  }
+  // A failed migration is answered to every request for the template; it must not end the run's process.
+  template.catch(() => {})
 
   async function boot(profile: SharedProfile) {
-    const { database, databaseUrl } = await cloneTemplate(await template())
+    const { database, databaseUrl } = await cloneTemplate(await template)
     const env = testEnv({ DATABASE_URL: databaseUrl, ...sharedProfiles[profile] })
     const medusa = await startMedusaProcess(env, `shared-${profile}-${database}`)
     const client = new pg.Client({ connectionString: databaseUrl })
@@ -80,7 +70,7 @@ export async function startBackendPool(
   const http = createServer(async (request, response) => {
     if (request.url === "/template") {
       try {
-        response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(await template()))
+        response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(await template))
       } catch (error) {
         response.writeHead(500).end(`the template database was not migrated: ${(error as Error).message}`)
       }
@@ -109,13 +99,12 @@ export async function startBackendPool(
     url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
     async stop() {
       http.close()
-      await migration?.catch(() => {})
       await Promise.all(
         [...booted.values()].map(async (pending) => {
           const backend = await pending.catch(() => null)
           if (!backend) return
           await backend.medusa.stop()
-          await dropDatabaseOn((await template()).serverUrl, backend.database)
+          await dropDatabaseOn((await template).serverUrl, backend.database)
         })
       )
     },
