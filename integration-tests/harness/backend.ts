@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs"
 import pg from "pg"
 import supertest from "supertest"
 import { inject } from "vitest"
+import { emptyCartStock } from "./cart-stock"
 import { testEnv } from "./test-env"
 import {
   cloneTemplate,
@@ -62,11 +63,12 @@ function databasePool(databaseUrl: string) {
 export async function startBackend(options: { env?: Record<string, string | undefined> } = {}): Promise<Backend> {
   const { database, databaseUrl } = await cloneTemplateDatabase()
   const env = testEnv({ DATABASE_URL: databaseUrl, ...options.env })
+  const db = databasePool(databaseUrl)
+  if (env.CLICK_SANDBOX === "true") await emptyCartStock(db)
 
   let first: MedusaProcess = await startMedusaProcess(env, database)
   let restarts = 0
   const siblings: Array<{ stop(): Promise<void> }> = []
-  const db = databasePool(databaseUrl)
   const backend: Backend = {
     url: first.url,
     databaseUrl,

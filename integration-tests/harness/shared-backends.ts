@@ -2,7 +2,7 @@ import { once } from "node:events"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import pg from "pg"
-import { storeClient } from "../../scripts/lib/storefront.mjs"
+import { emptyCartStock } from "./cart-stock"
 import { testEnv } from "./test-env"
 import {
   cloneTemplate,
@@ -49,28 +49,27 @@ export interface SharedBackendInfo {
  * The pool: GET /template answers the migrated template's server and name once
  * it is ready; GET /profiles/<name> the shared backend of that profile.
  */
-export async function startBackendPool(template: Promise<DatabaseServer>): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startBackendPool(
+  template: () => Promise<DatabaseServer>
+): Promise<{ url: string; stop(): Promise<void> }> {
   const booted = new Map<string, Promise<SharedBackendInfo & { medusa: MedusaProcess; database: string }>>()
-  // A failed migration is answered to every request for the template; it must not end the run's process.
-  template.catch(() => {})
 
   async function boot(profile: SharedProfile) {
-    const { database, databaseUrl } = await cloneTemplate(await template)
+    const { database, databaseUrl } = await cloneTemplate(await template())
     const env = testEnv({ DATABASE_URL: databaseUrl, ...sharedProfiles[profile] })
     const medusa = await startMedusaProcess(env, `shared-${profile}-${database}`)
     const client = new pg.Client({ connectionString: databaseUrl })
     await client.connect()
-    const publishableKey = await storefrontPublishableKey(client).finally(() => client.end())
-    // Medusa creates a guest customer with an email's first cart, and first carts made in
-    // parallel race on it: the files that share this backend start at once.
-    await storeClient(medusa.url, publishableKey).createPayableCart()
+    const publishableKey = await storefrontPublishableKey(client)
+    if (env.CLICK_SANDBOX === "true") await emptyCartStock(client)
+    await client.end()
     return { url: medusa.url, databaseUrl, publishableKey, logFile: medusa.logFile, medusa, database }
   }
 
   const http = createServer(async (request, response) => {
     if (request.url === "/template") {
       try {
-        response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(await template))
+        response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(await template()))
       } catch (error) {
         response.writeHead(500).end(`the template database was not migrated: ${(error as Error).message}`)
       }
@@ -104,7 +103,7 @@ export async function startBackendPool(template: Promise<DatabaseServer>): Promi
           const backend = await pending.catch(() => null)
           if (!backend) return
           await backend.medusa.stop()
-          await dropDatabaseOn((await template).serverUrl, backend.database)
+          await dropDatabaseOn((await template()).serverUrl, backend.database)
         })
       )
     },

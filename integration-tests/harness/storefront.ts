@@ -1,5 +1,6 @@
 import { storeClient as sharedStoreClient } from "../../scripts/lib/storefront.mjs"
 import type { Backend } from "./backend"
+import { takeStockedCart } from "./cart-stock"
 
 export interface PayableCart {
   cartId: string
@@ -13,12 +14,21 @@ export function storeClient(backend: Backend) {
   return sharedStoreClient(backend.url, backend.publishableKey)
 }
 
-/** What a storefront does before sending the shopper to Click: cart, address, shipping, Click session. */
-export function createPayableCart(
+/**
+ * What a storefront does before sending the shopper to Click: cart, address,
+ * shipping, Click session. A cart of the default shape comes from the
+ * database's stock while it lasts (cart-stock.ts: made the same way, once).
+ */
+export async function createPayableCart(
   backend: Backend,
   options: { quantity?: number; providerId?: string; handle?: string; email?: string } = {}
 ): Promise<PayableCart> {
-  return storeClient(backend).createPayableCart(options.providerId ?? "pp_click_click", options.quantity ?? 1, options.handle, options.email)
+  const defaultShape = Object.values(options).every((value) => value === undefined)
+  const stocked = defaultShape ? await takeStockedCart(backend.db) : undefined
+  return (
+    stocked ??
+    storeClient(backend).createPayableCart(options.providerId ?? "pp_click_click", options.quantity ?? 1, options.handle, options.email)
+  )
 }
 
 /** A shopper's email no other cart of the run has: its orders are this test's alone. */
