@@ -3,13 +3,16 @@ import { BaseSequencer, type TestSpecification } from "vitest/node"
 
 /**
  * The integration files, heaviest first, with what each costs on 2 cores.
- * Files run two at a time (the lanes), and the heaviest start first so that
- * no long file is left to run alone at the end.
+ * Files run three at a time (the lanes): each spends much of its time waiting
+ * on its backends, its browser or Click's double, so a third lane keeps both
+ * cores busy. The heaviest start first, so that no long file is left to run
+ * alone at the end.
  */
 const parallelFiles = [
   "newcomer", // npm ci, npm run dev, a real browser, npm test in a private copy
   "package", // plugin build, pack, install into a fresh backend
-  "several-processes", // two backends, twice (Postgres and Redis locking)
+  "several-processes", // two backends on one database, Postgres locking
+  "several-processes-redis", // the same with Redis locking
   "refunds",
   "payment-integrity",
   "crash-recovery", // three placements killed at once, and a restart
@@ -75,7 +78,7 @@ export default defineConfig({
           name: "integration",
           include: ["integration-tests/**/*.test.ts"],
           exclude: files(timedFiles),
-          maxWorkers: 2,
+          maxWorkers: 3,
           sequence: { groupOrder: 1 },
         },
       },

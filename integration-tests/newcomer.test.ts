@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process"
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs"
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import pg from "pg"
@@ -11,6 +11,7 @@ import { storeClient } from "../scripts/lib/storefront.mjs"
 import { createClickCheckout } from "../src/storefront"
 import { browserAvailable, launchBrowser, openPage, screenshot } from "./harness/browser"
 import { killDevCommands, startDev, type DevCommand } from "./harness/dev-command"
+import { provideInstalledPackages } from "./harness/installed-packages"
 import { faultOrderInserts } from "./harness/faults"
 import { pressSandboxButton } from "./harness/storefront"
 
@@ -40,7 +41,7 @@ describe("a newcomer's private folder with a space in its path", () => {
     // The README's `npm install`, on the packages this run already installed: the command
     // and its lifecycle run in this folder, without extracting 1 100 packages again
     // (the outer `npm ci` proved that, and extracting them costs a minute of CPU).
-    await run("cp", ["-a", path.join(projectDir, "node_modules"), path.join(checkout, "node_modules")], checkout, 600_000)
+    await provideInstalledPackages(checkout)
     await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline"], checkout, 600_000)
     pgPort = await freePort()
     // The shell's variables only, as on a newcomer's machine, so the admin dashboard is on.
@@ -291,14 +292,17 @@ describe("a newcomer's private folder with a space in its path", () => {
     expect(await second.stop()).toBe(true)
   })
 
-  it("npm test runs in the copy: its own embedded PostgreSQL, its template and an integration file", async () => {
-    // A file that boots no backend: the run's PostgreSQL starts in this private folder and
-    // migrates its template, without a backend's boot on top.
+  it("npm test runs in the copy: its own embedded PostgreSQL and an integration file, without a template nobody asked for", async () => {
+    const testDataDir = embeddedDataDir(path.join(checkout, ".data"), "test-postgres")
+    expect(existsSync(path.join(testDataDir, "PG_VERSION"))).toBe(false)
+    // A file that boots no backend: the run's PostgreSQL starts for this private folder, and the
+    // template (migrated by a whole run, or for the first file that boots a backend) is not.
     const tested = await run("npm", ["test", "--", "integration-tests/certify-secret-key.test.ts"], checkout, 600_000)
     // eslint-disable-next-line no-control-regex
     const summary = tested.replace(/\x1b\[[0-9;]*m/g, "")
     expect(summary).toMatch(/Tests\s+4 passed \(4\)/)
-    expect(summary).toMatch(/template database migrated and seeded/)
+    expect(existsSync(path.join(testDataDir, "PG_VERSION"))).toBe(true)
+    expect(summary).not.toMatch(/template database migrated/)
   }, 600_000)
 })
 

@@ -9,6 +9,7 @@ import { parseSeedOutput, projectDir, waitForHealth } from "../scripts/lib/medus
 import { storeClient } from "../scripts/lib/storefront.mjs"
 import { createEmptyDatabase, dropDatabase } from "./harness/backend"
 import { pressSandboxButton } from "./harness/storefront"
+import { provideInstalledPackages } from "./harness/installed-packages"
 import { testEnv } from "./harness/test-env"
 
 const run = promisify(execFile)
@@ -90,7 +91,7 @@ describe("the packed plugin in a fresh Medusa backend", () => {
     // backend starts as this repository's lockfile and node_modules (the same Medusa version),
     // and `npm install` reconciles them with its package.json and adds the tarball.
     cpSync(path.join(projectDir, "package-lock.json"), path.join(app, "package-lock.json"))
-    await run("cp", ["-a", path.join(projectDir, "node_modules"), path.join(app, "node_modules")])
+    await provideInstalledPackages(app)
     const [command, verb, name] = readme.install.split(" ")
     expect(name).toBe(packed[0].name)
     await run(command, [verb, tarball, "--no-audit", "--no-fund", "--prefer-offline"], { cwd: app, maxBuffer: 64 << 20 })

@@ -31,9 +31,7 @@ interface Run {
  * server), one migrated and seeded template database that each backend clones
  * (see medusa-process.ts) instead of migrating again, stocked with payable
  * carts when first asked for (cart-stock.ts), and the pool of shared
- * backends (shared-backends.ts), which also hands out the template. The
- * template is migrated while the first files run: those that need no backend
- * of the run (the install proofs) start at once.
+ * backends (shared-backends.ts), which also hands out the template.
  */
 async function startRun(): Promise<Run> {
   const server = await startPostgresServer({
@@ -45,35 +43,46 @@ async function startRun(): Promise<Run> {
   const template = `click_test_template_${process.pid}`
   await dropDatabasesNamed(serverUrl, "click_test_")
   await withServer(serverUrl, (client) => client.query(`CREATE DATABASE ${quoteIdent(template)}`))
-  const started = Date.now()
   const templateUrl = withDatabase(serverUrl, template)
-  const migrated = migrateAndSeed({ ...testEnv(), DATABASE_URL: templateUrl }).then(() => {
-    console.log(`template database migrated and seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`)
-    return { serverUrl, template }
-  })
-  // A failed migration is answered to every request for the template; it must not end the run's process.
-  migrated.catch(() => {})
-  // The cart stock is filled for the first file that clones the template: a run of
-  // files that boot no backend of the run's (as the newcomer's nested npm test) never pays for it.
+  let migrated: Promise<DatabaseServer> | undefined
+  const migratedTemplate = () =>
+    (migrated ??= (async () => {
+      const started = Date.now()
+      await migrateAndSeed({ ...testEnv(), DATABASE_URL: templateUrl })
+      console.log(`template database migrated and seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+      return { serverUrl, template }
+    })())
+  // A whole run needs the template: it migrates while the install proofs, which need no
+  // backend of the run, start. A run of chosen files (as the newcomer's nested npm test)
+  // migrates it only if one of them asks for it.
+  // The cart stock is filled with it, or for the first file that clones the template.
   let stocked: Promise<DatabaseServer> | undefined
   const stockedTemplate = () =>
-    (stocked ??= migrated.then(async (server) => {
+    (stocked ??= migratedTemplate().then(async (server) => {
       const filling = Date.now()
       await fillCartStock(templateUrl)
       console.log(`template database stocked with ${STOCKED_CARTS} payable carts in ${((Date.now() - filling) / 1000).toFixed(1)} s`)
       return server
     }))
+  if (!filesChosenOnCommandLine()) stockedTemplate().catch(() => {})
   const pool = await startBackendPool(stockedTemplate)
   return {
     serverUrl,
     poolUrl: pool.url,
     async stop() {
-      await migrated.catch(() => {})
+      await migrated?.catch(() => {})
       await pool.stop()
       await dropDatabasesNamed(serverUrl, "click_test_").catch(() => {})
       await server.stop()
     },
   }
+}
+
+/** `vitest run <file>…`: positional arguments after the command name are file filters. */
+function filesChosenOnCommandLine(): boolean {
+  const args = process.argv.slice(2)
+  const command = args[0] === "run" || args[0] === "watch" ? 1 : 0
+  return args.slice(command).some((arg) => !arg.startsWith("-"))
 }
 
 // Every integration lane (a vitest project) runs this setup in the same main
