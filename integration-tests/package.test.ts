@@ -4,12 +4,14 @@ import os from "node:os"
 import path from "node:path"
 import { promisify } from "node:util"
 import { afterAll, describe, expect, it } from "vitest"
-import { freePort } from "../scripts/lib/postgres.mjs"
-import { parseSeedOutput, projectDir, waitForHealth } from "../scripts/lib/medusa.mjs"
+import pg from "pg"
+import { freePort, quoteIdent } from "../scripts/lib/postgres.mjs"
+import { projectDir, waitForHealth } from "../scripts/lib/medusa.mjs"
 import { storeClient } from "../scripts/lib/storefront.mjs"
-import { createEmptyDatabase, dropDatabase } from "./harness/backend"
+import { cloneTemplateDatabase, dropDatabase } from "./harness/backend"
 import { pressSandboxButton } from "./harness/storefront"
 import { provideInstalledPackages } from "./harness/installed-packages"
+import { storefrontPublishableKey } from "./harness/medusa-process"
 import { testEnv } from "./harness/test-env"
 
 const run = promisify(execFile)
@@ -29,9 +31,9 @@ function readmeInstall() {
 
 /**
  * The plugin as a merchant gets it: built (`medusa plugin:build`), packed
- * (`npm pack`), installed into a fresh Medusa backend in a private temporary
- * folder, registered with the README's own medusa-config block, migrated,
- * started, and paid through the sandbox.
+ * (`npm pack`), installed into a Medusa backend in a private temporary folder,
+ * registered with the README's own medusa-config block, migrated, started, and
+ * paid through the sandbox.
  */
 describe("the packed plugin in a fresh Medusa backend", () => {
   const work = mkdtempSync(path.join(os.tmpdir(), "click-package-"))
@@ -118,9 +120,31 @@ describe("the packed plugin in a fresh Medusa backend", () => {
     )
     writeFileSync(path.join(app, "tsconfig.json"), JSON.stringify({ compilerOptions: { module: "Node16", moduleResolution: "Node16", target: "ES2021", esModuleInterop: true, skipLibCheck: true } }))
 
-    // 4. Migrate (the README's command), seed a demo store, start.
-    const created = await createEmptyDatabase()
+    // 4. The merchant's backend before the plugin: Medusa migrated and a demo store seeded (a
+    // clone of the run's template, less everything of the plugin's). The README's migrate
+    // command must create the plugin's tables from the packed migrations.
+    const created = await cloneTemplateDatabase()
     database = created.database
+    const packedMigrations = readdirSync(path.join(app, "node_modules", name, ".medusa/server/src/modules/click/migrations"))
+      .filter((file) => /^Migration\w+\.js$/.test(file))
+      .map((file) => file.replace(/\.js$/, ""))
+    expect(packedMigrations.length).toBeGreaterThan(0)
+    const db = new pg.Client({ connectionString: created.databaseUrl })
+    await db.connect()
+    const publishableKey = await storefrontPublishableKey(db)
+    const pluginState = async () =>
+      (
+        await db.query(
+          `SELECT to_regclass('click_transaction') IS NOT NULL AS has_table,
+                  (SELECT count(*)::int FROM mikro_orm_migrations WHERE name = ANY($1)) AS migrations`,
+          [packedMigrations]
+        )
+      ).rows[0]
+    const tables = await db.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND (tablename LIKE 'click\\_%' OR tablename = 'test_cart_stock')")
+    await db.query(`DROP TABLE ${tables.rows.map((row) => quoteIdent(row.tablename)).join(", ")} CASCADE`)
+    await db.query("DELETE FROM mikro_orm_migrations WHERE name = ANY($1)", [packedMigrations])
+    expect(await pluginState()).toEqual({ has_table: false, migrations: 0 })
+
     const port = await freePort()
     const backendUrl = `http://127.0.0.1:${port}`
     const env = testEnv({
@@ -131,10 +155,12 @@ describe("the packed plugin in a fresh Medusa backend", () => {
     })
     const medusa = (args: string[]) => run("npx", ["medusa", ...args], { cwd: app, env, maxBuffer: 64 << 20 })
     expect(readme.migrate).toBe("npx medusa db:migrate")
-    await medusa(["db:migrate"])
-    mkdirSync(path.join(app, "scripts"))
-    cpSync(path.join(projectDir, "scripts", "seed-demo.ts"), path.join(app, "scripts", "seed-demo.ts"))
-    const seeded = parseSeedOutput((await medusa(["exec", "./scripts/seed-demo.ts"])).stdout)
+    try {
+      await medusa(["db:migrate"])
+      expect(await pluginState()).toEqual({ has_table: true, migrations: packedMigrations.length })
+    } finally {
+      await db.end()
+    }
     shop = spawn("npx", ["medusa", "start"], { cwd: app, env, detached: true, stdio: ["ignore", "pipe", "pipe"] })
     let log = ""
     shop.stdout?.on("data", (chunk) => (log += chunk))
@@ -144,7 +170,7 @@ describe("the packed plugin in a fresh Medusa backend", () => {
     })
 
     // 5. A storefront's cart, Pay on the sandbox's Click page, and the order the backend placed.
-    const store = storeClient(backendUrl, seeded.publishable_key)
+    const store = storeClient(backendUrl, publishableKey)
     const cart = await store.createPayableCart("pp_click_click", 1)
     expect(cart.paymentUrl.startsWith(`${backendUrl}/click-sandbox/pay?`)).toBe(true)
     const paid = await pressSandboxButton(backendUrl, cart.paymentUrl, "pay")
