@@ -66,9 +66,13 @@ module.exports = defineConfig({
                 ? Number(env.CLICK_CANCEL_OF_CONFIRMED_ANSWER)
                 : undefined,
               merchantApiUrl: env.CLICK_MERCHANT_API_URL || undefined,
+              verifyPayments: env.CLICK_VERIFY_PAYMENTS || undefined,
               merchantApiTimeoutMs: env.CLICK_MERCHANT_API_TIMEOUT_MS || undefined,
               partialRefunds: env.CLICK_PARTIAL_REFUNDS || undefined,
               reconcileAfterSec: env.CLICK_RECONCILE_AFTER_SEC || undefined,
+              reconcileCancelAnswers: env.CLICK_RECONCILE_CANCEL_ANSWERS || undefined,
+              reconcileCancelSpreadSec: env.CLICK_RECONCILE_CANCEL_SPREAD_SEC || undefined,
+              reconcileInProgressHorizonSec: env.CLICK_RECONCILE_IN_PROGRESS_HORIZON_SEC || undefined,
               sandbox: env.CLICK_SANDBOX || undefined,
               sandboxPublic: env.CLICK_SANDBOX_PUBLIC || undefined,
               callbackBaseUrl: backendUrl,

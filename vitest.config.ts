@@ -16,9 +16,12 @@ const parallelFiles = [
   "refunds",
   "payment-integrity",
   "crash-recovery", // three placements killed at once, and a restart
+  "frozen-process", // a backend frozen mid-placement, a second one booted, the first resumed
   "faults", // terminated connections, a Redis restart
   "dev-command",
   "admin-api",
+  "verify-debits", // two backends: verification on, and off
+  "reconcile-never-guesses",
   "request-guard",
   "late-complete",
   "sandbox-loopback",
@@ -55,7 +58,9 @@ class HeaviestFirst extends BaseSequencer {
 }
 
 const integration = {
-  globalSetup: ["integration-tests/harness/global-setup.ts"],
+  // Click's Merchant API double first: the shared backends, booted by the pool, are given its URL.
+  globalSetup: ["integration-tests/harness/click-merchant-api.ts", "integration-tests/harness/global-setup.ts"],
+  setupFiles: ["integration-tests/harness/worker-env.ts"],
   testTimeout: 120_000,
   hookTimeout: 900_000,
 }

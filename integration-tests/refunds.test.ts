@@ -35,6 +35,8 @@ describe("refunds, automatic reversal and reconciliation", () => {
         CLICK_REVERSAL_CRON: "*/2 * * * * *",
         CLICK_RECONCILE_CRON: "*/2 * * * * *",
         CLICK_RECONCILE_AFTER_SEC: "3",
+        // Click's "failed" cancels only when repeated over this spread (an hour by default).
+        CLICK_RECONCILE_CANCEL_SPREAD_SEC: "2",
         CLICK_ORDER_RETRY_CRON: "*/2 * * * * *",
         CLICK_PLACEMENT_RETRY_BASE_SEC: "1",
         // A dead process's claim on a reversal runs out after 4 s here (30 s by default).
@@ -66,10 +68,16 @@ describe("refunds, automatic reversal and reconciliation", () => {
   it("two carts pay for the last unit: one order, the other is answered 0 and reversed after exactly one reversal call", async () => {
     await setLimitedPrintStock(backend, 1)
     try {
-      const first = await pay({ handle: LIMITED_PRINT, complete: false })
-      const second = await pay({ handle: LIMITED_PRINT, complete: false })
+      // Both carts first, then the two Prepares back to back. Click is still debiting both
+      // (payment_status 1) until it sends each Complete: the reconciliation job, asking
+      // meanwhile, leaves them prepared however slow the machine.
+      const carts = [await createPayableCart(backend, { handle: LIMITED_PRINT }), await createPayableCart(backend, { handle: LIMITED_PRINT })]
+      const first = await clickPays(backend, double, carts[0], { complete: false, clickStatus: 1 })
+      const second = await clickPays(backend, double, carts[1], { complete: false, clickStatus: 1 })
+      double.settlePayment(first.clickPaydocId, 2)
       expect((await clickComplete(backend, first)).body.error).toBe(0)
       await waitForPaymentState(backend, { merchantPrepareId: first.merchantPrepareId }, ["placed"])
+      double.settlePayment(second.clickPaydocId, 2)
       expect((await clickComplete(backend, second)).body.error).toBe(0)
 
       const reversed = await waitForPaymentState(backend, { merchantPrepareId: second.merchantPrepareId }, ["reversed", "reversal_failed"], 20_000)

@@ -42,6 +42,8 @@ import {
   newClickTransId,
   postCallback,
   prepareFields,
+  recordDebit,
+  startClickLedger,
   storeClient,
   timed,
 } from "./lib/bench-click.mjs"
@@ -175,7 +177,7 @@ async function startMedusa(env, logName = "backend") {
 }
 
 // ---------------------------------------------------------------- operations
-function makeOps(url, store) {
+function makeOps(url, store, ledger) {
   const readCart = async (cart) => {
     const r = await timed(`${url}/store/carts/${cart.cartId}`, { headers: store.headers })
     if (r.status !== 200 || r.body?.cart?.id !== cart.cartId) fail(`cart read ${cart.cartId}`, short(r))
@@ -193,6 +195,8 @@ function makeOps(url, store) {
     return r.ms
   }
   const clickCompleteAt = async (baseUrl, cart, expectedError) => {
+    // Click records the debit before it sends the Complete (not timed).
+    recordDebit(ledger, cart)
     const r = await postCallback(
       baseUrl,
       "complete",
@@ -301,8 +305,11 @@ async function main() {
   progress(`N=${N} carts for Prepare vs cart read (concurrency ${CONCURRENCY}), M=${M} completions of each kind (sequential)`)
   const { databaseUrl, database, embedded } = await startDatabase()
 
+  const ledger = await startClickLedger()
+  cleanups.push({ name: "stop the Merchant API double", fn: () => ledger.stop() })
+
   progress(`migrating and seeding database ${database}…`)
-  const env = benchEnv({ DATABASE_URL: databaseUrl })
+  const env = benchEnv({ DATABASE_URL: databaseUrl, CLICK_MERCHANT_API_URL: ledger.url })
   const seed = await migrateAndSeed(env)
 
   progress("starting medusa start…")
@@ -310,7 +317,7 @@ async function main() {
   progress(`Medusa is up at ${backend.url} (log: ${path.relative(projectDir, backend.logFile)})`)
   await enableSystemProvider(backend.url)
   const store = storeClient(backend.url, seed.publishable_key)
-  const ops = makeOps(backend.url, store)
+  const ops = makeOps(backend.url, store, ledger)
 
   // Carts are made before any timing. Click and system carts are interleaved so
   // both kinds are made under the same conditions.

@@ -27,6 +27,10 @@ export interface Backend {
   startSibling(options?: { env?: Record<string, string | undefined> }): Promise<{ url: string; stop(): Promise<void> }>
   /** Kills the main process with SIGKILL, as a crash would: nothing of it runs afterwards. */
   kill(): Promise<void>
+  /** Freezes the main process with SIGSTOP (mid-work, its database connections open)... */
+  pause(): void
+  /** ...and lets it go on with SIGCONT. */
+  resume(): void
   /** Starts the main process again on the same database and port-free URL (after kill()). */
   restart(): Promise<void>
   stop(): Promise<void>
@@ -84,6 +88,8 @@ export async function startBackend(options: { env?: Record<string, string | unde
     async kill() {
       await first.kill()
     },
+    pause: () => first.pause(),
+    resume: () => first.resume(),
     async restart() {
       first = await startMedusaProcess(env, `${database}_restart${++restarts}`)
       backend.url = first.url
@@ -121,6 +127,8 @@ export async function sharedBackend(profile: SharedProfile): Promise<Backend> {
     readLog: () => readFileSync(info.logFile, "utf8"),
     startSibling: owned("start siblings"),
     kill: owned("be killed"),
+    pause: owned("be frozen"),
+    resume: owned("be frozen"),
     restart: owned("be restarted"),
     async stop() {
       await db.end()

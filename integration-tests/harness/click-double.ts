@@ -3,15 +3,22 @@ import { parseSoumsToTiyin } from "../../src/click"
 import { startMerchantApiDouble, type MerchantApiDouble } from "../../src/sandbox/merchant-api-double"
 import type { Backend } from "./backend"
 import { clickComplete, clickPrepare, newClickTransId } from "./click"
+import { addFileLedger } from "./click-ledger"
 import { clickMerchant } from "./test-env"
 
-/** Click's Merchant API for the tests' Click merchant: the project's double, over real HTTP. */
-export function startClickDouble(): Promise<MerchantApiDouble> {
-  return startMerchantApiDouble({
+/**
+ * Click's Merchant API for the tests' Click merchant: the project's double,
+ * over real HTTP. Click's Completes that this file sends record their debits
+ * in its ledger too (click-ledger.ts).
+ */
+export async function startClickDouble(): Promise<MerchantApiDouble> {
+  const double = await startMerchantApiDouble({
     serviceId: clickMerchant.serviceId,
     merchantUserId: clickMerchant.merchantUserId,
     secretKey: clickMerchant.secretKey,
   })
+  addFileLedger(double)
+  return double
 }
 
 export interface ClickPayment {

@@ -1,5 +1,6 @@
 import { signedCompleteFields, signedPrepareFields, type ClickCallbackInput } from "../../src/click"
 import type { Backend } from "./backend"
+import { recordDebitAtClick, rememberPrepared } from "./click-ledger"
 import { createPayableCart } from "./storefront"
 import { clickMerchant } from "./test-env"
 
@@ -23,6 +24,13 @@ export interface ClickCallArgs {
   /** Fields to change after signing (a tampered request). */
   tamper?: Record<string, string>
   json?: boolean
+  /**
+   * Complete only: whether Click took the money, recorded in Click's ledger
+   * before the Complete is sent (harness/click-ledger.ts). Default: when the
+   * Complete says so (error=0). false: a Complete Click never debited, such
+   * as a replay with a changed `error`.
+   */
+  debited?: boolean
 }
 
 /** Click's side of the protocol: a correctly signed Prepare, as Click's servers send it (src/click signs). */
@@ -79,11 +87,34 @@ export async function postCallback(
   return { status: response.status, body: json, text, headers: Object.fromEntries(response.headers) }
 }
 
-export const clickPrepare = (backend: Backend | { url: string }, args: ClickCallArgs) =>
-  postCallback(backend, "prepare", prepareFields(args), { json: args.json })
+export async function clickPrepare(backend: Backend | { url: string }, args: ClickCallArgs) {
+  const fields = prepareFields(args)
+  const answer = await postCallback(backend, "prepare", fields, { json: args.json })
+  if (answer.body?.error === 0) {
+    rememberPrepared(answer.body.merchant_prepare_id, {
+      paydocId: fields.click_paydoc_id,
+      clickTransId: fields.click_trans_id,
+      cartId: fields.merchant_trans_id,
+      amount: fields.amount,
+    })
+  }
+  return answer
+}
 
-export const clickComplete = (backend: Backend | { url: string }, args: ClickCallArgs) =>
-  postCallback(backend, "complete", completeFields(args), { json: args.json })
+/** Click's Complete; when it reports a debit, Click recorded that debit in its ledger first. */
+export async function clickComplete(backend: Backend | { url: string }, args: ClickCallArgs) {
+  const fields = completeFields(args)
+  if (args.debited ?? (args.error ?? "0") === "0") {
+    await recordDebitAtClick({
+      merchantPrepareId: args.merchantPrepareId,
+      paydocId: fields.click_paydoc_id,
+      clickTransId: fields.click_trans_id,
+      cartId: fields.merchant_trans_id,
+      amount: fields.amount,
+    })
+  }
+  return postCallback(backend, "complete", fields, { json: args.json })
+}
 
 /** A storefront's payable cart, and Click's Prepare of it (answered 0): what a Complete then names. */
 export async function preparedCart(backend: Backend, options: Parameters<typeof createPayableCart>[1] = {}) {

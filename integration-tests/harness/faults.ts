@@ -57,6 +57,17 @@ async function faultWrites(
   }
 }
 
+/**
+ * Makes the fault on `table`'s writes pass from now on, without touching the
+ * table: dropping a trigger waits for every open transaction that wrote the
+ * table, and a frozen process's one stays open. Writes already held finish
+ * their wait. The trigger itself goes with the returned restore function.
+ */
+export async function disarmFault(backend: Pick<Backend, "db">, table: string, operation: "INSERT" | "UPDATE"): Promise<void> {
+  const name = `click_test_fault_${operation.toLowerCase()}_${table.replace(/\W/g, "_")}`
+  await backend.db.query(`CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger AS $$ BEGIN RETURN NEW; END $$ LANGUAGE plpgsql`)
+}
+
 const sqlText = (value: string) => `'${value.replace(/'/g, "''")}'`
 
 /** Orders are the one write placement cannot do without. */

@@ -21,6 +21,9 @@ export interface MedusaProcess {
   logFile: string
   /** SIGKILL, as a crash: nothing of the process runs afterwards. */
   kill(): Promise<void>
+  /** SIGSTOP: the process freezes where it is, its connections open; SIGCONT (resume()) lets it go on. */
+  pause(): void
+  resume(): void
   stop(): Promise<void>
 }
 
@@ -85,8 +88,16 @@ export async function startMedusaProcess(env: NodeJS.ProcessEnv, logName: string
       child.kill("SIGKILL")
       await exited
     },
+    pause() {
+      child.kill("SIGSTOP")
+    },
+    resume() {
+      child.kill("SIGCONT")
+    },
     async stop() {
       if (gone()) return
+      // A frozen process must be able to hear SIGTERM.
+      child.kill("SIGCONT")
       const exited = new Promise((resolve) => child.once("exit", resolve))
       child.kill("SIGTERM")
       const timer = setTimeout(() => child.kill("SIGKILL"), 10_000)

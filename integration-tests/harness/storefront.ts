@@ -98,7 +98,8 @@ export async function countOrderRowsOfEmail(backend: Backend, email: string): Pr
  */
 const WAIT_MS = 60_000
 
-async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
+/** Reads until `done` holds or the time is up; returns the last value read. */
+export async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = WAIT_MS): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let value = await read()
   while (!done(value) && Date.now() < deadline) {

@@ -9,7 +9,8 @@ import { clickMerchant } from "./test-env.mjs"
 
 const require = createRequire(import.meta.url)
 require("ts-node").register({ transpileOnly: true, compilerOptions: { module: "commonjs" } })
-const { formatSignTime, signComplete, signPrepare } = require("../../src/click/index.ts")
+const { formatSignTime, parseSoumsToTiyin, signComplete, signPrepare } = require("../../src/click/index.ts")
+const { startMerchantApiDouble } = require("../../src/sandbox/merchant-api-double.ts")
 
 let nextClickTransId = 8_000_000_000 + Math.floor(Math.random() * 1_000_000_000)
 export const newClickTransId = () => String(nextClickTransId++)
@@ -26,6 +27,31 @@ function commonFields({ cartId, amount, clickTransId }, action) {
     error_note: "Success",
     sign_time: formatSignTime(new Date()),
   }
+}
+
+/**
+ * Click's Merchant API for the bench's backends: the project's double, in
+ * this process. The backend asks it whether a Complete's money was taken
+ * before it places the order (verifyPayments), as it asks Click.
+ */
+export function startClickLedger() {
+  return startMerchantApiDouble({
+    serviceId: clickMerchant.serviceId,
+    merchantUserId: clickMerchant.merchantUserId,
+    secretKey: clickMerchant.secretKey,
+  })
+}
+
+/** Click took the money of a prepared cart: its debit goes into the ledger before Click's Complete is sent. */
+export function recordDebit(ledger, { cartId, amount, clickTransId }) {
+  const paymentId = "4" + clickTransId
+  if (ledger.payment(paymentId)) return
+  ledger.registerPayment({
+    payment_id: paymentId,
+    click_trans_id: clickTransId,
+    merchant_trans_id: cartId,
+    amount_tiyin: String(parseSoumsToTiyin(amount)),
+  })
 }
 
 export function prepareFields(args) {

@@ -25,6 +25,10 @@ export function testEnv(overrides = {}) {
     // Set (even empty) so a developer's .env cannot switch these on behind the tests' back.
     REDIS_URL: "",
     CLICK_SANDBOX: "false",
+    // Click's Merchant API, which the backend asks before it places an order: the test
+    // run's double (integration-tests/harness/click-merchant-api.ts), never Click's own.
+    // Sandbox mode plays it itself, in the backend (its pay page records its debits there).
+    CLICK_MERCHANT_API_URL: overrides.CLICK_SANDBOX === "true" ? "" : (process.env.CLICK_TEST_MERCHANT_API_URL ?? ""),
     // `medusa start` would need a built dashboard; the browser tests use `npm run dev`.
     MEDUSA_ADMIN: "false",
     ...overrides,

@@ -54,8 +54,10 @@ export type AdminReconcileResult =
 /**
  * A person's "Reconcile": ask Click now. A `prepared` payment (no Complete
  * yet) goes through the reconciliation the job runs, which can confirm it (and
- * place its order) or cancel it. For any other payment Click's status is
- * only reported: the state already follows from what Click told us.
+ * place its order) or, after Click's repeated "no", cancel it; one that was
+ * no longer asked (in progress past the horizon) is asked again from now on.
+ * For any other payment Click's status is only reported: the state already
+ * follows from what Click told us.
  */
 export async function reconcileClickPaymentNow(
   container: MedusaContainer,
@@ -64,9 +66,13 @@ export async function reconcileClickPaymentNow(
 ): Promise<AdminReconcileResult> {
   const payments = clickModule(container)
   const transaction = await payments.retrieveClickTransaction(transactionId, {
-    select: ["state", "service_id", "click_paydoc_id"],
+    select: ["state", "service_id", "click_paydoc_id", "reconcile_stalled_at"],
   })
   if (transaction.state === ClickPaymentState.Prepared) {
+    if (transaction.reconcile_stalled_at) {
+      // Click kept it in progress past the horizon; a person asks for it to be asked again.
+      await payments.resumeReconciliation(transactionId)
+    }
     await payments.expediteWork(transactionId, ClickPaymentState.Prepared)
     return { action: "reconcile", outcome: await reconcileClickPayment(container, transactionId, log) }
   }

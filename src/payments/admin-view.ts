@@ -25,6 +25,14 @@ export const TRANSACTION_FIELDS = [
   "confirmed_at",
   "placed_at",
   "cancelled_at",
+  "verified_payment_status",
+  "verification_answer",
+  "verified_at",
+  "verification_waits",
+  "reconcile_no_count",
+  "reconcile_no_since",
+  "reconcile_in_progress_since",
+  "reconcile_stalled_at",
   "fiscal_status",
   "fiscal_qr_url",
   "fiscal_error",
@@ -48,13 +56,18 @@ const EVENT_FIELDS = ["id", "transaction_id", "from_state", "to_state", "reason"
 
 /**
  * States a person must look at: money Click took that is not (yet) an order
- * or has to go back. A `confirmed` payment is normally placed within moments.
+ * or has to go back, and Completes that Click's Merchant API contradicts
+ * (`contradicted`). A `confirmed` payment is normally placed within moments.
  */
 export const NEEDS_ATTENTION_STATES: readonly ClickPaymentStateValue[] = [
+  ClickPaymentState.Contradicted,
   ClickPaymentState.ReversalFailed,
   ClickPaymentState.RefundRequired,
   ClickPaymentState.Confirmed,
 ]
+
+/** Besides those states: a `prepared` payment Click kept reporting in progress past the horizon (no longer asked). */
+const STALLED_RECONCILIATION = { state: ClickPaymentState.Prepared, reconcile_stalled_at: { $ne: null } }
 
 export interface TransactionListFilters {
   state?: ClickPaymentStateValue[]
@@ -68,7 +81,7 @@ export interface TransactionListFilters {
 function moduleFilters(filters: TransactionListFilters): Record<string, unknown> {
   const where: Record<string, unknown>[] = []
   if (filters.state?.length) where.push({ state: filters.state })
-  if (filters.needs_attention) where.push({ state: [...NEEDS_ATTENTION_STATES] })
+  if (filters.needs_attention) where.push({ $or: [{ state: [...NEEDS_ATTENTION_STATES] }, STALLED_RECONCILIATION] })
   if (filters.merchant_trans_id) where.push({ merchant_trans_id: filters.merchant_trans_id })
   if (filters.order_id) where.push({ order_id: filters.order_id })
   if (filters.created_at?.gte) where.push({ created_at: { $gte: filters.created_at.gte } })
@@ -133,6 +146,11 @@ export async function listTransactionsForAdmin(
     select: [...TRANSACTION_FIELDS],
   })
   return { transactions: await withHistory(container, transactions), count }
+}
+
+/** Open alerts about the backend's own configuration (for example Click refusing our credentials). */
+export async function openAlertsForAdmin(container: MedusaContainer) {
+  return clickModule(container).listOpenAlerts()
 }
 
 export async function transactionForAdmin(container: MedusaContainer, id: string) {

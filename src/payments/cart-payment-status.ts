@@ -41,6 +41,8 @@ export async function cartClickPayment(
 const STATUS_OF_LATEST: Partial<Record<ClickPaymentStateValue, CartPaymentStatus>> = {
   [ClickPaymentState.Prepared]: "processing",
   [ClickPaymentState.Cancelled]: "cancelled",
+  // Click says the money was not taken: the cart is payable again.
+  [ClickPaymentState.Contradicted]: "cancelled",
   [ClickPaymentState.RefundRequired]: "refund_pending",
   [ClickPaymentState.ReversalFailed]: "refund_pending",
   [ClickPaymentState.Reversed]: "refunded",

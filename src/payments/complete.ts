@@ -56,6 +56,12 @@ export async function handleComplete(
   const settled = settledAnswer(transaction.state, clickError, context)
   if (settled !== null) {
     if (transaction.state === ClickPaymentState.Confirmed) {
+      if (clickError < 0) {
+        // A cancel for a payment an earlier Complete confirmed: one of the two
+        // is not Click's (`error` is not signed). Click's Merchant API decides,
+        // now: placement asks it before anything else, even while it waits.
+        await clickModule(container).expediteWork(transaction.id, ClickPaymentState.Confirmed)
+      }
       // Paid, but the order is still missing: Click's retry is a chance to try again.
       placeClickOrderInBackground(container, transaction.id, log)
     }
@@ -121,13 +127,22 @@ async function findAttemptNamedBy(
   return transaction?.merchant_trans_id === request.merchant_trans_id ? transaction : undefined
 }
 
+/**
+ * Attempts whose Complete was answered 0: Click hears what it hears for a
+ * confirmed payment (-4, or the cancel answer), whatever came after. A
+ * `contradicted` one too: its order was refused on Click's Merchant API's
+ * word, after the answer, and a repeat (Click's own, or a certification
+ * tool's made-up payment) must not see the protocol change under it.
+ */
+const ANSWERED_AS_CONFIRMED: readonly ClickPaymentStateValue[] = [...DEBITED_STATES, ClickPaymentState.Contradicted]
+
 /** The answer for an attempt that Click already settled, else null (it is still `prepared`). */
 function settledAnswer(
   state: string,
   clickError: number,
   context: Pick<CompleteContext, "cancelOfConfirmedAnswer">
 ): ClickErrorCodeValue | null {
-  if (DEBITED_STATES.includes(state as ClickPaymentStateValue)) {
+  if (ANSWERED_AS_CONFIRMED.includes(state as ClickPaymentStateValue)) {
     return clickError < 0 ? context.cancelOfConfirmedAnswer : ClickErrorCode.AlreadyPaid
   }
   if (state === ClickPaymentState.Cancelled) {

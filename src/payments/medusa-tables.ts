@@ -211,3 +211,57 @@ export async function clearDeadCartLock(
   )
   return rowCount > 0
 }
+
+/**
+ * A cart paid with Click becomes at most one live order, enforced by
+ * PostgreSQL where Medusa links them: a second `order_cart` link for the cart,
+ * or a second `order_payment_collection` link for its payment collection, is
+ * refused in the transaction that writes it. This is the fence of placement
+ * (place-order.ts): a process frozen inside `completeCartWorkflow`, after its
+ * "has this cart an order?" read, whose claim ran out while another process
+ * placed the order, resumes with a stale read; its order's links fail here,
+ * and Medusa's compensation removes its order before it reaches the payment.
+ * Each trigger serializes the links of one cart (one collection) with a
+ * transaction-scoped advisory lock, so that the second writer sees the first's
+ * committed row. Other carts pass untouched. Triggers, unlike an index, are
+ * not in the link tables' schema that `db:migrate` keeps in sync.
+ */
+const ONE_ORDER_PER_CLICK_CART_SQL = `
+CREATE OR REPLACE FUNCTION click_one_order_per_cart() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.deleted_at IS NULL
+     AND EXISTS (SELECT 1 FROM click_transaction WHERE merchant_trans_id = NEW.cart_id AND deleted_at IS NULL) THEN
+    PERFORM pg_advisory_xact_lock(hashtext('click_one_order_per_cart'), hashtext(NEW.cart_id));
+    IF EXISTS (SELECT 1 FROM order_cart
+                WHERE cart_id = NEW.cart_id AND order_id <> NEW.order_id AND deleted_at IS NULL) THEN
+      RAISE EXCEPTION 'cart % paid with Click already has an order: a second order is refused', NEW.cart_id;
+    END IF;
+  END IF;
+  RETURN NEW;
+END $$;
+DROP TRIGGER IF EXISTS click_one_order_per_cart ON order_cart;
+CREATE TRIGGER click_one_order_per_cart BEFORE INSERT OR UPDATE OF cart_id, order_id, deleted_at ON order_cart
+  FOR EACH ROW EXECUTE FUNCTION click_one_order_per_cart();
+
+CREATE OR REPLACE FUNCTION click_one_order_per_payment_collection() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.deleted_at IS NULL
+     AND EXISTS (SELECT 1 FROM click_transaction ct JOIN payment_session ps ON ps.id = ct.payment_session_id
+                  WHERE ps.payment_collection_id = NEW.payment_collection_id AND ct.deleted_at IS NULL) THEN
+    PERFORM pg_advisory_xact_lock(hashtext('click_one_order_per_payment_collection'), hashtext(NEW.payment_collection_id));
+    IF EXISTS (SELECT 1 FROM order_payment_collection
+                WHERE payment_collection_id = NEW.payment_collection_id AND order_id <> NEW.order_id AND deleted_at IS NULL) THEN
+      RAISE EXCEPTION 'payment collection % paid with Click already belongs to an order: a second order is refused', NEW.payment_collection_id;
+    END IF;
+  END IF;
+  RETURN NEW;
+END $$;
+DROP TRIGGER IF EXISTS click_one_order_per_payment_collection ON order_payment_collection;
+CREATE TRIGGER click_one_order_per_payment_collection
+  BEFORE INSERT OR UPDATE OF payment_collection_id, order_id, deleted_at ON order_payment_collection
+  FOR EACH ROW EXECUTE FUNCTION click_one_order_per_payment_collection();`
+
+/** Installs (or replaces) the triggers above; run by `db:migrate` after Medusa created its link tables. */
+export async function installOneOrderPerClickCart(container: MedusaContainer): Promise<void> {
+  await knex(container).raw(ONE_ORDER_PER_CLICK_CART_SQL)
+}

@@ -1,6 +1,8 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { MedusaError } from "@medusajs/framework/utils"
 import type { Logger } from "pino"
+import { isCredentialsRefusal, isExplicitNotFound, judgeDebitLookupFailure, judgeDebitStatus, type DebitVerdict } from "../click"
+import { clickMerchantGateway } from "../providers/click/merchant-gateway"
 import {
   ClickPaymentState,
   RefundReason,
@@ -12,8 +14,10 @@ import { placeClickOrderWorkflow, recordFoundClickOrderWorkflow } from "../workf
 import { fiscalStatusAtPlacement, submitFiscalReceiptInBackground } from "./fiscal-receipt"
 import { clickCallbacksInFlight } from "./callbacks-in-flight"
 import { clickModule } from "./click-transactions"
+import { clickPaymentNumber } from "./click-payment-number"
 import { stampSession } from "./confirmation-stamp"
 import { cartCompletion, clearDeadCartLock } from "./medusa-tables"
+import { noteMerchantApiCredentials, type CredentialsSign } from "./merchant-api-credentials"
 import { paymentPolicy } from "./policy"
 import { withWorkClaim } from "./work-claim"
 
@@ -24,6 +28,10 @@ export type PlacementOutcome =
   /** This attempt failed; the payment stays confirmed and is retried. */
   | { status: "retrying"; error: string }
   | { status: "refund_required"; reason: RefundReasonValue; error: string }
+  /** Click's Merchant API could not yet say the money was taken: asked again after the backoff. */
+  | { status: "awaiting_click"; reason: string }
+  /** Click's Merchant API says the money was not taken: no order, ever (`contradicted`). */
+  | { status: "contradicted"; answer: string }
   | { status: "not_confirmed"; state: ClickPaymentStateValue }
 
 /**
@@ -36,6 +44,15 @@ export type PlacementOutcome =
  * nothing to clean up when a process dies: the claim is a lease that runs out.
  * While placement runs, the lease is renewed. At most one payment per cart is
  * confirmed (a unique index), so the claim is a per-cart lock across processes.
+ *
+ * A lease cannot stop a process that froze (SIGSTOP, a VM pause, a GC stall)
+ * past it and then resumes: the fence is in the database. Decisions about the
+ * money (refund_required, contradicted, the backoff) apply only while the
+ * claim is the newest (`attempts`, in the same UPDATE); and PostgreSQL refuses
+ * a second order for the cart (medusa-tables.ts, installOneOrderPerClickCart),
+ * so a resumed completion that read "no order yet" before it froze fails at
+ * its links and Medusa removes its order. Recording the order as placed is not
+ * fenced by the claim: the order it records is the cart's only one.
  */
 export async function placeClickOrder(
   container: MedusaContainer,
@@ -57,9 +74,11 @@ export async function placeClickOrder(
       }
     }
   )
-  if (claimed) {
-    return claimed.result
-  }
+  return claimed ? claimed.result : currentOutcome(container, transactionId)
+}
+
+/** What became of a payment this call does not (or no longer) hold the claim on. */
+async function currentOutcome(container: MedusaContainer, transactionId: string): Promise<PlacementOutcome> {
   const current = await clickModule(container).retrieveClickTransaction(transactionId, { select: ["state", "order_id"] })
   if (current.state === ClickPaymentState.Placed && current.order_id) {
     return { status: "placed", orderId: current.order_id }
@@ -75,6 +94,11 @@ async function placeUnderClaim(
   log: Logger
 ): Promise<PlacementOutcome> {
   const cartId = claim.merchant_trans_id
+  // Nothing is decided for a debit, neither an order nor a refund, before Click says it is real.
+  const unverified = await verifyDebitWithClick(container, claim, log)
+  if (unverified) {
+    return unverified
+  }
   const cart = await cartCompletion(container, cartId)
   if (!cart.exists) {
     return requireRefund(container, claim, RefundReason.Unplaceable, "the cart was deleted", log)
@@ -109,6 +133,82 @@ async function placeUnderClaim(
   log.info({ merchant_trans_id: cartId, order_id: result.order_id, attempt: claim.attempt }, "order placed")
   if (fiscalStatus) submitFiscalReceiptInBackground(container, claim.id, log)
   return { status: "placed", orderId: result.order_id }
+}
+
+/**
+ * Asks Click's Merchant API whether the money of a confirmed payment was
+ * taken (payment/status by `click_paydoc_id`), under the placement's claim.
+ * Returns null when Click reports it paid (payment_status 2): placement goes
+ * on. Click saying it was not taken makes the payment `contradicted`, with
+ * Click's answer kept. Anything uncertain (unreachable, our credentials, the
+ * payment in progress) defers the placement by its backoff, counted apart
+ * from its failures: an unanswered question is never a refund decision.
+ * Our credentials refused (401/403) also raise the admin alert that names the
+ * fix (merchant-api-credentials.ts). With the option verifyPayments off,
+ * nothing is asked.
+ */
+async function verifyDebitWithClick(
+  container: MedusaContainer,
+  claim: WorkClaim,
+  log: Logger
+): Promise<PlacementOutcome | null> {
+  const payments = clickModule(container)
+  const transaction = await payments.retrieveClickTransaction(claim.id, {
+    select: ["service_id", "click_paydoc_id", "merchant_trans_id", "created_at"],
+  })
+  let verdict: DebitVerdict
+  let serviceId: string | null = null
+  let credentials: CredentialsSign | null = null
+  try {
+    // No provider for the payment's service id is our configuration, not Click's word: it waits.
+    const gateway = clickMerchantGateway(transaction.service_id)
+    if (!gateway.verifyPayments) {
+      return null
+    }
+    serviceId = gateway.serviceId
+    const paymentId = await clickPaymentNumber(gateway.api, transaction)
+    verdict = judgeDebitStatus(await gateway.api.paymentStatus(paymentId))
+    credentials = { refused: false }
+  } catch (error) {
+    verdict = judgeDebitLookupFailure(error)
+    if (isCredentialsRefusal(error)) credentials = { refused: true, detail: error.message }
+    else if (isExplicitNotFound(error)) credentials = { refused: false }
+  }
+  if (serviceId && credentials) {
+    await noteMerchantApiCredentials(container, serviceId, credentials, log)
+  }
+  const fields = { merchant_trans_id: claim.merchant_trans_id, click_paydoc_id: transaction.click_paydoc_id }
+  switch (verdict.verdict) {
+    case "paid":
+      return (await payments.recordClickPaid(claim, 2)) ? null : { status: "pending" }
+    case "wait": {
+      const retryInSec = paymentPolicy().retryDelaySec(claim.attempt)
+      log.warn({ ...fields, attempt: claim.attempt, retry_in_sec: retryInSec, err: verdict.reason }, "order waits for Click to confirm the debit")
+      await payments.deferForClick(claim, retryInSec, `waiting for Click's Merchant API to confirm the debit: ${verdict.reason}`)
+      return { status: "awaiting_click", reason: verdict.reason }
+    }
+    case "contradicted": {
+      const detail = `Click's Merchant API says this payment was not paid (${verdict.answer}), although a Complete reported it debited: no order. Check it in the Click merchant cabinet.`
+      const moved = await payments.transition({
+        id: claim.id,
+        from: ClickPaymentState.Confirmed,
+        to: ClickPaymentState.Contradicted,
+        reason: "click_contradicts_complete",
+        detail: verdict.answer,
+        claim,
+        set: {
+          verified_payment_status: verdict.paymentStatus,
+          verification_answer: verdict.answer.slice(0, 500),
+          last_error: detail,
+        },
+      })
+      if (!moved) {
+        return { status: "pending" }
+      }
+      log.error({ ...fields, click_answer: verdict.answer }, "Click's Merchant API contradicts a Complete: no order is placed, a person has to look")
+      return { status: "contradicted", answer: verdict.answer }
+    }
+  }
 }
 
 async function recordFoundOrder(
@@ -154,7 +254,12 @@ async function recordFailure(
 ): Promise<PlacementOutcome> {
   const message = ((error as Error)?.message ?? String(error)).slice(0, 1000)
   const policy = paymentPolicy()
-  if (isPermanent(error) || claim.attempt >= policy.maxAttempts) {
+  // Attempts that only waited for Click's word are not failures of the placement.
+  const { verification_waits } = await clickModule(container).retrieveClickTransaction(claim.id, {
+    select: ["verification_waits"],
+  })
+  const failures = claim.attempt - Number(verification_waits ?? 0)
+  if (isPermanent(error) || failures >= policy.maxAttempts) {
     return requireRefund(container, claim, RefundReason.Unplaceable, message, log)
   }
   const retryInSec = policy.retryDelaySec(claim.attempt)
@@ -170,14 +275,20 @@ async function requireRefund(
   detail: string,
   log: Logger
 ): Promise<PlacementOutcome> {
-  await clickModule(container).transition({
+  const moved = await clickModule(container).transition({
     id: claim.id,
     from: ClickPaymentState.Confirmed,
     to: ClickPaymentState.RefundRequired,
     reason,
     detail,
+    claim,
     set: { refund_reason: reason, last_error: detail },
   })
+  if (!moved) {
+    // Another process took the payment over (this one stalled past its lease) or settled it: its outcome stands.
+    log.warn({ merchant_trans_id: claim.merchant_trans_id, attempt: claim.attempt, err: detail }, "refund not decided: this placement no longer holds the payment")
+    return currentOutcome(container, claim.id)
+  }
   log.warn({ merchant_trans_id: claim.merchant_trans_id, refund_reason: reason, err: detail }, "paid Click payment needs a refund")
   return { status: "refund_required", reason, error: detail }
 }

@@ -48,7 +48,7 @@ export async function handlePrepare(
   ) {
     return answer(ClickErrorCode.AlreadyPaid)
   }
-  if (repeated?.state === ClickPaymentState.Cancelled) {
+  if (repeated?.state === ClickPaymentState.Cancelled || repeated?.state === ClickPaymentState.Contradicted) {
     return answer(ClickErrorCode.TransactionCancelled)
   }
   const unpayable = whyNotPayable(cart)

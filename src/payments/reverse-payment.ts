@@ -1,13 +1,13 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import type { Logger } from "pino"
 import { ClickMerchantApiError, ClickPaymentStatus } from "../click"
-import { ClickPaymentState, type WorkClaim } from "../modules/click"
+import { ClickPaymentState, PAYING_STATES, type WorkClaim } from "../modules/click"
 import { clickMerchantGateway } from "../providers/click/merchant-gateway"
 import { clickModule } from "./click-transactions"
 import { paymentPolicy } from "./policy"
 import { withWorkClaim } from "./work-claim"
 
-export type ReversalOutcome = "reversed" | "reversal_failed" | "retrying" | "not_due"
+export type ReversalOutcome = "reversed" | "reversal_failed" | "retrying" | "duplicate" | "not_due"
 
 /**
  * Gives the money of a `refund_required` payment back through Click's
@@ -54,6 +54,22 @@ async function reverseUnderClaim(container: MedusaContainer, claim: WorkClaim, l
     return fail("Click sent no click_paydoc_id for this payment: reverse it in the Click merchant cabinet")
   }
   const paydocId = transaction.click_paydoc_id
+  const twin = await payments.findDebitedTwin(transaction)
+  if (twin && PAYING_STATES.includes(twin.state)) {
+    // Click repeated Prepare under a new click_trans_id: this paydoc is the money
+    // of an attempt that paid (or is paying) its order. It is never reversed here.
+    const detail = `not reversed: click_paydoc_id ${paydocId} is also attempt ${twin.id}, which is ${twin.state}`
+    await payments.transition({
+      id: claim.id,
+      from: ClickPaymentState.RefundRequired,
+      to: ClickPaymentState.Duplicate,
+      reason: "same_click_payment",
+      detail,
+      set: { last_error: detail },
+    })
+    log.warn({ ...fields, twin: twin.id }, "Click payment not reversed: it pays another attempt's order")
+    return "duplicate"
+  }
   const reversed = async (reason: string, detail?: string) => {
     await payments.transition({
       id: claim.id,

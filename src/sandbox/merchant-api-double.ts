@@ -31,6 +31,7 @@ import {
  *   GET    /__double/payments                        { payments }
  *   GET    /__double/payments/{payment_id}           { payment }
  *   GET    /__double/payments/{payment_id}/reversal-calls   { payment_id, reversal_calls }
+ *   POST   /__double/payments/{payment_id}/settle    { status }: an in-progress payment becomes paid (2) or failed (<0)
  *   POST   /__double/faults                          queue a fault (MerchantApiFault)
  *   DELETE /__double/faults                          clear all faults
  *
@@ -57,10 +58,14 @@ export interface MerchantApiDouble {
   registerPayment(payment: PaymentRegistration): LedgerPayment
   payments(): LedgerPayment[]
   payment(paymentId: string): LedgerPayment | undefined
+  /** Click finishes a payment it had in progress (payment_status 0 or 1): paid (2) or failed (negative). */
+  settlePayment(paymentId: string, status: number): LedgerPayment
   /** Requests received on payment/reversal and payment/partial_reversal for it, whatever their outcome. */
   reversalCalls(paymentId: string): number
   injectFault(fault: MerchantApiFault): void
   clearFaults(): void
+  /** Requests a hang fault holds right now. */
+  heldRequests(): number
   stop(): Promise<void>
 }
 
@@ -121,6 +126,9 @@ const timesSchema = z.number().int().min(1).max(1000).default(1)
  * - hang: wait `ms`, then act and answer as usual: Click acted, but too late for
  *   a client with a shorter timeout;
  * - click_error: answer `error_code`/`error_note` (HTTP `http_status`, default 200) without acting.
+ * - http_answer: answer `http_status` (300–599) with `body` as it is (default empty, `content_type`
+ *   default text/html) and, when given, a `location` header, without acting: a redirect, a proxy's
+ *   bare 404 page, anything that is not Click's JSON.
  */
 const faultSchema = z.discriminatedUnion("kind", [
   z.strictObject({
@@ -143,6 +151,15 @@ const faultSchema = z.discriminatedUnion("kind", [
     http_status: z.number().int().min(200).max(599).default(200),
     times: timesSchema,
   }),
+  z.strictObject({
+    endpoint: endpointSchema,
+    kind: z.literal("http_answer"),
+    http_status: z.number().int().min(300).max(599),
+    body: z.string().max(4096).default(""),
+    content_type: z.string().max(100).default("text/html; charset=utf-8"),
+    location: z.string().max(2048).optional(),
+    times: timesSchema,
+  }),
 ])
 
 export type MerchantApiFault = z.input<typeof faultSchema>
@@ -151,6 +168,8 @@ type Fault = z.output<typeof faultSchema>
 interface Answer {
   status: number
   body: Record<string, unknown>
+  /** Sent as it is instead of `body` as JSON (an http_answer fault). */
+  raw?: { text: string; contentType: string; location?: string }
 }
 
 const AUTH_PROBLEMS: Record<Exclude<MerchantAuthCheck, "ok">, string> = {
@@ -224,6 +243,9 @@ export async function startMerchantApiDouble(options: MerchantApiDoubleOptions):
       return failure(fault.http_status, DoubleErrorCode.Internal, `Injected fault: HTTP ${fault.http_status}`)
     }
     if (fault?.kind === "click_error") return failure(fault.http_status, fault.error_code, fault.error_note)
+    if (fault?.kind === "http_answer") {
+      return { status: fault.http_status, body: {}, raw: { text: fault.body, contentType: fault.content_type, location: fault.location } }
+    }
     if (fault?.kind === "hang" && !(await hang(fault.ms))) return null
 
     const auth = verifyMerchantAuthHeader(singleHeader(request.headers.auth), {
@@ -320,9 +342,14 @@ export async function startMerchantApiDouble(options: MerchantApiDoubleOptions):
       }
       return failure(405, DoubleErrorCode.MethodNotAllowed, "Method not allowed")
     }
-    const match = /^payments\/([^/]+)(\/reversal-calls)?$/.exec(path)
+    const match = /^payments\/([^/]+)(\/reversal-calls|\/settle)?$/.exec(path)
     const paymentId = match ? decodeSegments([match[1]])?.[0] : undefined
     if (!match || !paymentId) return failure(404, DoubleErrorCode.NotFound, "Not found")
+    if (match[2] === "/settle") {
+      if (method !== "POST") return failure(405, DoubleErrorCode.MethodNotAllowed, "Method not allowed")
+      const { status } = (parseJson(body) ?? {}) as { status?: unknown }
+      return { status: 200, body: { payment: ledger.settle(paymentId, typeof status === "number" ? status : Number.NaN) } }
+    }
     if (method !== "GET") return failure(405, DoubleErrorCode.MethodNotAllowed, "Method not allowed")
     if (match[2]) {
       return { status: 200, body: { payment_id: paymentId, reversal_calls: reversalCalls.get(paymentId) ?? 0 } }
@@ -354,10 +381,11 @@ export async function startMerchantApiDouble(options: MerchantApiDoubleOptions):
       .catch(() => failure(500, DoubleErrorCode.Internal, "Internal error"))
       .then((result) => {
         if (!result) return
-        const text = JSON.stringify(result.body)
+        const text = result.raw ? result.raw.text : JSON.stringify(result.body)
         response.writeHead(result.status, {
-          "Content-Type": "application/json; charset=utf-8",
+          "Content-Type": result.raw ? result.raw.contentType : "application/json; charset=utf-8",
           "Content-Length": Buffer.byteLength(text),
+          ...(result.raw?.location ? { Location: result.raw.location } : {}),
         })
         response.end(text)
       })
@@ -381,9 +409,11 @@ export async function startMerchantApiDouble(options: MerchantApiDoubleOptions):
     registerPayment: (payment) => ledger.register(payment),
     payments: () => ledger.list(),
     payment: (paymentId) => ledger.get(paymentId),
+    settlePayment: (paymentId, status) => ledger.settle(paymentId, status),
     reversalCalls: (paymentId) => reversalCalls.get(paymentId) ?? 0,
     injectFault: (fault) => void injectFault(fault),
     clearFaults: () => void (faults.length = 0),
+    heldRequests: () => hangs.size,
     stop: () =>
       new Promise<void>((resolve) => {
         for (const release of hangs) release()

@@ -108,6 +108,23 @@ export class MerchantApiLedger {
     return structuredClone(payment)
   }
 
+  /**
+   * Click settles a payment it still had in progress (payment_status 0 or 1):
+   * paid (2) or failed (negative). A settled payment keeps its status.
+   */
+  settle(paymentId: string, status: number): LedgerPayment {
+    const payment = this.payments.get(paymentId)
+    if (!payment) throw new DoubleInputError(400, `payment_id ${paymentId} is not registered`)
+    if (!Number.isSafeInteger(status) || (status !== ClickPaymentStatus.Success && status >= 0)) {
+      throw new DoubleInputError(400, "A payment settles as paid (2) or failed (negative)")
+    }
+    if (payment.status !== ClickPaymentStatus.Created && payment.status !== ClickPaymentStatus.Processing) {
+      throw new DoubleInputError(409, `payment_id ${paymentId} is already settled (payment_status ${payment.status})`)
+    }
+    payment.status = status
+    return structuredClone(payment)
+  }
+
   list(): LedgerPayment[] {
     return [...this.payments.values()].map((payment) => structuredClone(payment))
   }

@@ -62,6 +62,9 @@ export const recordOrderPlacedStep = createStep(
     { container }
   ) => {
     const payments = container.resolve<ClickModuleService>(CLICK_MODULE)
+    // Whoever's claim wrote it, this is the cart's only live order (the database refuses a
+    // second, medusa-tables.ts): recording it needs no claim, and a stalled placement
+    // whose order was the one kept still ends `placed` instead of compensating it away.
     await markMedusaPaymentPlaced(container, input.transaction_id, input.order_id)
     const moved = await payments.transition({
       id: input.transaction_id,

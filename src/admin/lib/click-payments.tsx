@@ -15,12 +15,27 @@ export interface ClickTransaction {
   last_error: string | null
   attempts: number
   next_attempt_at: string | null
+  /** What Click's Merchant API said when placement asked about the debit. */
+  verified_payment_status: number | null
+  verification_answer: string | null
+  /** Click kept reporting it in progress past the horizon: no longer asked; Reconcile asks again. */
+  reconcile_stalled_at?: string | null
   fiscal_status: string | null
   fiscal_qr_url: string | null
   fiscal_error: string | null
   created_at: string
   callbacks: Array<{ id: string; endpoint: string; error: number; reason: string | null; signature_valid: boolean | null; created_at: string }>
   events: Array<{ id: string; from_state: string | null; to_state: string; reason: string; detail: string | null; created_at: string }>
+}
+
+/** An open alert about this backend's own configuration, as GET /admin/click/alerts returns it. */
+export interface ClickAlert {
+  id: string
+  key: string
+  message: string
+  occurrences: number
+  opened_at: string
+  last_seen_at: string
 }
 
 export interface ClickTransactionList {
@@ -58,7 +73,7 @@ export function useClickApi<T>(path: string | null) {
 }
 
 /** States a person must look at; the list shows them first. */
-export const NEEDS_ATTENTION = ["reversal_failed", "refund_required", "confirmed"]
+export const NEEDS_ATTENTION = ["contradicted", "reversal_failed", "refund_required", "confirmed"]
 
 const STATE_COLOR: Record<string, "green" | "red" | "blue" | "orange" | "grey" | "purple"> = {
   prepared: "grey",
@@ -68,6 +83,9 @@ const STATE_COLOR: Record<string, "green" | "red" | "blue" | "orange" | "grey" |
   refund_required: "orange",
   reversed: "purple",
   reversal_failed: "red",
+  // A Complete that Click's Merchant API says was never paid.
+  contradicted: "red",
+  duplicate: "grey",
 }
 
 export function ClickStateBadge({ transaction }: { transaction: ClickTransaction }) {
@@ -75,6 +93,7 @@ export function ClickStateBadge({ transaction }: { transaction: ClickTransaction
     <StatusBadge color={STATE_COLOR[transaction.state] ?? "grey"} data-testid="click-state">
       {transaction.state}
       {transaction.refund_reason ? ` (${transaction.refund_reason})` : ""}
+      {transaction.state === "contradicted" && transaction.verification_answer ? ` (Click: ${transaction.verification_answer})` : ""}
     </StatusBadge>
   )
 }

@@ -4,13 +4,15 @@
  * payment is `refund_required` no later write can turn it back into an order.
  *
  *   prepared ──► confirmed ──► placed ──► refund_required ──► reversed
- *      │  │          │                        ▲   │    ▲
- *      │  │          └────────────────────────┘   ▼    │
- *      │  └─────────────────────────────────► reversal_failed (retry: back to refund_required)
- *      ▼
- *   cancelled
+ *      │  │          │   │                    ▲   │    ▲
+ *      │  │          │   └────────────────────┘   ▼    │
+ *      │  └──────────┼──────────────────────► reversal_failed (retry: back to refund_required)
+ *      ▼             ▼
+ *   cancelled    contradicted (Click's Merchant API says the money was not taken)
  *
  * (prepared → refund_required: Click debited a cart that was already paid.)
+ * (prepared, refund_required → duplicate: the same Click payment as another
+ * attempt that is confirmed or placed; nothing of it is ever reversed.)
  */
 export const ClickPaymentState = {
   /** Prepare answered 0: Click may now debit the card. */
@@ -27,6 +29,21 @@ export const ClickPaymentState = {
   Reversed: "reversed",
   /** Click refused the reversal; a person has to act (`last_error` has Click's reason). */
   ReversalFailed: "reversal_failed",
+  /**
+   * A Complete said "debited", but Click's Merchant API, asked before the order
+   * was placed, says the money was not taken (a negative `payment_status`, or
+   * no such payment): for example a captured declined Complete replayed with
+   * `error=0` (Click does not sign `error`). Never an order; Click's answer is
+   * kept (`verified_payment_status`, `verification_answer`), and a person looks.
+   */
+  Contradicted: "contradicted",
+  /**
+   * The same Click payment (`click_paydoc_id`) as another attempt of ours that
+   * Click debited (Click repeated Prepare under a new `click_trans_id`): its
+   * money is that attempt's, whose state says what became of it. Nothing is
+   * ever reversed for this row.
+   */
+  Duplicate: "duplicate",
 } as const
 
 export type ClickPaymentStateValue = (typeof ClickPaymentState)[keyof typeof ClickPaymentState]
@@ -47,14 +64,19 @@ export type RefundReasonValue = (typeof RefundReason)[keyof typeof RefundReason]
 const S = ClickPaymentState
 
 export const PAYMENT_TRANSITIONS: Readonly<Record<ClickPaymentStateValue, readonly ClickPaymentStateValue[]>> = {
-  [S.Prepared]: [S.Confirmed, S.Cancelled, S.RefundRequired],
-  [S.Confirmed]: [S.Placed, S.RefundRequired],
+  [S.Prepared]: [S.Confirmed, S.Cancelled, S.RefundRequired, S.Duplicate],
+  // Placement asks Click first: paid → placed (or a refund), not paid → contradicted.
+  [S.Confirmed]: [S.Placed, S.RefundRequired, S.Contradicted],
   [S.Placed]: [S.RefundRequired],
   [S.Cancelled]: [],
-  [S.RefundRequired]: [S.Reversed, S.ReversalFailed],
+  // Duplicate: the paydoc belongs to a confirmed or placed attempt, so it is not reversed.
+  [S.RefundRequired]: [S.Reversed, S.ReversalFailed, S.Duplicate],
   // A person asks for another try (Click refused, the cause was fixed): still a refund.
   [S.ReversalFailed]: [S.Reversed, S.RefundRequired],
   [S.Reversed]: [],
+  // What Click said stands; the money, if any, is Click's to settle with a person.
+  [S.Contradicted]: [],
+  [S.Duplicate]: [],
 }
 
 export function canTransition(from: ClickPaymentStateValue, to: ClickPaymentStateValue): boolean {
@@ -68,6 +90,8 @@ export const DEBITED_STATES: readonly ClickPaymentStateValue[] = [
   S.RefundRequired,
   S.Reversed,
   S.ReversalFailed,
+  // Debited under another attempt's row: a Complete for it hears "already paid".
+  S.Duplicate,
 ]
 
 /** States that pay for the cart: at most one attempt per cart is in one of them (a unique index). */

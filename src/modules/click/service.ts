@@ -6,12 +6,14 @@ import {
   MedusaService,
 } from "@medusajs/framework/utils"
 import type { SqlEntityManager } from "@medusajs/framework/mikro-orm/postgresql"
+import ClickAlert from "./models/click-alert"
 import ClickCallback from "./models/click-callback"
 import ClickPaymentEvent from "./models/click-payment-event"
 import ClickTransaction from "./models/click-transaction"
 import {
   canTransition,
   ClickPaymentState,
+  DEBITED_STATES,
   FiscalReceiptStatus,
   type ClickPaymentStateValue,
   type FiscalReceiptStatusValue,
@@ -54,6 +56,10 @@ export interface TransitionFields {
   fiscal_status?: FiscalReceiptStatusValue
   /** Entering `confirmed`: the stamp of what confirmed it. */
   confirmation_token?: string
+  /** Entering `contradicted`: Click's payment_status (null: Click knows no such payment). */
+  verified_payment_status?: number | null
+  /** Entering `contradicted`: Click's answer as received. */
+  verification_answer?: string
 }
 
 export interface TransitionInput {
@@ -64,6 +70,12 @@ export interface TransitionInput {
   reason: string
   detail?: string | null
   set?: TransitionFields
+  /**
+   * A decision made under a work claim (ClickModuleService.claimWork) applies
+   * only while that claim is the newest: a process that stalled past its lease,
+   * while another took the payment over, cannot decide it any more.
+   */
+  claim?: Pick<WorkClaim, "attempt">
 }
 
 export interface MovedPayment {
@@ -96,6 +108,8 @@ const SETTABLE: readonly (keyof TransitionFields)[] = [
   "click_error",
   "fiscal_status",
   "confirmation_token",
+  "verified_payment_status",
+  "verification_answer",
 ]
 
 /** Work on a placed payment's fiscal receipt; `attempt` fences its outcome against a newer claim. */
@@ -112,10 +126,29 @@ export interface FiscalOutcome {
   retryInSec?: number
 }
 
+/** Reconciliation's streak on a `prepared` payment (src/click/reconciliation.ts). */
+export interface StoredReconcileStreak {
+  noCount: number
+  noSince: Date | null
+  inProgressSince: Date | null
+}
+
+/** An open alert about the backend's own configuration (click_alert). */
+export interface OpenAlert {
+  id: string
+  key: string
+  service_id: string | null
+  message: string
+  occurrences: number
+  opened_at: Date
+  last_seen_at: Date
+}
+
 class ClickModuleService extends MedusaService({
   ClickTransaction,
   ClickCallback,
   ClickPaymentEvent,
+  ClickAlert,
 }) {
   protected readonly logger_: Logger
 
@@ -157,11 +190,12 @@ class ClickModuleService extends MedusaService({
         values.push(input.set[column] ?? null)
       }
     }
+    const fenced = input.claim ? "AND attempts = ?" : ""
     const manager = sharedContext.manager as SqlEntityManager
     const rows = await manager.execute(
       `WITH moved AS (
          UPDATE click_transaction SET ${assignments.join(", ")}
-          WHERE id = ? AND state = ? AND deleted_at IS NULL
+          WHERE id = ? AND state = ? AND deleted_at IS NULL ${fenced}
       RETURNING id, state, merchant_trans_id, merchant_prepare_id, order_id
        ), audit AS (
          INSERT INTO click_payment_event (id, transaction_id, from_state, to_state, reason, detail)
@@ -172,6 +206,7 @@ class ClickModuleService extends MedusaService({
         ...values,
         input.id,
         input.from,
+        ...(input.claim ? [input.claim.attempt] : []),
         generateEntityId(undefined, "clickev"),
         input.from,
         input.reason,
@@ -181,7 +216,8 @@ class ClickModuleService extends MedusaService({
     const moved = (rows[0] as MovedPayment | undefined) ?? null
     if (!moved) {
       this.logger_.info(
-        `Click payment ${input.id}: ${input.from} → ${input.to} (${input.reason}) not applied, it is no longer ${input.from}`
+        `Click payment ${input.id}: ${input.from} → ${input.to} (${input.reason}) not applied, it is no longer ${input.from}` +
+          (input.claim ? ` or another claim took it over` : "")
       )
     }
     return moved
@@ -352,6 +388,226 @@ class ClickModuleService extends MedusaService({
     )
   }
 
+  /**
+   * Placement asked Click about a confirmed payment's debit and learnt nothing
+   * certain (Click unreachable, our credentials refused, the payment still in
+   * progress): the next attempt is due in `dueInSec`, the claim's lease ends,
+   * and the wait is counted apart from the placement's failures, so that it
+   * never brings a refund decision closer. Only the newest claim may.
+   */
+  @InjectManager()
+  async deferForClick(
+    claim: WorkClaim,
+    dueInSec: number,
+    note: string,
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<void> {
+    await (sharedContext.manager as SqlEntityManager).execute(
+      `UPDATE click_transaction
+          SET next_attempt_at = now() + (? * interval '1 second'),
+              leased_until = NULL,
+              verification_waits = verification_waits + 1,
+              last_error = ?,
+              updated_at = now()
+        WHERE id = ? AND state = ? AND attempts = ?`,
+      [dueInSec, note.slice(0, 2000), claim.id, ClickPaymentState.Confirmed, claim.attempt]
+    )
+  }
+
+  /**
+   * Click's Merchant API reports a confirmed payment paid (payment_status 2):
+   * kept on the row before its order is placed. Returns false when the claim
+   * is no longer the newest (another process took the payment over): the
+   * caller then stops.
+   */
+  @InjectManager()
+  async recordClickPaid(
+    claim: WorkClaim,
+    paymentStatus: number,
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<boolean> {
+    const rows = await (sharedContext.manager as SqlEntityManager).execute(
+      `UPDATE click_transaction
+          SET verified_payment_status = ?, verified_at = now(), verification_answer = NULL, updated_at = now()
+        WHERE id = ? AND state = ? AND attempts = ?
+    RETURNING id`,
+      [paymentStatus, claim.id, ClickPaymentState.Confirmed, claim.attempt]
+    )
+    return (rows as unknown[]).length > 0
+  }
+
+  /**
+   * Reconciliation of a claimed `prepared` payment asked Click and must ask
+   * again: its streak of Click's answers (its own columns, not `attempts`) and
+   * when the next lookup is due; the claim's lease ends. Only the newest claim
+   * may, and only while the payment is still `prepared`.
+   */
+  @InjectManager()
+  async recordReconcileLookup(
+    claim: WorkClaim,
+    outcome: { streak: StoredReconcileStreak; dueInSec: number; lastError: string },
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<boolean> {
+    const rows = await (sharedContext.manager as SqlEntityManager).execute(
+      `UPDATE click_transaction
+          SET reconcile_no_count = ?, reconcile_no_since = ?, reconcile_in_progress_since = ?,
+              next_attempt_at = now() + (? * interval '1 second'),
+              leased_until = NULL,
+              last_error = ?,
+              updated_at = now()
+        WHERE id = ? AND state = ? AND attempts = ? AND deleted_at IS NULL
+    RETURNING id`,
+      [
+        outcome.streak.noCount,
+        outcome.streak.noSince?.toISOString() ?? null,
+        outcome.streak.inProgressSince?.toISOString() ?? null,
+        outcome.dueInSec,
+        outcome.lastError.slice(0, 2000),
+        claim.id,
+        ClickPaymentState.Prepared,
+        claim.attempt,
+      ]
+    )
+    return rows.length > 0
+  }
+
+  /**
+   * Click has reported a claimed `prepared` payment in progress past the
+   * horizon: it is no longer asked (the job skips it) and shows as needing
+   * attention, with an audit row. It stays `prepared`: a Complete that still
+   * comes settles it as usual, and nothing is cancelled. Returns true only when
+   * it was not stalled before (a late Complete's lookup may find it stalled).
+   */
+  @InjectManager()
+  async stallReconciliation(
+    claim: WorkClaim,
+    outcome: { streak: StoredReconcileStreak; detail: string },
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<boolean> {
+    const rows = await (sharedContext.manager as SqlEntityManager).execute(
+      `WITH stalled AS (
+         UPDATE click_transaction
+            SET reconcile_no_count = ?, reconcile_no_since = ?, reconcile_in_progress_since = ?,
+                reconcile_stalled_at = COALESCE(reconcile_stalled_at, now()), next_attempt_at = NULL, leased_until = NULL,
+                last_error = ?, updated_at = now()
+          WHERE id = ? AND state = ? AND attempts = ? AND deleted_at IS NULL
+      RETURNING id, reconcile_stalled_at = now() AS newly
+       ), audit AS (
+         INSERT INTO click_payment_event (id, transaction_id, from_state, to_state, reason, detail)
+         SELECT ?, id, ?, ?, 'reconcile_stalled', ? FROM stalled WHERE newly
+       )
+       SELECT id FROM stalled WHERE newly`,
+      [
+        outcome.streak.noCount,
+        outcome.streak.noSince?.toISOString() ?? null,
+        outcome.streak.inProgressSince?.toISOString() ?? null,
+        outcome.detail.slice(0, 2000),
+        claim.id,
+        ClickPaymentState.Prepared,
+        claim.attempt,
+        generateEntityId(undefined, "clickev"),
+        ClickPaymentState.Prepared,
+        ClickPaymentState.Prepared,
+        outcome.detail.slice(0, 2000),
+      ]
+    )
+    return rows.length > 0
+  }
+
+  /** A person's "Reconcile" on a stalled payment: it is asked again from now on, its in-progress streak starting over. */
+  @InjectManager()
+  async resumeReconciliation(id: string, @MedusaContext() sharedContext: Context = {}): Promise<boolean> {
+    const rows = await (sharedContext.manager as SqlEntityManager).execute(
+      `WITH resumed AS (
+         UPDATE click_transaction
+            SET reconcile_stalled_at = NULL, reconcile_in_progress_since = NULL, next_attempt_at = now(), updated_at = now()
+          WHERE id = ? AND state = ? AND deleted_at IS NULL AND reconcile_stalled_at IS NOT NULL
+      RETURNING id
+       ), audit AS (
+         INSERT INTO click_payment_event (id, transaction_id, from_state, to_state, reason)
+         SELECT ?, id, ?, ?, 'reconcile_resumed_by_admin' FROM resumed
+       )
+       SELECT id FROM resumed`,
+      [id, ClickPaymentState.Prepared, generateEntityId(undefined, "clickev"), ClickPaymentState.Prepared, ClickPaymentState.Prepared]
+    )
+    return rows.length > 0
+  }
+
+  /**
+   * Another attempt of ours for the same Click payment (same service and
+   * `click_paydoc_id`) that Click debited, paying attempts (`confirmed`,
+   * `placed`) first; null when there is none.
+   */
+  @InjectManager()
+  async findDebitedTwin(
+    transaction: { id: string; service_id: string | null; click_paydoc_id: string | null },
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<{ id: string; state: ClickPaymentStateValue } | null> {
+    if (!transaction.click_paydoc_id) return null
+    const rows = await (sharedContext.manager as SqlEntityManager).execute(
+      `SELECT id, state FROM click_transaction
+        WHERE click_paydoc_id = ? AND id <> ? AND deleted_at IS NULL
+          AND service_id IS NOT DISTINCT FROM ?
+          AND state IN (${DEBITED_STATES.map(() => "?").join(", ")}) AND state <> ?
+        ORDER BY CASE WHEN state IN (?, ?) THEN 0 ELSE 1 END, created_at
+        LIMIT 1`,
+      [
+        transaction.click_paydoc_id,
+        transaction.id,
+        transaction.service_id,
+        ...DEBITED_STATES,
+        ClickPaymentState.Duplicate,
+        ClickPaymentState.Confirmed,
+        ClickPaymentState.Placed,
+      ]
+    )
+    return (rows[0] as { id: string; state: ClickPaymentStateValue } | undefined) ?? null
+  }
+
+  /**
+   * Opens the alert `key`, or counts one more occurrence of it while it is
+   * open. Returns true only to the call that opened it (so that one log line
+   * is written per alert, whichever process sees the problem first).
+   */
+  @InjectManager()
+  async raiseAlert(
+    alert: { key: string; service_id: string | null; message: string },
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<boolean> {
+    const rows = await (sharedContext.manager as SqlEntityManager).execute(
+      `INSERT INTO click_alert AS a (id, key, service_id, message, occurrences, opened_at, last_seen_at)
+       VALUES (?, ?, ?, ?, 1, now(), now())
+       ON CONFLICT (key) WHERE deleted_at IS NULL DO UPDATE
+          SET occurrences = CASE WHEN a.resolved_at IS NULL THEN a.occurrences + 1 ELSE 1 END,
+              opened_at = CASE WHEN a.resolved_at IS NULL THEN a.opened_at ELSE now() END,
+              last_seen_at = now(), resolved_at = NULL, message = EXCLUDED.message, updated_at = now()
+    RETURNING (opened_at = now()) AS opened`,
+      [generateEntityId(undefined, "clickal"), alert.key, alert.service_id, alert.message.slice(0, 2000)]
+    )
+    return (rows[0] as { opened: boolean } | undefined)?.opened === true
+  }
+
+  /** Closes the alert `key` if it is open; true only to the call that closed it. */
+  @InjectManager()
+  async resolveAlert(key: string, @MedusaContext() sharedContext: Context = {}): Promise<boolean> {
+    const rows = await (sharedContext.manager as SqlEntityManager).execute(
+      `UPDATE click_alert SET resolved_at = now(), updated_at = now()
+        WHERE key = ? AND resolved_at IS NULL AND deleted_at IS NULL
+    RETURNING id`,
+      [key]
+    )
+    return rows.length > 0
+  }
+
+  /** Alerts still open, oldest first. */
+  @InjectManager()
+  async listOpenAlerts(@MedusaContext() sharedContext: Context = {}): Promise<OpenAlert[]> {
+    return (await (sharedContext.manager as SqlEntityManager).execute(
+      `SELECT id, key, service_id, message, occurrences, opened_at, last_seen_at FROM click_alert
+        WHERE resolved_at IS NULL AND deleted_at IS NULL ORDER BY opened_at ASC`
+    )) as OpenAlert[]
+  }
+
   /** Payments in `state` whose work is due, oldest first; `olderThanSec` counts from creation. */
   @InjectManager()
   async listDueWork(
@@ -365,6 +621,7 @@ class ClickModuleService extends MedusaService({
         WHERE state = ? AND deleted_at IS NULL
           AND (next_attempt_at IS NULL OR next_attempt_at <= now())
           AND created_at <= now() - (? * interval '1 second')
+          AND reconcile_stalled_at IS NULL
         ORDER BY next_attempt_at ASC NULLS FIRST, updated_at ASC
         LIMIT ?`,
       [state, options.olderThanSec ?? 0, limit]

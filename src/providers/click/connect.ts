@@ -2,9 +2,10 @@ import { CLICK_MERCHANT_API_URL, ClickMerchantApiClient } from "../../click"
 import { configureRequestGuard, DEFAULT_REQUEST_GUARD } from "../../lib/request-guard"
 import { signConfirmation } from "./confirmation"
 import { clickMerchantGateway, hasClickMerchantGateway, registerClickMerchantGateway, registerSandboxClick, type ClickMerchantGateway } from "./merchant-gateway"
-import type { ClickOptions } from "./options"
+import { clickLogger } from "../../lib/logger"
+import { unverifiedPaymentsWarning, type ClickOptions } from "./options"
 import { SandboxClick } from "./sandbox-click"
-import { sandboxMerchantApi } from "./sandbox-merchant-api"
+import { recordInDoubleAt, sandboxMerchantApi } from "./sandbox-merchant-api"
 
 /**
  * Connects this process to a Click service once: the Merchant API client (or,
@@ -44,7 +45,11 @@ export function connectClickService(config: ClickOptions): ClickMerchantGateway 
         secretKey: config.secretKey,
         prepareUrl: `${callbacks}/hooks/click/prepare`,
         completeUrl: `${callbacks}/hooks/click/complete`,
-        double: local.double,
+        // The pay page's debits go to the ledger the backend asks: the local
+        // double, or the double at merchantApiUrl (through its control API).
+        recordPayment: config.merchantApiUrl
+          ? (payment) => recordInDoubleAt(config.merchantApiUrl!, payment)
+          : async (payment) => void (await local.double()).registerPayment(payment),
       })
     )
   } else {
@@ -54,9 +59,19 @@ export function connectClickService(config: ClickOptions): ClickMerchantGateway 
     serviceId: config.serviceId,
     api,
     confirmationFor: (subject) => signConfirmation(subject, config.secretKey),
+    verifyPayments: config.verifyPayments,
     reconcileAfterSec: config.reconcileAfterSec,
+    reconcileRules: {
+      cancelAnswers: config.reconcileCancelAnswers,
+      cancelSpreadSec: config.reconcileCancelSpreadSec,
+      inProgressHorizonSec: config.reconcileInProgressHorizonSec,
+    },
     fiscalization: config.fiscalization?.enabled ? config.fiscalization : null,
   }
   registerClickMerchantGateway(gateway)
+  const warning = unverifiedPaymentsWarning(config)
+  if (warning) {
+    clickLogger.warn({ service_id: config.serviceId }, warning)
+  }
   return gateway
 }

@@ -1,5 +1,5 @@
 import { MedusaError } from "@medusajs/framework/utils"
-import type { ClickMerchantApiClient } from "../../click"
+import type { ClickMerchantApiClient, ReconcileRules } from "../../click"
 import type { FiscalizationOptions } from "./options"
 import type { SandboxClick } from "./sandbox-click"
 
@@ -25,8 +25,12 @@ export interface ClickMerchantGateway {
   >
   /** The confirmation stamp for a payment Click reports as paid (see confirmation.ts). */
   confirmationFor(subject: { cartId: string; amountTiyin: string; merchantPrepareId: string }): string
+  /** Placement asks Click's Merchant API whether a confirmed payment's money was taken before its order (option verifyPayments). */
+  verifyPayments: boolean
   /** A `prepared` payment without its Complete is looked up at Click after this many seconds. */
   reconcileAfterSec: number
+  /** When reconciliation may cancel, and when it stops asking (src/click/reconciliation.ts). */
+  reconcileRules: ReconcileRules
   /** Fiscal receipts for this service's orders, when enabled. */
   fiscalization: FiscalizationOptions | null
 }

@@ -11,6 +11,9 @@ const digits = (name: string) =>
 /** A boolean, also from the environment's "true" / "false" (z.coerce would read "false" as true). */
 const flag = z.union([z.boolean(), z.enum(["true", "false"]).transform((value) => value === "true")]).default(false)
 
+/** Like flag, on unless turned off. */
+const onByDefault = z.union([z.boolean(), z.enum(["true", "false"]).transform((value) => value === "true")]).default(true)
+
 const secondsOption = (fallback: number) =>
   z.coerce.number().int().nonnegative().default(fallback)
 
@@ -71,6 +74,13 @@ export const clickOptionsSchema = z.object({
   /** Click's Merchant API (status, reversal). Unset: Click's own, or in sandbox mode the local double. */
   merchantApiUrl: z.url().optional(),
   merchantApiTimeoutMs: z.coerce.number().int().positive().default(10_000),
+  /**
+   * Before an order is placed for a confirmed payment, ask Click's Merchant API
+   * (payment/status by click_paydoc_id) whether the money was taken: Click does
+   * not sign Complete's `error`, so only that answer proves a debit. Off: an
+   * order on the Complete alone (a warning at boot names the risk).
+   */
+  verifyPayments: onByDefault,
   /** Partial refunds become Click partial reversals, which Click documents poorly: off unless asked for. */
   partialRefunds: flag,
   /** Local development: Click's pay page and Merchant API are played by this backend. Never in production. */
@@ -81,6 +91,12 @@ export const clickOptionsSchema = z.object({
   callbackBaseUrl: z.url().default("http://localhost:9000"),
   /** A Prepare without its Complete is looked up at Click after this many seconds. */
   reconcileAfterSec: secondsOption(900),
+  /** Reconciliation cancels a Prepare only after this many consecutive "no" answers from Click… */
+  reconcileCancelAnswers: z.coerce.number().int().min(2).default(3),
+  /** …the first and the last at least this many seconds apart (default an hour). */
+  reconcileCancelSpreadSec: secondsOption(3600),
+  /** A payment Click reports in progress for this long is no longer asked and needs a person (default 24 h). */
+  reconcileInProgressHorizonSec: secondsOption(86_400),
   fiscalization: z.preprocess((value) => stripEmpty(value), fiscalizationSchema).optional(),
   /** Only these addresses or networks may send callbacks (none: any source). */
   allowedIps: addressList.default([...DEFAULT_REQUEST_GUARD.allowedIps]),
@@ -94,6 +110,13 @@ export const clickOptionsSchema = z.object({
 
 export const CLICK_PAY_URL = "https://my.click.uz/services/pay"
 
+/** The warning printed at boot when payments are not verified with Click (null when they are). */
+export function unverifiedPaymentsWarning(options: Pick<ClickOptions, "verifyPayments">): string | null {
+  return options.verifyPayments
+    ? null
+    : 'Click provider option "verifyPayments" (CLICK_VERIFY_PAYMENTS) is off: orders are placed on Click\'s Complete callback alone, without asking Click\'s Merchant API whether the money was taken. Click does not sign the Complete\'s "error" field, so anyone who captured a declined Complete (error=-5017) can replay it with error=0 within the sign_time window and get an order for money never taken. Turn it back on (the default) unless you accept that risk.'
+}
+
 export type ClickOptions = Omit<z.infer<typeof clickOptionsSchema>, "payUrl"> & { payUrl: string }
 
 const rotationIsComplete = (options: Pick<ClickOptions, "previousSecretKey" | "previousSecretKeyUntil">) => !options.previousSecretKey === !options.previousSecretKeyUntil
@@ -106,7 +129,11 @@ const environmentNames: Record<string, string> = {
   previousSecretKey: "CLICK_PREVIOUS_SECRET_KEY",
   previousSecretKeyUntil: "CLICK_PREVIOUS_SECRET_KEY_UNTIL",
   merchantApiUrl: "CLICK_MERCHANT_API_URL",
+  verifyPayments: "CLICK_VERIFY_PAYMENTS",
   reconcileAfterSec: "CLICK_RECONCILE_AFTER_SEC",
+  reconcileCancelAnswers: "CLICK_RECONCILE_CANCEL_ANSWERS",
+  reconcileCancelSpreadSec: "CLICK_RECONCILE_CANCEL_SPREAD_SEC",
+  reconcileInProgressHorizonSec: "CLICK_RECONCILE_IN_PROGRESS_HORIZON_SEC",
   sandbox: "CLICK_SANDBOX",
   sandboxPublic: "CLICK_SANDBOX_PUBLIC",
   payUrl: "CLICK_PAY_URL",

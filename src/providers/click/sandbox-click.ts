@@ -1,6 +1,6 @@
 import { randomInt } from "node:crypto"
 import { formatTiyinAsSoums, parseSoumsToTiyin, signedCompleteFields, signedPrepareFields } from "../../click"
-import type { MerchantApiDouble } from "../../sandbox/merchant-api-double"
+import type { PaymentRegistration } from "../../sandbox/merchant-api-ledger"
 
 export interface SandboxPayment {
   cartId: string
@@ -16,13 +16,19 @@ export interface SandboxPaymentResult {
   step: "prepare" | "complete"
 }
 
+/** Click's error for a payment the shopper declined; the ledger keeps it as the payment's (negative) status. */
+const DECLINED = -5017
+
 /**
  * What Click's servers do when a shopper presses Pay or Decline on Click's
- * page, for sandbox mode: Prepare, then (after Pay) the debit in the local
- * Merchant API double's ledger and Complete error=0, or (after Decline, or a
- * refused Prepare) Complete with a negative error. Both callbacks go over real
- * HTTP to the merchant's configured URLs, form-encoded and signed with the
- * secret key, never by calling the handlers in-process.
+ * page, for sandbox mode: Prepare, then (after Pay) the debit in the Merchant
+ * API double's ledger and Complete error=0, or (after Decline) the failed
+ * payment in the ledger and Complete with a negative error. The ledger is the
+ * one the backend's Merchant API asks (`recordPayment`), so that sandbox
+ * orders pass the same check as real ones: placement asks Click's
+ * payment/status before it places an order. Both callbacks go over real HTTP
+ * to the merchant's configured URLs, form-encoded and signed with the secret
+ * key, never by calling the handlers in-process.
  */
 export class SandboxClick {
   constructor(
@@ -31,7 +37,8 @@ export class SandboxClick {
       secretKey: string
       prepareUrl: string
       completeUrl: string
-      double: () => Promise<MerchantApiDouble>
+      /** Records a payment in the ledger of the Merchant API double the backend asks. */
+      recordPayment: (payment: PaymentRegistration) => Promise<void>
     }
   ) {}
 
@@ -58,17 +65,19 @@ export class SandboxClick {
       return { error: Number(prepared.error), errorNote: String(prepared.error_note ?? ""), step: "prepare" }
     }
     const complete = { ...input, merchantPrepareId: prepared.merchant_prepare_id as number }
-    if (payment.decline) {
-      const cancelled = await this.post(this.settings.completeUrl, signedCompleteFields({ ...complete, error: "-5017" }, this.settings.secretKey))
-      return { error: -5017, errorNote: `Payment declined (merchant answered ${cancelled.error})`, step: "complete" }
-    }
     const tiyin = parseSoumsToTiyin(payment.amount) ?? 0n
-    ;(await this.settings.double()).registerPayment({
+    const ledgerEntry = {
       payment_id: clickPaydocId,
       click_trans_id: clickTransId,
       merchant_trans_id: payment.cartId,
       amount_tiyin: tiyin.toString(),
-    })
+    }
+    if (payment.decline) {
+      await this.settings.recordPayment({ ...ledgerEntry, status: DECLINED })
+      const cancelled = await this.post(this.settings.completeUrl, signedCompleteFields({ ...complete, error: String(DECLINED) }, this.settings.secretKey))
+      return { error: DECLINED, errorNote: `Payment declined (merchant answered ${cancelled.error})`, step: "complete" }
+    }
+    await this.settings.recordPayment(ledgerEntry)
     const completed = await this.post(this.settings.completeUrl, signedCompleteFields(complete, this.settings.secretKey))
     return { error: Number(completed.error), errorNote: String(completed.error_note ?? ""), step: "complete" }
   }

@@ -1,5 +1,6 @@
 import { ClickMerchantApiClient } from "../../click"
 import { startMerchantApiDouble, type MerchantApiDouble } from "../../sandbox/merchant-api-double"
+import type { PaymentRegistration } from "../../sandbox/merchant-api-ledger"
 import type { ClickMerchantGateway } from "./merchant-gateway"
 
 type MerchantApi = ClickMerchantGateway["api"]
@@ -32,4 +33,24 @@ export function sandboxMerchantApi(credentials: {
     fiscalReceipt: async (...args) => (await start()).client.fiscalReceipt(...args),
   }
   return { api, double: async () => (await start()).double }
+}
+
+/**
+ * Sandbox mode with a `merchantApiUrl`: that URL must be the project's double
+ * (sandbox mode refuses Click's real hosts), and the pay page records its
+ * payments in its ledger through the double's control API. A payment it
+ * already holds (the same payment_id) is fine.
+ */
+export async function recordInDoubleAt(merchantApiUrl: string, payment: PaymentRegistration): Promise<void> {
+  const response = await fetch(new URL("/__double/payments", merchantApiUrl), {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(payment),
+    signal: AbortSignal.timeout(10_000),
+  })
+  if (!response.ok && response.status !== 409) {
+    throw new Error(
+      `The sandbox could not record its payment at the Merchant API double ${new URL(merchantApiUrl).origin} (HTTP ${response.status}): in sandbox mode, CLICK_MERCHANT_API_URL must be the project's double, or unset`
+    )
+  }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { parseClickOptions } from "../../../src/providers/click/options"
+import { parseClickOptions, unverifiedPaymentsWarning } from "../../../src/providers/click/options"
 
 const valid = {
   serviceId: "12345",
@@ -17,16 +17,31 @@ describe("Click provider options", () => {
       signTimeFutureSec: 60,
       cancelOfConfirmedAnswer: -4,
       merchantApiTimeoutMs: 10_000,
+      verifyPayments: true,
       partialRefunds: false,
       sandbox: false,
       sandboxPublic: false,
       callbackBaseUrl: "http://localhost:9000",
       reconcileAfterSec: 900,
+      reconcileCancelAnswers: 3,
+      reconcileCancelSpreadSec: 3600,
+      reconcileInProgressHorizonSec: 86_400,
       allowedIps: [],
       trustProxy: false,
       unsignedCallbacksPerMinute: 60,
       statusRequestsPerMinute: 300,
     })
+  })
+
+  it("verifies payments with Click unless told not to, and then names the risk", () => {
+    expect(unverifiedPaymentsWarning(parseClickOptions(valid))).toBeNull()
+    expect(unverifiedPaymentsWarning(parseClickOptions({ ...valid, verifyPayments: "true" }))).toBeNull()
+    expect(parseClickOptions({ ...valid, verifyPayments: "false" }).verifyPayments).toBe(false)
+    const warning = unverifiedPaymentsWarning(parseClickOptions({ ...valid, verifyPayments: false }))
+    expect(warning).toMatch(/"verifyPayments" \(CLICK_VERIFY_PAYMENTS\) is off/)
+    expect(warning).toMatch(/does not sign the Complete's "error" field/)
+    expect(warning).toMatch(/replay it with error=0 .* order for money never taken/)
+    expect(() => parseClickOptions({ ...valid, verifyPayments: "no" })).toThrow(/"verifyPayments" \(CLICK_VERIFY_PAYMENTS\) is invalid/)
   })
 
   it("in sandbox mode opens this backend's own pay page unless payUrl is given", () => {

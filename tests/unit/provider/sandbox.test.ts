@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest"
 import { ClickMerchantApiError } from "../../../src/click"
 import { clickMerchantGateway } from "../../../src/providers/click/merchant-gateway"
-import { sandboxMerchantApi } from "../../../src/providers/click/sandbox-merchant-api"
+import { recordInDoubleAt, sandboxMerchantApi } from "../../../src/providers/click/sandbox-merchant-api"
 import { parseClickOptions } from "../../../src/providers/click/options"
 
 const credentials = { serviceId: "777", merchantUserId: "888", secretKey: "sandbox-secret", timeoutMs: 2000 }
@@ -22,6 +22,21 @@ describe("sandbox mode", () => {
     const unknown = await sandbox.api.paymentStatus("5550002").catch((error) => error)
     expect(unknown).toBeInstanceOf(ClickMerchantApiError)
     expect(unknown.kind).toBe("refused")
+  })
+
+  it("with a merchantApiUrl, records the pay page's payments in that double's ledger, and names the fix when it is not one", async () => {
+    const double = await sandbox.double()
+    const payment = { payment_id: "5550003", merchant_trans_id: "cart_sandbox", amount_tiyin: "3840000" }
+    await recordInDoubleAt(double.url, payment)
+    await recordInDoubleAt(double.url, payment) // already there: fine
+    expect(double.payment("5550003")).toMatchObject({ status: 2, merchant_trans_id: "cart_sandbox" })
+    await recordInDoubleAt(double.url, { ...payment, payment_id: "5550004", status: -5017 })
+    expect(await sandbox.api.paymentStatus("5550004")).toMatchObject({ paymentStatus: -5017 })
+    await expect(recordInDoubleAt("http://127.0.0.1:9/v2/merchant/", payment)).rejects.toThrow()
+    // A registration the double refuses (here: no amount it can read) is an error naming the fix.
+    await expect(recordInDoubleAt(double.url, { ...payment, payment_id: "5550005", amount_tiyin: "x" })).rejects.toThrow(
+      /CLICK_MERCHANT_API_URL must be the project's double, or unset/
+    )
   })
 
   it("refuses to boot with sandbox on when NODE_ENV=production", () => {

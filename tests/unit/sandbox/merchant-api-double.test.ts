@@ -298,6 +298,24 @@ describe("faults", () => {
     expect(double.payment(paid.payment_id)?.status).toBe(2)
   })
 
+  it("answers anything that is not Click's JSON (a redirect, a proxy's page) without acting", async () => {
+    double.injectFault({ endpoint: "payment/reversal", kind: "http_answer", http_status: 302, location: "https://elsewhere.example/" })
+    double.injectFault({ endpoint: "payment/status", kind: "http_answer", http_status: 404, body: "<html>Not Found</html>" })
+    const moved = await fetch(new URL("payment/reversal/39123/1000000001", double.url), {
+      method: "DELETE",
+      headers: { Auth: signed() },
+      redirect: "manual",
+    })
+    expect(moved.status).toBe(302)
+    expect(moved.headers.get("location")).toBe("https://elsewhere.example/")
+    const page = await fetch(new URL("payment/status/39123/1000000001", double.url), { headers: { Auth: signed() } })
+    expect(page.status).toBe(404)
+    expect(page.headers.get("content-type")).toMatch(/text\/html/)
+    expect(await page.text()).toBe("<html>Not Found</html>")
+    expect(double.payment(paid.payment_id)?.status).toBe(2)
+    expect((await click("GET", "payment/status/39123/1000000001")).body.payment_status).toBe(2)
+  })
+
   it("holds a request, then acts: Click did it, but late", async () => {
     double.injectFault({ endpoint: "payment/reversal", kind: "hang", ms: 150 })
     const started = Date.now()
@@ -317,6 +335,7 @@ describe("faults", () => {
       { endpoint: "payment/status", kind: "http_error", http_status: 404 },
       { endpoint: "payment/status", kind: "click_error", error_code: 0, error_note: "ok" },
       { endpoint: "payment/status", kind: "hang" },
+      { endpoint: "payment/status", kind: "http_answer", http_status: 200 },
     ]) {
       expect((await control("POST", "faults", invalid)).status, JSON.stringify(invalid)).toBe(400)
     }
@@ -332,6 +351,18 @@ describe("faults", () => {
       body: { payment_id: "1000000001", reversal_calls: 3 },
     })
     expect((await control("GET", "payments/77/reversal-calls")).body.reversal_calls).toBe(0)
+  })
+
+  it("settles a payment it had in progress, once: paid or failed, as payment/status then reports", async () => {
+    expect((await control("POST", "payments", { ...paid, payment_id: "1000000007", status: 1 })).status).toBe(201)
+    expect((await click("GET", "payment/status/39123/1000000007")).body.payment_status).toBe(1)
+    expect((await control("POST", "payments/1000000007/settle", { status: 0 })).status).toBe(400)
+    expect((await control("POST", "payments/1000000007/settle", { status: 2 })).status).toBe(200)
+    expect((await click("GET", "payment/status/39123/1000000007")).body.payment_status).toBe(2)
+    expect((await control("POST", "payments/1000000007/settle", { status: -1 })).status).toBe(409)
+    expect((await control("POST", "payments/1000000099/settle", { status: 2 })).status).toBe(400)
+    double.registerPayment({ ...paid, payment_id: "1000000008", status: 0 })
+    expect(double.settlePayment("1000000008", -5017).status).toBe(-5017)
   })
 
   it("stops at once even with a request on hold", async () => {

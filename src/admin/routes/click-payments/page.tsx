@@ -2,9 +2,15 @@ import { defineRouteConfig } from "@medusajs/admin-sdk"
 import { CreditCard } from "@medusajs/icons"
 import { Button, Container, Heading, Input, Select, Text } from "@medusajs/ui"
 import { useState } from "react"
-import { ClickTransactionRows, NEEDS_ATTENTION, useClickApi, type ClickTransactionList } from "../../lib/click-payments"
+import {
+  ClickTransactionRows,
+  NEEDS_ATTENTION,
+  useClickApi,
+  type ClickAlert,
+  type ClickTransactionList,
+} from "../../lib/click-payments"
 
-const STATES = ["prepared", "confirmed", "placed", "cancelled", "refund_required", "reversed", "reversal_failed"]
+const STATES = ["prepared", "confirmed", "placed", "cancelled", "refund_required", "reversed", "reversal_failed", "contradicted", "duplicate"]
 const PAGE_SIZE = 20
 
 /** Every Click payment; the ones a person must act on first. */
@@ -17,17 +23,28 @@ const ClickPaymentsPage = () => {
   if (q.trim()) filters.set("q", q.trim())
   const attention = useClickApi<ClickTransactionList>(`/transactions?needs_attention=true&limit=50`)
   const list = useClickApi<ClickTransactionList>(`/transactions?${filters}`)
+  const alerts = useClickApi<{ alerts: ClickAlert[] }>("/alerts")
   const reloadBoth = () => {
     attention.reload()
     list.reload()
   }
   return (
     <div className="flex flex-col gap-y-3">
+      {alerts.data?.alerts.map((alert) => (
+        <Container key={alert.id} className="px-6 py-4" data-testid="click-alert">
+          <Heading level="h2" className="text-ui-fg-error">Click configuration problem</Heading>
+          <Text size="small">{alert.message}</Text>
+          <Text size="small" className="text-ui-fg-subtle">
+            Since {new Date(alert.opened_at).toLocaleString()}, {alert.occurrences} time(s).
+          </Text>
+        </Container>
+      ))}
       <Container className="divide-y p-0" data-testid="click-needs-attention">
         <div className="px-6 py-4">
           <Heading level="h2">Needs attention</Heading>
           <Text size="small" className="text-ui-fg-subtle">
-            Money Click took that is not an order yet ({NEEDS_ATTENTION.join(", ")}).
+            Money Click took that is not an order yet ({NEEDS_ATTENTION.join(", ")}), and payments Click has kept in
+            progress past the horizon (prepared, no longer asked: check them in Click's cabinet, then Reconcile).
           </Text>
         </div>
         {attention.data?.transactions.length ? (

@@ -44,6 +44,30 @@ const ClickTransaction = model
     attempts: model.number().default(0),
     next_attempt_at: model.dateTime().nullable(),
     leased_until: model.dateTime().nullable(),
+    /**
+     * What Click's Merchant API said when placement asked it about the debit
+     * (payment/status by `click_paydoc_id`): its `payment_status` (null when
+     * Click knows no such payment), its answer as received, and when Click
+     * reported the payment paid. `verification_waits` counts the placement
+     * attempts that found nothing certain (Click unreachable, the payment in
+     * progress): those are never failures of the placement.
+     */
+    verified_payment_status: model.number().nullable(),
+    verification_answer: model.text().nullable(),
+    verified_at: model.dateTime().nullable(),
+    verification_waits: model.number().default(0),
+    /**
+     * Reconciliation of a `prepared` payment (payments/reconcile-payment.ts):
+     * Click's consecutive "no" answers (a negative payment_status, or not
+     * found) and when the first came — a count of its own, apart from
+     * `attempts`, which counts every claim — and since when Click reports it
+     * in progress. `reconcile_stalled_at`: in progress past the horizon, no
+     * longer asked, shown as needing attention.
+     */
+    reconcile_no_count: model.number().default(0),
+    reconcile_no_since: model.dateTime().nullable(),
+    reconcile_in_progress_since: model.dateTime().nullable(),
+    reconcile_stalled_at: model.dateTime().nullable(),
     confirmed_at: model.dateTime().nullable(),
     cancelled_at: model.dateTime().nullable(),
     placed_at: model.dateTime().nullable(),
@@ -66,6 +90,12 @@ const ClickTransaction = model
       on: ["merchant_trans_id"],
       unique: true,
       where: "state IN ('confirmed', 'placed') AND deleted_at IS NULL",
+    },
+    // Rows of one Click payment (Click repeating Prepare under a new click_trans_id) find each other.
+    {
+      name: "IDX_click_transaction_click_paydoc_id",
+      on: ["click_paydoc_id"],
+      where: "deleted_at IS NULL AND click_paydoc_id IS NOT NULL",
     },
   ])
 
