@@ -21,6 +21,16 @@ const lockingProvider = env.REDIS_URL
       is_default: true,
     }
 
+// A backend split into server and worker instances (MEDUSA_WORKER_MODE, Medusa's production
+// layout) must share events and workflow executions across processes: Redis carries both.
+const splitInstancesModules =
+  env.REDIS_URL && env.MEDUSA_WORKER_MODE
+    ? [
+        { resolve: "@medusajs/medusa/event-bus-redis", options: { redisUrl: env.REDIS_URL } },
+        { resolve: "@medusajs/medusa/workflow-engine-redis", options: { redis: { redisUrl: env.REDIS_URL } } },
+      ]
+    : []
+
 module.exports = defineConfig({
   projectConfig: {
     databaseUrl: env.DATABASE_URL,
@@ -101,5 +111,6 @@ module.exports = defineConfig({
       resolve: "@medusajs/medusa/locking",
       options: { providers: [lockingProvider] },
     },
+    ...splitInstancesModules,
   ],
 })
