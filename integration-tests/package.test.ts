@@ -16,6 +16,8 @@ import { testEnv } from "./harness/test-env"
 
 const run = promisify(execFile)
 const medusaVersion = JSON.parse(readFileSync(path.join(projectDir, "package.json"), "utf8")).devDependencies["@medusajs/medusa"]
+/** The triggers through which the database refuses a second order for a cart paid with Click. */
+const ONE_ORDER_TRIGGERS = ["click_one_order_per_cart", "click_one_order_per_payment_collection"]
 
 /** The README's "Use it in your Medusa backend": its install command and its medusa-config block. */
 function readmeInstall() {
@@ -136,14 +138,19 @@ describe("the packed plugin in a fresh Medusa backend", () => {
       (
         await db.query(
           `SELECT to_regclass('click_transaction') IS NOT NULL AS has_table,
-                  (SELECT count(*)::int FROM mikro_orm_migrations WHERE name = ANY($1)) AS migrations`,
-          [packedMigrations]
+                  (SELECT count(*)::int FROM mikro_orm_migrations WHERE name = ANY($1)) AS migrations,
+                  (SELECT count(*)::int FROM pg_trigger WHERE tgname = ANY($2) AND NOT tgisinternal) AS one_order_triggers`,
+          [packedMigrations, ONE_ORDER_TRIGGERS]
         )
       ).rows[0]
     const tables = await db.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND (tablename LIKE 'click\\_%' OR tablename = 'test_cart_stock')")
     await db.query(`DROP TABLE ${tables.rows.map((row) => quoteIdent(row.tablename)).join(", ")} CASCADE`)
     await db.query("DELETE FROM mikro_orm_migrations WHERE name = ANY($1)", [packedMigrations])
-    expect(await pluginState()).toEqual({ has_table: false, migrations: 0 })
+    // The database's refusal of a second order per Click cart comes from the packed migration script.
+    await db.query("DROP TRIGGER IF EXISTS click_one_order_per_cart ON order_cart")
+    await db.query("DROP TRIGGER IF EXISTS click_one_order_per_payment_collection ON order_payment_collection")
+    await db.query("DELETE FROM script_migrations WHERE script_name LIKE 'click-one-order-per-cart%'")
+    expect(await pluginState()).toEqual({ has_table: false, migrations: 0, one_order_triggers: 0 })
 
     const port = await freePort()
     const backendUrl = `http://127.0.0.1:${port}`
@@ -157,7 +164,11 @@ describe("the packed plugin in a fresh Medusa backend", () => {
     expect(readme.migrate).toBe("npx medusa db:migrate")
     try {
       await medusa(["db:migrate"])
-      expect(await pluginState()).toEqual({ has_table: true, migrations: packedMigrations.length })
+      expect(await pluginState()).toEqual({
+        has_table: true,
+        migrations: packedMigrations.length,
+        one_order_triggers: ONE_ORDER_TRIGGERS.length,
+      })
     } finally {
       await db.end()
     }
