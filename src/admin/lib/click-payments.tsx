@@ -86,6 +86,9 @@ const STATE_COLOR: Record<string, "green" | "red" | "blue" | "orange" | "grey" |
   // A Complete that Click's Merchant API says was never paid.
   contradicted: "red",
   duplicate: "grey",
+  // Waits on another attempt of the same cart.
+  queued: "blue",
+  refunded_outside_click: "purple",
 }
 
 export function ClickStateBadge({ transaction }: { transaction: ClickTransaction }) {

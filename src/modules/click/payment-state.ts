@@ -11,6 +11,9 @@
  *   cancelled    contradicted (Click's Merchant API says the money was not taken)
  *
  * (prepared → refund_required: Click debited a cart that was already paid.)
+ * (prepared → queued → confirmed | refund_required: debited while another
+ * attempt of the cart was confirmed; that attempt's outcome decides.)
+ * (reversal_failed → refunded_outside_click: a person returned the money.)
  * (prepared, refund_required → duplicate: the same Click payment as another
  * attempt that is confirmed or placed; nothing of it is ever reversed.)
  */
@@ -44,6 +47,18 @@ export const ClickPaymentState = {
    * ever reversed for this row.
    */
   Duplicate: "duplicate",
+  /**
+   * Debited while another attempt of the same cart is `confirmed` (its order
+   * not yet placed): which of the two becomes the order waits on that one.
+   * It placed → this one is a double payment (refund_required); it ended
+   * without an order → this one may become the order (confirmed).
+   */
+  Queued: "queued",
+  /**
+   * Click refused the reversal (or cannot be asked) and a person recorded that
+   * the money went back another way; who and when are in the audit row.
+   */
+  RefundedOutsideClick: "refunded_outside_click",
 } as const
 
 export type ClickPaymentStateValue = (typeof ClickPaymentState)[keyof typeof ClickPaymentState]
@@ -64,7 +79,9 @@ export type RefundReasonValue = (typeof RefundReason)[keyof typeof RefundReason]
 const S = ClickPaymentState
 
 export const PAYMENT_TRANSITIONS: Readonly<Record<ClickPaymentStateValue, readonly ClickPaymentStateValue[]>> = {
-  [S.Prepared]: [S.Confirmed, S.Cancelled, S.RefundRequired, S.Duplicate],
+  [S.Prepared]: [S.Confirmed, S.Cancelled, S.RefundRequired, S.Duplicate, S.Queued],
+  // Decided by the confirmed attempt it waits on.
+  [S.Queued]: [S.Confirmed, S.RefundRequired, S.Duplicate],
   // Placement asks Click first: paid → placed (or a refund), not paid → contradicted.
   [S.Confirmed]: [S.Placed, S.RefundRequired, S.Contradicted],
   [S.Placed]: [S.RefundRequired],
@@ -72,8 +89,9 @@ export const PAYMENT_TRANSITIONS: Readonly<Record<ClickPaymentStateValue, readon
   // Duplicate: the paydoc belongs to a confirmed or placed attempt, so it is not reversed.
   [S.RefundRequired]: [S.Reversed, S.ReversalFailed, S.Duplicate],
   // A person asks for another try (Click refused, the cause was fixed): still a refund.
-  [S.ReversalFailed]: [S.Reversed, S.RefundRequired],
+  [S.ReversalFailed]: [S.Reversed, S.RefundRequired, S.RefundedOutsideClick],
   [S.Reversed]: [],
+  [S.RefundedOutsideClick]: [],
   // What Click said stands; the money, if any, is Click's to settle with a person.
   [S.Contradicted]: [],
   [S.Duplicate]: [],
@@ -92,6 +110,8 @@ export const DEBITED_STATES: readonly ClickPaymentStateValue[] = [
   S.ReversalFailed,
   // Debited under another attempt's row: a Complete for it hears "already paid".
   S.Duplicate,
+  S.Queued,
+  S.RefundedOutsideClick,
 ]
 
 /** States that pay for the cart: at most one attempt per cart is in one of them (a unique index). */

@@ -10,7 +10,7 @@ import {
   type ClickTransactionList,
 } from "../../lib/click-payments"
 
-const STATES = ["prepared", "confirmed", "placed", "cancelled", "refund_required", "reversed", "reversal_failed", "contradicted", "duplicate"]
+const STATES = ["prepared", "confirmed", "placed", "cancelled", "refund_required", "reversed", "reversal_failed", "contradicted", "duplicate", "queued", "refunded_outside_click"]
 const PAGE_SIZE = 20
 
 /** Every Click payment; the ones a person must act on first. */
