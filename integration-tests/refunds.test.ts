@@ -33,6 +33,8 @@ describe("refunds, automatic reversal and reconciliation", () => {
         CLICK_MERCHANT_API_URL: double.url,
         CLICK_MERCHANT_API_TIMEOUT_MS: "1500",
         CLICK_REVERSAL_CRON: "*/2 * * * * *",
+        // A reversal whose answer was lost is settled by Click's status after 3 s (5 minutes by default).
+        CLICK_REVERSAL_SETTLE_AFTER_SEC: "3",
         CLICK_RECONCILE_CRON: "*/2 * * * * *",
         CLICK_RECONCILE_AFTER_SEC: "3",
         // Click's "failed" cancels only when repeated over this spread (an hour by default).

@@ -7,7 +7,7 @@ import { reverseClickPayment, type ReversalOutcome } from "./reverse-payment"
 
 /**
  * A full refund of a Click order, recorded in Medusa (or asked from the admin
- * and left uncertain by a lost answer): the Click payment follows,
+ * and left uncertain by a lost answer, or its order cancelled): the Click payment follows,
  * placed → refund_required (refunded_by_admin) → reversed, through the
  * reversal job's own path. That path reverses at most once: a reversal the
  * refund already made is found in click_reversal and not sent again. Called
@@ -31,10 +31,14 @@ export async function followClickRefund(
   return reverseClickPayment(container, transactionId, log)
 }
 
-/** Placed Click payments Medusa refunded in full whose Click state did not follow: each follows now. */
+/**
+ * Placed Click payments Medusa refunded in full, or whose order it cancelled,
+ * and whose Click state did not follow: each follows now. Click refusing ends
+ * it `reversal_failed` with Click's reason, in the admin's needs-attention list.
+ */
 export async function followMissedClickRefunds(container: MedusaContainer, log: Logger): Promise<void> {
   for (const row of await placedClickPaymentsRefundedInMedusa(container, 50)) {
-    const detail = row.payment_id ? `refunded from the admin (payment ${row.payment_id}), found by the job` : "full reversal asked from the admin, found by the job"
+    const detail = `refunded or cancelled from the admin (payment ${row.payment_id ?? "unknown"}), found by the job`
     await followClickRefund(container, row.transaction_id, detail, log).catch((error) =>
       log.error({ transaction_id: row.transaction_id, err: (error as Error)?.message }, "following a Click refund failed; the job retries")
     )

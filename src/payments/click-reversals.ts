@@ -226,15 +226,6 @@ async function recordReversedAtClick(db: ReversalDatabase, target: ReversalTarge
   )
 }
 
-/** Whether the payment's money went back in full, or may have (a full reversal not yet settled). */
-export async function hasFullReversal(db: ReversalDatabase, transactionId: string): Promise<boolean> {
-  const { rows } = await db.raw(
-    `SELECT 1 FROM click_reversal WHERE transaction_id = ? AND full_reversal AND status IN (?, ?) LIMIT 1`,
-    [transactionId, ReversalStatus.Sent, ReversalStatus.Done]
-  )
-  return rows.length > 0
-}
-
 /** The Click payment behind a placed order's Medusa payment (its `click_placed` mark names it), and its state. */
 export async function reversalTargetOfPlaced(
   db: ReversalDatabase,

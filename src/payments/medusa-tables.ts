@@ -267,11 +267,13 @@ export async function installOneOrderPerClickCart(container: MedusaContainer): P
 }
 
 /**
- * Placed Click payments whose money Medusa says went back, in full, without
- * the Click payment following (its event lost, or recorded before the payment
- * was placed): Medusa's refunds of the payment add up to its amount, or a full
- * reversal was asked from the admin (recorded in click_reversal, sent or done)
- * even though Medusa recorded no refund because Click's answer was lost.
+ * Placed Click payments whose money Medusa says must go back, or went back,
+ * in full, without the Click payment following (its event lost, or recorded
+ * before the payment was placed): Medusa's refunds of the payment add up to
+ * its amount; or a full reversal was asked from the admin (recorded in
+ * click_reversal, sent or done) though Medusa recorded no refund because
+ * Click's answer was lost; or its order was cancelled (Medusa's cancellation
+ * only logs a refund Click refused, and cancels the order all the same).
  */
 export async function placedClickPaymentsRefundedInMedusa(
   container: MedusaContainer,
@@ -284,7 +286,8 @@ export async function placedClickPaymentsRefundedInMedusa(
         AND ((p.id IS NOT NULL AND p.amount <= (SELECT COALESCE(SUM(r.amount), 0) FROM refund r
                                                  WHERE r.payment_id = p.id AND r.deleted_at IS NULL))
           OR EXISTS (SELECT 1 FROM click_reversal v
-                      WHERE v.transaction_id = t.id AND v.full_reversal AND v.status IN ('sent', 'done')))
+                      WHERE v.transaction_id = t.id AND v.full_reversal AND v.status IN ('sent', 'done'))
+          OR EXISTS (SELECT 1 FROM "order" o WHERE o.id = t.order_id AND o.status = 'canceled'))
       ORDER BY t.placed_at ASC
       LIMIT ?`,
     [CLICK_PROVIDER_ID, limit]

@@ -1,5 +1,6 @@
 import {
   AbstractPaymentProvider,
+  ContainerRegistrationKeys,
   MedusaError,
   PaymentActions,
 } from "@medusajs/framework/utils"
@@ -36,7 +37,7 @@ import {
 } from "../../click"
 import { medusaAmountToTiyin } from "../../lib/medusa-amount"
 import { ClickPaymentState } from "../../modules/click/payment-state"
-import { reversalDatabase, reversalTargetOfPlaced, reverseAtClick } from "../../payments/click-reversals"
+import { reversalTargetOfPlaced, reverseAtClick, type ReversalDatabase } from "../../payments/click-reversals"
 import { isValidConfirmation, signConfirmation } from "./confirmation"
 import { CLICK_ENDPOINT_HEADER } from "./ids"
 import { connectClickService } from "./connect"
@@ -143,7 +144,8 @@ class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
         "This Click payment has no placed order: a failed cart completion is not refunded, the backend places its order again."
       )
     }
-    const db = reversalDatabase({ resolve: <T>(key: string) => (this.container as Record<string, unknown>)[key] as T })
+    // The payment module's container holds Medusa's shared database connection.
+    const db = (this.container as Record<string, unknown>)[ContainerRegistrationKeys.PG_CONNECTION] as ReversalDatabase
     const found = placed.paydoc_id ? await reversalTargetOfPlaced(db, placed.merchant_prepare_id) : null
     if (!found) {
       throw new MedusaError(

@@ -231,6 +231,17 @@ describe("ClickMerchantApiClient against the Merchant API double", () => {
     })
   })
 
+  it("never repeats a reversal whose answer is lost after Click acted (a reset connection, a proxy's 502)", async () => {
+    for (const as of ["reset", "http_502"] as const) {
+      const payment = double.registerPayment({ merchant_trans_id: `cart_lost_${as}`, amount_tiyin: "5000" })
+      double.injectFault({ endpoint: "payment/reversal", kind: "lost_answer", as })
+      const error = await failure(client().reversePayment(payment.payment_id))
+      expect(error).toMatchObject({ kind: "unavailable", attempts: 1, mayHaveReachedClick: true })
+      expect(double.reversalCalls(payment.payment_id)).toBe(1)
+      expect(double.payment(payment.payment_id)).toMatchObject({ status: PAYMENT_STATUS_REVERSED, reversals: [{ amount_tiyin: "5000" }] })
+    }
+  })
+
   it("does not repeat a partial reversal whose outcome is unknown", async () => {
     double.injectFault({ endpoint: "payment/partial_reversal", kind: "hang", ms: 200 })
     const error = await failure(client({ timeoutMs: 50 }).partiallyReversePayment(paid.payment_id, 100n))
