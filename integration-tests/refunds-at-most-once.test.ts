@@ -193,28 +193,33 @@ describe("refunds at most once", () => {
     const order = await placedOrder()
     const pendingSince = Date.now()
     while (Date.now() - pendingSince < 20_000) {
-      const { rows } = await backend.db.query("SELECT fiscal_status, fiscal_attempts FROM click_transaction WHERE id = $1", [order.transactionId])
-      if (rows[0].fiscal_attempts > 0) break
+      const { rows } = await backend.db.query("SELECT fiscal_status, fiscal_error FROM click_transaction WHERE id = $1", [order.transactionId])
+      if (rows[0].fiscal_status === "pending" && rows[0].fiscal_error) break
       await sleep(100)
     }
-    // While the refund is recorded, nothing can change the Click payment's row: the subscriber's work is lost.
-    const restore = await faultUpdates(backend, "click_transaction", { kind: "fail", only: { column: "id", equals: order.transactionId } })
+    // No attempt at the receipt runs while the refund is made (the client's own retries of one last up to ~4 s).
+    await backend.db.query("UPDATE click_transaction SET fiscal_next_attempt_at = now() + interval '1 hour' WHERE id = $1", [order.transactionId])
+    await sleep(5000)
+    // While the refund is recorded, no Click payment can become refund_required: the subscriber's work is lost.
+    const restore = await faultUpdates(backend, "click_transaction", { kind: "fail", only: { column: "state", equals: "refund_required" } })
     try {
       const refunded = await refund(order)
       expect(refunded.status, JSON.stringify(refunded.body)).toBe(200)
       expect(double.payment(order.clickPaydocId)!.reversals).toHaveLength(1)
-      await sleep(2000)
+      // Click's receipt service is back and the receipt is due now: the sale was refunded, so none may go.
+      double.clearFaults()
+      await backend.db.query("UPDATE click_transaction SET fiscal_next_attempt_at = now() WHERE id = $1", [order.transactionId])
+      await sleep(3000)
       expect((await paymentRow(backend, { merchantPrepareId: order.merchantPrepareId }))?.state).toBe("placed")
+      expect(double.payment(order.clickPaydocId)!.fiscal_receipt).toBeNull()
     } finally {
       await restore()
     }
-    // Click's receipt service is back; the sale was refunded, so no receipt may go.
-    double.clearFaults()
     expect(await waitForPaymentState(backend, { merchantPrepareId: order.merchantPrepareId }, ["reversed", "reversal_failed"], 30_000)).toMatchObject({
       state: "reversed",
       refund_reason: "refunded_by_admin",
     })
-    await sleep(3000)
+    await sleep(2000)
     expect(double.reversalCalls(order.clickPaydocId)).toBe(1)
     expect(double.payment(order.clickPaydocId)!.reversals).toHaveLength(1)
     expect(double.payment(order.clickPaydocId)!.fiscal_receipt).toBeNull()

@@ -658,6 +658,16 @@ class ClickModuleService extends MedusaService({
     return (rows[0] as FiscalClaim | undefined) ?? null
   }
 
+  /** Whether a full reversal of the payment was sent or done: its sale is refunded, and gets no receipt. */
+  @InjectManager()
+  async isRefundedInFull(id: string, @MedusaContext() sharedContext: Context = {}): Promise<boolean> {
+    const rows = await (sharedContext.manager as SqlEntityManager).execute(
+      `SELECT 1 FROM click_transaction WHERE id = ? AND NOT ${NOT_REFUNDED_IN_FULL}`,
+      [id]
+    )
+    return rows.length > 0
+  }
+
   /** Records what became of a claimed receipt; a newer claim's outcome is never overwritten. */
   @InjectManager()
   async settleFiscalWork(
