@@ -36,7 +36,7 @@ module.exports = defineConfig({
   projectConfig: {
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL || undefined,
-    workerMode: env.MEDUSA_WORKER_MODE as "shared" | "worker" | "server" | undefined,
+    workerMode: (env.MEDUSA_WORKER_MODE || "shared") as "shared" | "worker" | "server",
     http: {
       storeCors: env.STORE_CORS || storeUrl,
       adminCors: env.ADMIN_CORS || backendUrl,

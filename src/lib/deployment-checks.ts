@@ -4,12 +4,13 @@
  * the provider's boot (src/providers/click/deployment.ts) reads the facts.
  */
 
-export type WorkerMode = "shared" | "server" | "worker"
+const WORKER_MODES = ["shared", "server", "worker"] as const
 
 export interface DeploymentFacts {
   /** The Medusa command this process runs (`start`, `develop`, `db:migrate`, `exec`, …). */
   command: string | undefined
-  workerMode: WorkerMode
+  /** projectConfig.workerMode as Medusa normalized it (undefined when MEDUSA_WORKER_MODE named no mode). */
+  workerMode: string | undefined
   /** The modules' `resolve`s; undefined when the module is not configured (Medusa's in-memory default). */
   eventBus: string | undefined
   workflowEngine: string | undefined
@@ -44,6 +45,14 @@ export function checkDeployment(facts: DeploymentFacts): DeploymentVerdict {
   const verdict: DeploymentVerdict = { refusals: [], warnings: [] }
   if (!isServingCommand(facts.command)) return verdict
 
+  if (!WORKER_MODES.includes(facts.workerMode as (typeof WORKER_MODES)[number])) {
+    // Medusa then loads the HTTP routes but no jobs: an instance of no kind, silently.
+    verdict.refusals.push(
+      `workerMode is "${facts.workerMode ?? ""}" (MEDUSA_WORKER_MODE): Medusa knows "shared", "server" and "worker", ` +
+        `and any other value starts an instance that runs none of Click's jobs (${FIX}).`
+    )
+    return verdict
+  }
   const locksAreLocal = !facts.lockingProviders.some(isSharedLocking)
   if (facts.workerMode === "shared") {
     if (locksAreLocal) {

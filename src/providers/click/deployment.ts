@@ -1,6 +1,6 @@
 import { configManager } from "@medusajs/framework/config"
 import { Modules } from "@medusajs/framework/utils"
-import { checkDeployment, isServingCommand, type DeploymentFacts, type WorkerMode } from "../../lib/deployment-checks"
+import { checkDeployment, isServingCommand, type DeploymentFacts } from "../../lib/deployment-checks"
 import { clickLogger } from "../../lib/logger"
 
 type ModuleEntry = { resolve?: unknown; options?: { providers?: Array<{ resolve?: unknown }> } } | boolean | undefined
@@ -15,7 +15,7 @@ function deploymentFacts(command: string | undefined): DeploymentFacts {
   const lockingProviders = typeof locking === "object" ? (locking.options?.providers ?? []) : []
   return {
     command,
-    workerMode: (config.projectConfig.workerMode ?? "shared") as WorkerMode,
+    workerMode: config.projectConfig.workerMode,
     eventBus: resolveOf(modules[Modules.EVENT_BUS]),
     workflowEngine: resolveOf(modules[Modules.WORKFLOW_ENGINE]),
     lockingProviders: lockingProviders.map((provider) => resolveOf(provider as ModuleEntry)).filter((r): r is string => !!r),

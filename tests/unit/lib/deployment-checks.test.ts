@@ -50,6 +50,14 @@ describe("checkDeployment", () => {
     })
   })
 
+  it("refuses a worker mode Medusa does not know (an instance that would run no jobs)", () => {
+    for (const workerMode of [undefined, "", "wroker"]) {
+      const { refusals } = checkDeployment({ ...onRedis, workerMode })
+      expect(refusals).toHaveLength(1)
+      expect(refusals[0]).toMatch(/Medusa knows "shared", "server" and "worker"/)
+    }
+  })
+
   it("judges only `medusa start` and `medusa develop`: db:migrate, exec and the other commands load the app in server mode", () => {
     expect(checkDeployment({ ...onRedis, ...inMemory, command: "develop" }).refusals).toHaveLength(3)
     for (const command of ["db:migrate", "exec", "user", "db:sync-links", undefined]) {
