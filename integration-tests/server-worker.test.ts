@@ -127,7 +127,7 @@ if (!redisUrl) {
 
     it("a worker instance on Medusa's in-memory event bus and workflow engine refuses to start, naming the Redis modules to add", async () => {
       const { exited, output } = await inMemoryWorkerBoot
-      expect(exited).toBe(true)
+      expect(exited, "a worker instance on Medusa's in-memory modules started: nothing refused it at boot").toBe(true)
       expect(output).toMatch(/This is a worker instance .* on Medusa's in-memory event bus: .*"@medusajs\/medusa\/event-bus-redis"/)
       expect(output).toMatch(/in-memory workflow engine: .*"@medusajs\/medusa\/workflow-engine-redis"/)
       // Without REDIS_URL the app's locks are Postgres advisory locks: shared, not refused.

@@ -14,8 +14,8 @@ export interface DeploymentFacts {
   /** The modules' `resolve`s; undefined when the module is not configured (Medusa's in-memory default). */
   eventBus: string | undefined
   workflowEngine: string | undefined
-  /** The locking module's providers' `resolve`s ([]: Medusa's in-memory default). */
-  lockingProviders: string[]
+  /** The `resolve` of the locking module's default provider; undefined: Medusa's in-memory provider. */
+  defaultLockingProvider: string | undefined
 }
 
 export interface DeploymentVerdict {
@@ -29,11 +29,11 @@ const FIX = 'see README "Deploying to production"'
 const REDIS_EVENT_BUS = '{ resolve: "@medusajs/medusa/event-bus-redis", options: { redisUrl: process.env.REDIS_URL } }'
 const REDIS_WORKFLOW_ENGINE =
   '{ resolve: "@medusajs/medusa/workflow-engine-redis", options: { redis: { redisUrl: process.env.REDIS_URL } } }'
-const SHARED_LOCKING = 'a provider "@medusajs/medusa/locking-redis" (options: { redisUrl }) or "@medusajs/medusa/locking-postgres" in the "@medusajs/medusa/locking" module'
+const SHARED_LOCKING =
+  'a default provider (is_default: true) "@medusajs/medusa/locking-redis" (options: { redisUrl }) or "@medusajs/medusa/locking-postgres" to the "@medusajs/medusa/locking" module'
 
 const isInMemoryEventBus = (resolve: string | undefined) => !resolve || /event-bus-local/.test(resolve)
 const isInMemoryWorkflowEngine = (resolve: string | undefined) => !resolve || /workflow-engine-inmemory/.test(resolve)
-const isSharedLocking = (resolve: string) => /locking-(redis|postgres)/.test(resolve)
 
 /**
  * Medusa's CLI commands other than `start` and `develop` (db:migrate, exec,
@@ -53,7 +53,7 @@ export function checkDeployment(facts: DeploymentFacts): DeploymentVerdict {
     )
     return verdict
   }
-  const locksAreLocal = !facts.lockingProviders.some(isSharedLocking)
+  const locksAreLocal = !facts.defaultLockingProvider
   if (facts.workerMode === "shared") {
     if (locksAreLocal) {
       verdict.warnings.push(

@@ -3,7 +3,8 @@ import { Modules } from "@medusajs/framework/utils"
 import { checkDeployment, isServingCommand, type DeploymentFacts } from "../../lib/deployment-checks"
 import { clickLogger } from "../../lib/logger"
 
-type ModuleEntry = { resolve?: unknown; options?: { providers?: Array<{ resolve?: unknown }> } } | boolean | undefined
+type ProviderEntry = { resolve?: unknown; is_default?: boolean }
+type ModuleEntry = (ProviderEntry & { options?: { providers?: ProviderEntry[] } }) | boolean | undefined
 
 const resolveOf = (entry: ModuleEntry) => (typeof entry === "object" && typeof entry.resolve === "string" ? entry.resolve : undefined)
 
@@ -13,12 +14,14 @@ function deploymentFacts(command: string | undefined): DeploymentFacts {
   const modules = (config.modules ?? {}) as Record<string, ModuleEntry>
   const locking = modules[Modules.LOCKING]
   const lockingProviders = typeof locking === "object" ? (locking.options?.providers ?? []) : []
+  // Medusa's locking module: the provider marked is_default, or the only one; else its in-memory provider.
+  const defaultLockingProvider = lockingProviders.find((provider) => provider.is_default) ?? (lockingProviders.length === 1 ? lockingProviders[0] : undefined)
   return {
     command,
     workerMode: config.projectConfig.workerMode,
     eventBus: resolveOf(modules[Modules.EVENT_BUS]),
     workflowEngine: resolveOf(modules[Modules.WORKFLOW_ENGINE]),
-    lockingProviders: lockingProviders.map((provider) => resolveOf(provider as ModuleEntry)).filter((r): r is string => !!r),
+    defaultLockingProvider: resolveOf(defaultLockingProvider),
   }
 }
 

@@ -6,16 +6,16 @@ const onRedis: DeploymentFacts = {
   workerMode: "server",
   eventBus: "@medusajs/medusa/event-bus-redis",
   workflowEngine: "@medusajs/medusa/workflow-engine-redis",
-  lockingProviders: ["@medusajs/medusa/locking-redis"],
+  defaultLockingProvider: "@medusajs/medusa/locking-redis",
 }
-const inMemory = { eventBus: undefined, workflowEngine: undefined, lockingProviders: [] }
+const inMemory = { eventBus: undefined, workflowEngine: undefined, defaultLockingProvider: undefined }
 
 describe("checkDeployment", () => {
   it("passes server and worker instances on Redis's event bus, workflow engine and locks", () => {
     for (const workerMode of ["server", "worker"] as const) {
       expect(checkDeployment({ ...onRedis, workerMode })).toEqual({ refusals: [], warnings: [] })
     }
-    expect(checkDeployment({ ...onRedis, lockingProviders: ["@medusajs/medusa/locking-postgres"] }).refusals).toEqual([])
+    expect(checkDeployment({ ...onRedis, defaultLockingProvider: "@medusajs/medusa/locking-postgres" }).refusals).toEqual([])
   })
 
   it("refuses a server or worker instance on the in-memory event bus, workflow engine or locks, naming what to add", () => {
@@ -44,7 +44,7 @@ describe("checkDeployment", () => {
     expect(shared.refusals).toEqual([])
     expect(shared.warnings).toHaveLength(1)
     expect(shared.warnings[0]).toMatch(/more than one backend process.*locking-redis/)
-    expect(checkDeployment({ ...onRedis, ...inMemory, workerMode: "shared", lockingProviders: ["@medusajs/medusa/locking-postgres"] })).toEqual({
+    expect(checkDeployment({ ...onRedis, ...inMemory, workerMode: "shared", defaultLockingProvider: "@medusajs/medusa/locking-postgres" })).toEqual({
       refusals: [],
       warnings: [],
     })
