@@ -39,6 +39,7 @@ import { medusaAmountToTiyin } from "../../lib/medusa-amount"
 import { isValidConfirmation, signConfirmation } from "./confirmation"
 import { CLICK_ENDPOINT_HEADER } from "./ids"
 import { connectClickService } from "./connect"
+import { checkDeploymentAtBoot } from "./deployment"
 import type { ClickMerchantGateway } from "./merchant-gateway"
 import { parseClickOptions, type ClickOptions } from "./options"
 import { sessionStatus } from "./status"
@@ -58,6 +59,7 @@ class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
 
   static validateOptions(options: Record<string, unknown>): void {
     connectClickService(parseClickOptions(options))
+    checkDeploymentAtBoot()
   }
 
   private readonly merchantApi: ClickMerchantGateway["api"]
