@@ -60,12 +60,11 @@ describe("a cart paid twice gives one order and one reversal", () => {
     return Object.fromEntries(rows.map((row) => [row.click_paydoc_id, row.state]))
   }
 
-  /** Waits until every debit of the cart has its outcome: an order, or its money back at Click. */
-  function outcomes(cartId: string, timeoutMs?: number) {
+  /** Waits until every attempt of the cart has its outcome: an order, its money back at Click, or Click's word that none was taken. */
+  function outcomes(cartId: string) {
     return poll(
       () => states(cartId),
-      (now) => Object.values(now).every((state) => state === "placed" || state === "reversed"),
-      timeoutMs
+      (now) => Object.values(now).every((state) => ["placed", "reversed", "contradicted"].includes(state))
     )
   }
 
@@ -113,26 +112,32 @@ describe("a cart paid twice gives one order and one reversal", () => {
     expect(rows[0].refund_reason).toBe("double_payment")
   })
 
-  it("a queued debit whose turn came while its row could not be written is settled later from the database", async () => {
-    const { cart, first, second } = await paidTwiceAfterReopening()
-    expect((await clickComplete(backend, first)).body.error).toBe(0)
-    expect((await clickComplete(backend, second)).body.error).toBe(-4)
-    const { rows } = await backend.db.query("SELECT id FROM click_transaction WHERE click_paydoc_id = $1", [second.clickPaydocId])
-    // The moment the first attempt ends, the second's row cannot change (as if the process died there).
+  it("a debit queued behind one Click then contradicts becomes the order, settled from the database after its row could not be written", async () => {
+    // The shopper opened the pay link twice and paid in both tabs: two debits on the cart's one session.
+    const cart = await createPayableCart(backend)
+    const first = await clickPays(backend, double, cart, { complete: false, clickStatus: 1 })
+    const second = await clickPays(backend, double, cart, { complete: false, clickStatus: 1 })
+    expect((await clickComplete(backend, second)).body.error).toBe(0)
+    expect((await clickComplete(backend, first)).body.error).toBe(-4)
+    const { rows } = await backend.db.query("SELECT id FROM click_transaction WHERE click_paydoc_id = $1", [first.clickPaydocId])
+    // From here the queued debit's row cannot change, as if every process died before settling it.
     const restore = await faultUpdates(backend, "click_transaction", { kind: "fail", only: { column: "id", equals: rows[0].id } })
     try {
+      // Click says the second payment did not go through after all; the first did.
+      double.settlePayment(second.clickPaydocId, -5017)
       double.settlePayment(first.clickPaydocId, 2)
-      double.settlePayment(second.clickPaydocId, 2)
-      const meanwhile = await poll(() => states(cart.cartId), (now) => now[first.clickPaydocId] === "reversed")
-      expect(meanwhile).toEqual({ [first.clickPaydocId]: "reversed", [second.clickPaydocId]: "queued" })
+      const meanwhile = await poll(() => states(cart.cartId), (now) => now[second.clickPaydocId] === "contradicted")
+      expect(meanwhile).toEqual({ [first.clickPaydocId]: "queued", [second.clickPaydocId]: "contradicted" })
       expect(await countOrdersForCart(backend, cart.cartId)).toBe(0)
+      // The newest attempt was contradicted, but the cart's money is not settled: still processing.
       await expectCartTakenWhileQueued(cart)
     } finally {
       await restore()
     }
-    // Nothing in memory remembers it: the recovery job finds it in the database.
-    expect(await outcomes(cart.cartId)).toEqual({ [first.clickPaydocId]: "reversed", [second.clickPaydocId]: "placed" })
+    // Nothing in memory remembers the queued debit: the recovery job finds it in the database.
+    expect(await outcomes(cart.cartId)).toEqual({ [first.clickPaydocId]: "placed", [second.clickPaydocId]: "contradicted" })
     expect(await countOrdersForCart(backend, cart.cartId)).toBe(1)
-    expect([reversalsAtClick(first), reversalsAtClick(second)]).toEqual([1, 0])
+    expect([reversalsAtClick(first), reversalsAtClick(second)]).toEqual([0, 0])
+    expect(await cartStatus(cart.cartId)).toBe("paid")
   })
 })
