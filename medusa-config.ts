@@ -23,6 +23,7 @@ const lockingProvider = env.REDIS_URL
 
 // A backend split into server and worker instances (MEDUSA_WORKER_MODE, Medusa's production
 // layout) must share events and workflow executions across processes: Redis carries both.
+// These lines are the README's "Deploying to production" block (integration-tests/server-worker.test.ts).
 const splitInstancesModules =
   env.REDIS_URL && env.MEDUSA_WORKER_MODE
     ? [
@@ -34,6 +35,8 @@ const splitInstancesModules =
 module.exports = defineConfig({
   projectConfig: {
     databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL || undefined,
+    workerMode: (env.MEDUSA_WORKER_MODE || "shared") as "shared" | "worker" | "server",
     http: {
       storeCors: env.STORE_CORS || storeUrl,
       adminCors: env.ADMIN_CORS || backendUrl,

@@ -11,6 +11,7 @@ import { BaseSequencer, type TestSpecification } from "vitest/node"
 const parallelFiles = [
   "newcomer", // npm ci, npm run dev, a real browser, npm test in a private copy
   "package", // plugin build, pack, install into a fresh backend
+  "server-worker", // a server and a worker instance on Redis, the server killed and restarted
   "several-processes", // two backends on one database, Postgres locking
   "several-processes-redis", // the same with Redis locking
   "refunds",
@@ -25,6 +26,7 @@ const parallelFiles = [
   "reconcile-never-guesses",
   "request-guard",
   "late-complete",
+  "cart-paid-twice", // a backend of its own, three carts each paid twice
   "sandbox-loopback",
   "certification",
   "fiscal-receipts",

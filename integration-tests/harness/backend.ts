@@ -24,7 +24,7 @@ export interface Backend {
   /** Everything the backend process printed. */
   readLog(): string
   /** Starts another Medusa process on the same database (for cross-process tests). */
-  startSibling(options?: { env?: Record<string, string | undefined> }): Promise<{ url: string; stop(): Promise<void> }>
+  startSibling(options?: { env?: Record<string, string | undefined> }): Promise<{ url: string; logFile: string; stop(): Promise<void> }>
   /** Kills the main process with SIGKILL, as a crash would: nothing of it runs afterwards. */
   kill(): Promise<void>
   /** Freezes the main process with SIGSTOP (mid-work, its database connections open)... */

@@ -1,12 +1,18 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { clickLogger } from "../lib/logger"
 import { ClickPaymentState } from "../modules/click"
-import { runDueWork } from "../payments/due-work"
+import { runDueQueueWork, runDueWork } from "../payments/due-work"
 import { placeClickOrder } from "../payments/place-order"
+import { settleQueuedDebits } from "../payments/queued-debits"
 
-/** Every confirmed (debited) Click payment whose order placement is due gets another attempt. */
+/**
+ * Every confirmed (debited) Click payment whose order placement is due gets
+ * another attempt. First, debits queued behind an attempt that has ended are
+ * settled: one that becomes `confirmed` is placed in the same run.
+ */
 export default async function placeConfirmedClickOrders(container: MedusaContainer) {
   const log = clickLogger.child({ job: "place-confirmed-click-orders" })
+  await runDueQueueWork(container, (cartId) => settleQueuedDebits(container, cartId, log), log)
   await runDueWork(container, ClickPaymentState.Confirmed, (id) => placeClickOrder(container, id, log), log)
 }
 

@@ -13,8 +13,10 @@ export type CartPaymentState = ClickCartPayment
 export interface CartClickPayment {
   /** The attempt that pays for the cart (`confirmed` or `placed`); at most one exists. */
   paying: ClickTransactionRecord | undefined
-  /** An attempt during which the cart may not change: confirmed, or prepared within the hold window. */
+  /** An attempt during which the cart may not change: confirmed, queued, or prepared within the hold window. */
   holding: ClickTransactionRecord | undefined
+  /** A debit waiting to become the order or a reversal (queued-debits.ts). */
+  queued: ClickTransactionRecord | undefined
   /** The newest attempt, whatever its state. */
   latest: ClickTransactionRecord | undefined
 }
@@ -33,9 +35,11 @@ export async function cartClickPayment(
   const holding = attempts.find(
     (t) =>
       t.state === ClickPaymentState.Confirmed ||
+      t.state === ClickPaymentState.Queued ||
       (t.state === ClickPaymentState.Prepared && new Date(t.created_at).getTime() >= holdSince)
   )
-  return { paying, holding, latest: attempts[0] }
+  const queued = attempts.find((t) => t.state === ClickPaymentState.Queued)
+  return { paying, holding, queued, latest: attempts[0] }
 }
 
 const STATUS_OF_LATEST: Partial<Record<ClickPaymentStateValue, CartPaymentStatus>> = {
@@ -56,18 +60,18 @@ export async function cartPaymentState(
   container: MedusaContainer,
   cartId: string
 ): Promise<CartPaymentState | null> {
-  const [cart, { paying, latest }] = await Promise.all([
+  const [cart, { paying, queued, latest }] = await Promise.all([
     cartCompletion(container, cartId),
     cartClickPayment(container, cartId),
   ])
   if (!cart.exists) {
     return null
   }
-  if (paying) {
+  if (paying || queued) {
     // Only `placed` is paid: Medusa writes the order before it authorizes the
     // payment, and rolls the order back if that fails.
-    const placed = paying.state === ClickPaymentState.Placed
-    if (placed) {
+    // A debit still queued is not yet the order nor a refund: processing.
+    if (paying?.state === ClickPaymentState.Placed) {
       return { cart_id: cartId, status: "paid", order_id: paying.order_id, order_display_id: cart.orderDisplayId }
     }
     return { cart_id: cartId, status: "processing", order_id: null, order_display_id: null }

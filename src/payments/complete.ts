@@ -12,7 +12,7 @@ import { ClickPaymentState, DEBITED_STATES, RefundReason, type ClickPaymentState
 import { storedTiyin } from "../lib/medusa-amount"
 import { clickModule, findTransaction, type ClickTransactionRecord } from "./click-transactions"
 import { loadClickCart } from "./medusa-tables"
-import { placeClickOrderInBackground } from "./place-order"
+import { placeClickOrderInBackground, settleCartQueueInBackground } from "./place-order"
 import { reconcileClickPaymentInBackground } from "./reconcile-payment"
 import { recordDebit } from "./record-debit"
 
@@ -31,8 +31,9 @@ const MAX_PREPARE_ID = 2_147_483_647
  * error=0 means the card was debited; error<0 means Click cancelled it.
  *
  * The answer comes from the payment's state alone: once the debit is recorded
- * (`confirmed`, or `refund_required` for money that must go back) Click hears
- * 0 or -4, and the order is placed after the answer. Only a debit that could
+ * (`confirmed`, `queued` behind another confirmed attempt of the cart, or
+ * `refund_required` for money that must go back) Click hears 0 or -4, and the
+ * order is placed after the answer. Only a debit that could
  * not be recorded at all (the database is down) is answered -7, so that
  * Click retries instead of forgetting it.
  */
@@ -64,6 +65,9 @@ export async function handleComplete(
       }
       // Paid, but the order is still missing: Click's retry is a chance to try again.
       placeClickOrderInBackground(container, transaction.id, log)
+    }
+    if (transaction.state === ClickPaymentState.Queued) {
+      settleCartQueueInBackground(container, transaction.merchant_trans_id, log)
     }
     return answer(settled)
   }
@@ -184,6 +188,12 @@ async function settle(
   switch (outcome.state) {
     case "confirmed":
       return ClickErrorCode.Success
+    case "queued":
+      // The debit is recorded and ends as the order or a reversal: Click hears
+      // what it hears for a paid cart. The attempt it waits on may have ended
+      // while it was being queued.
+      settleCartQueueInBackground(container, transaction.merchant_trans_id, log)
+      return ClickErrorCode.AlreadyPaid
     case "refund_required":
       // A cart paid another way hears "already paid"; a debit that merely cannot
       // become its order hears 0 (Click forbids failing it), and the money goes back.

@@ -35,16 +35,31 @@ export async function runDueFiscalWork(
   await runEach(await clickModule(container).listDueFiscalWork(BATCH), work, log)
 }
 
-async function runEach(due: string[], work: (transactionId: string) => Promise<unknown>, log: Logger) {
+/** The same for carts whose queued debits wait on an attempt that has ended. */
+export async function runDueQueueWork(
+  container: MedusaContainer,
+  work: (cartId: string) => Promise<unknown>,
+  log: Logger
+): Promise<void> {
+  await runEach(await clickModule(container).listCartsWithUnblockedQueue(BATCH), work, log, "merchant_trans_id")
+}
+
+/** `key`: what the ids name, for the log. */
+async function runEach(
+  due: string[],
+  work: (id: string) => Promise<unknown>,
+  log: Logger,
+  key: "transaction_id" | "merchant_trans_id" = "transaction_id"
+) {
   const { jobRowTimeoutSec } = paymentPolicy()
-  for (const transactionId of due) {
+  for (const id of due) {
     // Its failure is logged even when it comes after the batch went on.
     const attempt = Promise.resolve()
-      .then(() => work(transactionId))
-      .catch((error) => log.error({ transaction_id: transactionId, err: (error as Error)?.message }, "recovery attempt failed to run"))
+      .then(() => work(id))
+      .catch((error) => log.error({ [key]: id, err: (error as Error)?.message }, "recovery attempt failed to run"))
     if (!(await finishesWithin(attempt, jobRowTimeoutSec * 1000))) {
       // Its claim keeps another run from starting the same work while this one is still going.
-      log.warn({ transaction_id: transactionId, timeout_sec: jobRowTimeoutSec }, "recovery attempt still running; the batch goes on")
+      log.warn({ [key]: id, timeout_sec: jobRowTimeoutSec }, "recovery attempt still running; the batch goes on")
     }
   }
 }

@@ -178,6 +178,24 @@ export async function cartCompletion(container: MedusaContainer, cartId: string)
   }
 }
 
+/**
+ * What the cart owes now (its payment collection's amount, in tiyin), or null
+ * when the cart or its collection is gone.
+ */
+export async function cartAmountDueTiyin(container: MedusaContainer, cartId: string): Promise<bigint | null> {
+  const { rows } = await knex(container).raw(
+    `SELECT pc.raw_amount ->> 'value' AS amount
+       FROM cart c
+       JOIN cart_payment_collection cpc ON cpc.cart_id = c.id AND cpc.deleted_at IS NULL
+       JOIN payment_collection pc ON pc.id = cpc.payment_collection_id AND pc.deleted_at IS NULL
+      WHERE c.id = ? AND c.deleted_at IS NULL
+      LIMIT 1`,
+    [cartId]
+  )
+  const amount = (rows[0] as { amount: string | null } | undefined)?.amount
+  return amount ? decimalToTiyin(amount) : null
+}
+
 let lockingTableExists: Promise<boolean> | undefined
 
 /**

@@ -19,6 +19,7 @@ import { stampSession } from "./confirmation-stamp"
 import { cartCompletion, clearDeadCartLock } from "./medusa-tables"
 import { noteMerchantApiCredentials, type CredentialsSign } from "./merchant-api-credentials"
 import { paymentPolicy } from "./policy"
+import { settleQueuedDebits } from "./queued-debits"
 import { withWorkClaim } from "./work-claim"
 
 export type PlacementOutcome =
@@ -67,14 +68,40 @@ export async function placeClickOrder(
     log,
     async (claim, stopRenewing) => {
       try {
-        return await placeUnderClaim(container, claim, log)
+        return { cartId: claim.merchant_trans_id, outcome: await placeUnderClaim(container, claim, log) }
       } catch (error) {
         await stopRenewing()
-        return await recordFailure(container, claim, error, log)
+        return { cartId: claim.merchant_trans_id, outcome: await recordFailure(container, claim, error, log) }
       }
     }
   )
-  return claimed ? claimed.result : currentOutcome(container, transactionId)
+  if (!claimed) {
+    return currentOutcome(container, transactionId)
+  }
+  const { cartId, outcome } = claimed.result
+  if (ENDS_CONFIRMED.includes(outcome.status)) {
+    // Debits queued behind this payment wait on exactly this outcome.
+    settleCartQueueInBackground(container, cartId, log)
+  }
+  return outcome
+}
+
+/** Outcomes after which the payment is no longer `confirmed`. */
+const ENDS_CONFIRMED: readonly PlacementOutcome["status"][] = ["placed", "refund_required", "contradicted", "not_confirmed"]
+
+/**
+ * Settles the cart's queued debits (queued-debits.ts) without waiting for it,
+ * and places the one that became `confirmed` instead, if any. A failure is
+ * left to the recovery job.
+ */
+export function settleCartQueueInBackground(container: MedusaContainer, cartId: string, log: Logger): void {
+  settleQueuedDebits(container, cartId, log)
+    .then((promoted) => {
+      if (promoted) placeClickOrderInBackground(container, promoted, log)
+    })
+    .catch((error) =>
+      log.error({ merchant_trans_id: cartId, err: (error as Error)?.message }, "queued debits not settled yet; the recovery job settles them")
+    )
 }
 
 /** What became of a payment this call does not (or no longer) hold the claim on. */

@@ -7,7 +7,7 @@ import {
   type PrepareAnswer,
   type PrepareRequest,
 } from "../click"
-import { ClickPaymentState, DEBITED_STATES, PAYING_STATES } from "../modules/click"
+import { CART_PAID_STATES, ClickPaymentState, DEBITED_STATES } from "../modules/click"
 import {
   clickModule,
   findTransaction,
@@ -43,7 +43,7 @@ export async function handlePrepare(
   const repeated = attempts.find((t) => t.click_trans_id === request.click_trans_id)
   if (
     cart.completedAt ||
-    attempts.some((t) => PAYING_STATES.includes(t.state)) ||
+    attempts.some((t) => CART_PAID_STATES.includes(t.state)) ||
     (repeated && DEBITED_STATES.includes(repeated.state))
   ) {
     return answer(ClickErrorCode.AlreadyPaid)

@@ -12,12 +12,12 @@ import { storedTiyin } from "../lib/medusa-amount"
 import { clickPaymentNumber } from "./click-payment-number"
 import { clickModule, type ClickTransactionRecord } from "./click-transactions"
 import { noteMerchantApiCredentials, type CredentialsSign } from "./merchant-api-credentials"
-import { placeClickOrderInBackground } from "./place-order"
+import { placeClickOrderInBackground, settleCartQueueInBackground } from "./place-order"
 import { paymentPolicy } from "./policy"
 import { recordDebit } from "./record-debit"
 import { withWorkClaim } from "./work-claim"
 
-export type ReconcileOutcome = "confirmed" | "refund_required" | "cancelled" | "duplicate" | "pending" | "stalled" | "not_due"
+export type ReconcileOutcome = "confirmed" | "queued" | "refund_required" | "cancelled" | "duplicate" | "pending" | "stalled" | "not_due"
 
 /**
  * Asks Click's Merchant API about a `prepared` payment whose Complete never
@@ -90,6 +90,9 @@ async function reconcileUnderClaim(container: MedusaContainer, claim: WorkClaim,
       const outcome = await recordDebit(container, transaction, { confirmation, reason: "reconciled" }, log)
       if (outcome.state === "confirmed") {
         placeClickOrderInBackground(container, transaction.id, log)
+      }
+      if (outcome.state === "queued") {
+        settleCartQueueInBackground(container, transaction.merchant_trans_id, log)
       }
       return outcome.state === "already_settled" ? "pending" : outcome.state
     }

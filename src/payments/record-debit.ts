@@ -12,12 +12,15 @@ import { cartCompletion } from "./medusa-tables"
 
 /**
  * What became of a debit Click reported for a prepared attempt:
- * `confirmed` (its order comes next), `refund_required` with the reason
- * (the money goes back), or `already_settled` when another request moved
- * the attempt first (read its state).
+ * `confirmed` (its order comes next), `queued` (another attempt of the cart
+ * is confirmed: its outcome decides this one's, queued-debits.ts),
+ * `refund_required` with the reason (the money goes back), or
+ * `already_settled` when another request moved the attempt first (read its
+ * state).
  */
 export type DebitOutcome =
   | { state: "confirmed" }
+  | { state: "queued" }
   | { state: "refund_required"; reason: RefundReasonValue }
   | { state: "already_settled" }
 
@@ -53,6 +56,23 @@ export async function recordDebit(
     return { state: "refund_required", reason }
   }
 
+  // A confirmed attempt may still end without an order (its session replaced,
+  // Click contradicting it): this debit then becomes the order instead. One
+  // that ended in the meantime leaves this debit queued with nothing to wait
+  // on: the caller settles the queue right after, the job if the process dies.
+  const waitOrRefund = async (): Promise<DebitOutcome> => {
+    const attempts = await payments.listCartAttempts(transaction.merchant_trans_id)
+    if (attempts.some((t) => t.state === ClickPaymentState.Placed)) {
+      return refund(RefundReason.DoublePayment, "debited while another attempt paid the cart")
+    }
+    const detail = "debited while another attempt of the cart is confirmed: that attempt's outcome decides"
+    if (!(await move(ClickPaymentState.Queued, debit.reason, { confirmation_token: debit.confirmation }, detail))) {
+      return { state: "already_settled" }
+    }
+    log.warn({ merchant_prepare_id: transaction.merchant_prepare_id }, "Click debit queued behind the cart's confirmed attempt")
+    return { state: "queued" }
+  }
+
   const cart = await cartCompletion(container, transaction.merchant_trans_id)
   if (cart.completed) {
     return cart.paidByAnotherProvider
@@ -70,7 +90,7 @@ export async function recordDebit(
     if (isUniqueViolation(error)) {
       // Another attempt for this cart is confirmed or placed: the database
       // admits one paying attempt per cart (IDX_click_transaction_one_paying_per_cart).
-      return refund(RefundReason.DoublePayment, "debited while another attempt paid the cart")
+      return waitOrRefund()
     }
     throw error
   }

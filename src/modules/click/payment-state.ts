@@ -120,10 +120,16 @@ export const DEBITED_STATES: readonly ClickPaymentStateValue[] = [
 export const PAYING_STATES: readonly ClickPaymentStateValue[] = [S.Confirmed, S.Placed]
 
 /**
+ * States whose debit is, or may still become, the cart's order: while an
+ * attempt is in one of them a new Prepare for the cart hears "already paid".
+ */
+export const CART_PAID_STATES: readonly ClickPaymentStateValue[] = [...PAYING_STATES, S.Queued]
+
+/**
  * States during which the storefront may not replace the cart's Click session
  * or change the cart: the money (about to be) taken is for exactly this cart.
  */
-export const CART_HOLDING_STATES: readonly ClickPaymentStateValue[] = [S.Prepared, S.Confirmed]
+export const CART_HOLDING_STATES: readonly ClickPaymentStateValue[] = [S.Prepared, S.Confirmed, S.Queued]
 
 /**
  * The fiscal receipt of a placed payment, a track beside the money's state:

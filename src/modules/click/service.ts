@@ -637,6 +637,26 @@ class ClickModuleService extends MedusaService({
     return (rows as Array<{ id: string }>).map((row) => row.id)
   }
 
+  /**
+   * Carts with a `queued` debit and no `confirmed` attempt: the attempt those
+   * debits waited on has ended (placed, refunded, contradicted), so their own
+   * outcome is due (src/payments/queued-debits.ts). Longest waiting first.
+   */
+  @InjectManager()
+  async listCartsWithUnblockedQueue(limit: number, @MedusaContext() sharedContext: Context = {}): Promise<string[]> {
+    const rows = await (sharedContext.manager as SqlEntityManager).execute(
+      `SELECT q.merchant_trans_id FROM click_transaction q
+        WHERE q.state = ? AND q.deleted_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM click_transaction c
+                           WHERE c.merchant_trans_id = q.merchant_trans_id AND c.state = ? AND c.deleted_at IS NULL)
+        GROUP BY q.merchant_trans_id
+        ORDER BY min(q.updated_at) ASC
+        LIMIT ?`,
+      [ClickPaymentState.Queued, ClickPaymentState.Confirmed, limit]
+    )
+    return (rows as Array<{ merchant_trans_id: string }>).map((row) => row.merchant_trans_id)
+  }
+
   /** Claims the fiscal receipt of a placed payment when it is pending and due; null otherwise. */
   @InjectManager()
   async claimFiscalWork(

@@ -41,6 +41,7 @@ import { reversalTargetOfPlaced, reverseAtClick, type ReversalDatabase } from ".
 import { isValidConfirmation, signConfirmation } from "./confirmation"
 import { CLICK_ENDPOINT_HEADER } from "./ids"
 import { connectClickService } from "./connect"
+import { checkDeploymentAtBoot } from "./deployment"
 import type { ClickMerchantGateway } from "./merchant-gateway"
 import { parseClickOptions, type ClickOptions } from "./options"
 import { sessionStatus } from "./status"
@@ -60,6 +61,7 @@ class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
 
   static validateOptions(options: Record<string, unknown>): void {
     connectClickService(parseClickOptions(options))
+    checkDeploymentAtBoot()
   }
 
   private readonly merchantApi: ClickMerchantGateway["api"]

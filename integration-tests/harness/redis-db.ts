@@ -1,0 +1,56 @@
+import Redis from "ioredis"
+
+/** Where a run's claim on a Redis db number lives (in the db the URL names): one run per db at a time. */
+const claimKey = (db: number) => `medusa-payment-click:test-redis-db:${db}`
+/** A claim left by a run that died runs out after this long. */
+const CLAIM_TTL_SEC = 3600
+
+export interface RedisDb {
+  /** `redisUrl` with the claimed db number: what the backends are given. */
+  url: string
+  client: Redis
+  /** Empties the db and gives up the claim. */
+  release(): Promise<void>
+}
+
+/**
+ * A Redis db number (1–15) of this run's own at `redisUrl`, claimed with
+ * SET NX so that concurrent runs (other test files, the bench) never share
+ * one, and emptied: only that db is ever flushed. Fails with what to do when
+ * Redis does not answer, so a CI without a usable Redis fails instead of
+ * skipping.
+ */
+export async function claimRedisDb(redisUrl: string): Promise<RedisDb> {
+  const claims = new Redis(redisUrl, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null })
+  claims.on("error", () => {})
+  try {
+    await claims.connect()
+    await claims.ping()
+  } catch (error) {
+    claims.disconnect()
+    throw new Error(
+      `TEST_REDIS_URL=${redisUrl} is set, but Redis does not answer there (${(error as Error).message}). ` +
+        "Start redis-server (.ci/run does) or unset TEST_REDIS_URL to leave the Redis tests out."
+    )
+  }
+  const owner = `${process.pid}:${Date.now()}:${Math.random().toString(36).slice(2)}`
+  for (let db = 1; db <= 15; db++) {
+    if ((await claims.set(claimKey(db), owner, "EX", CLAIM_TTL_SEC, "NX")) !== "OK") continue
+    const url = new URL(redisUrl)
+    url.pathname = `/${db}`
+    const client = new Redis(url.toString())
+    await client.flushdb()
+    return {
+      url: url.toString(),
+      client,
+      async release() {
+        await client.flushdb()
+        client.disconnect()
+        if ((await claims.get(claimKey(db))) === owner) await claims.del(claimKey(db))
+        claims.disconnect()
+      },
+    }
+  }
+  claims.disconnect()
+  throw new Error(`every Redis db 1–15 at ${redisUrl} is claimed by another run (keys ${claimKey(1)}…${claimKey(15)})`)
+}
