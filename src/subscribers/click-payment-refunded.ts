@@ -1,6 +1,7 @@
 import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
 import { MathBN, Modules } from "@medusajs/framework/utils"
 import { clickLogger } from "../lib/logger"
+import { ClickPaymentState } from "../modules/click"
 import { followClickRefund } from "../payments/admin-refunds"
 import { findTransaction } from "../payments/click-transactions"
 import { CLICK_PROVIDER_ID } from "../providers/click/ids"
@@ -26,7 +27,8 @@ export default async function clickPaymentRefunded({ event, container }: Subscri
   if (MathBN.lt(refunded, payment.raw_amount ?? payment.amount)) {
     return
   }
-  const transaction = await findTransaction(container, { payment_session_id: sessionId })
+  // The session's debited attempt; a declined one of the same session is cancelled. Not placed yet: the job follows it later.
+  const transaction = await findTransaction(container, { payment_session_id: sessionId, state: ClickPaymentState.Placed })
   if (!transaction) {
     return
   }
