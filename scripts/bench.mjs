@@ -766,7 +766,7 @@ async function splitMain() {
   progress(
     `step 3: all Click orders ${flash.click_all_orders_ms} ms vs bare ${flash.bare_all_orders_ms} ms (ratio ${flash.ratio.value}); slowest Complete answer ${flash.click_complete_max_ms} ms`
   )
-  await checkOneOrderEach(db, [...warmClick, ...repeatClickCarts, ...flashClickCarts, ...repeatBareCarts, ...flashBareCarts])
+  await checkOneOrderEach(db, [...warmClick, ...repeatClickCarts, ...flashClickCarts, ...warmBare, ...repeatBareCarts, ...flashBareCarts])
 
   // 4. Memory of the first server. RSS first: warm-up callbacks, then RSS
   //    after each quarter of MEMORY_CALLBACKS more. Then the heap: a snapshot,

@@ -126,7 +126,8 @@ export function compareHeapSnapshots(before, after, { callbacks, top = 10 }) {
     const b = after.groups.get(name) ?? { count: 0, bytes: 0 }
     return { constructor: name, count_delta: b.count - a.count, bytes_delta: b.bytes - a.bytes, count_after: b.count }
   })
-  rows.sort((x, y) => y.bytes_delta - x.bytes_delta)
+  const grown = rows.filter((r) => r.bytes_delta > 0 || r.count_delta > 0)
+  grown.sort((x, y) => y.bytes_delta - x.bytes_delta)
   const mostObjectsGained = Math.max(0, ...rows.map((r) => r.count_delta))
   return {
     live_mb_before: Number((before.total / 1048576).toFixed(1)),
@@ -134,6 +135,6 @@ export function compareHeapSnapshots(before, after, { callbacks, top = 10 }) {
     growth_pct: Number((((after.total - before.total) / before.total) * 100).toFixed(2)),
     retained_bytes_per_callback: Number(((after.total - before.total) / callbacks).toFixed(1)),
     most_objects_gained_by_one_constructor: mostObjectsGained,
-    top_growth: rows.slice(0, top),
+    top_growth: grown.slice(0, top),
   }
 }
