@@ -273,8 +273,12 @@ async function makeCarts(stores, plan) {
   // parallel first carts for the same email would race to create.
   const first = await stores[0].createPayableCart(todo.shift())
   made++
-  const created = await runPool(todo, SETUP_CONCURRENCY, async (providerId, i) => {
-    const cart = await stores[i % stores.length].createPayableCart(providerId)
+  // Each kind of cart spread over the stores (the backends) alike.
+  const madeOfKind = new Map()
+  const created = await runPool(todo, SETUP_CONCURRENCY, async (providerId) => {
+    const nth = madeOfKind.get(providerId) ?? 0
+    madeOfKind.set(providerId, nth + 1)
+    const cart = await stores[nth % stores.length].createPayableCart(providerId)
     if (providerId === "pp_click_click" && !/^\d+(\.\d{1,2})?$/.test(String(cart.amount))) {
       throw new Error(`the Click session of cart ${cart.cartId} has no amount: ${cart.amount}`)
     }
@@ -715,7 +719,7 @@ async function splitMain() {
   for (let i = 0; i < warm; i++) {
     const url = urls[i % urls.length]
     await ops.readCart(warmClick[i])
-    await ops.prepare(warmClick[i])
+    await ops.prepareAt(url, warmClick[i])
     await ops.bareCompleteAt(url, warmBare[i])
     await ops.clickCompleteAt(url, warmClick[i], 0)
     await ops.clickCompleteAt(url, warmClick[i], -4)
