@@ -31,7 +31,7 @@
 //      while its order is being placed, vs M bare completions, one at a time
 //   3. K carts (BENCH_SPLIT_CARTS, 256) paid at once over both servers vs K bare
 //      completions at once: every answer's time, and the time until all orders
-//   4. memory of the first server: BENCH_MEMORY_WARMUP (5000) callbacks, RSS
+//   4. memory of the first server: BENCH_MEMORY_WARMUP (10000) callbacks, RSS
 //      across BENCH_MEMORY_CALLBACKS (50000) more; then a heap snapshot,
 //      BENCH_HEAP_CALLBACKS (as many) more, a second snapshot (bench-results/heap),
 //      live objects compared by constructor
@@ -82,7 +82,7 @@ const PROCESSES = (process.env.BENCH_PROCESSES || "1,2").split(",").map(Number).
 const SPLIT = process.env.BENCH_SPLIT === "1"
 const MEMORY_CALLBACKS = intEnv("BENCH_MEMORY_CALLBACKS", SPLIT ? 50_000 : 10_000)
 const SPLIT_K = intEnv("BENCH_SPLIT_CARTS", 256)
-const MEMORY_WARMUP = intEnv("BENCH_MEMORY_WARMUP", 5_000)
+const MEMORY_WARMUP = intEnv("BENCH_MEMORY_WARMUP", 10_000)
 const HEAP_CALLBACKS = intEnv("BENCH_HEAP_CALLBACKS", MEMORY_CALLBACKS)
 const TARGETS = {
   prepare_vs_cart_read: 0.25,
@@ -496,7 +496,9 @@ async function main() {
   const memory = {
     callbacks: MEMORY_CALLBACKS,
     rss_mb_before: rssBefore,
-    rss_mb_by_quarter: rssByQuarter,
+    rss_mb_readings: rssReadings,
+    rss_mb_min: Math.min(...rssReadings),
+    rss_mb_max: Math.max(...rssReadings),
     rss_mb_after: rssByQuarter[3],
   }
   progress(`  RSS ${memory.rss_mb_before} MB → ${rssByQuarter.join(" → ")} MB (after each quarter)`)
@@ -773,7 +775,7 @@ async function splitMain() {
   await checkOneOrderEach(db, [...warmClick, ...repeatClickCarts, ...flashClickCarts, ...warmBare, ...repeatBareCarts, ...flashBareCarts])
 
   // 4. Memory of the first server. RSS first: warm-up callbacks, then RSS
-  //    after each quarter of MEMORY_CALLBACKS more. Then the heap: a snapshot,
+  //    after each twentieth of MEMORY_CALLBACKS more. Then the heap: a snapshot,
   //    HEAP_CALLBACKS more, a second snapshot. Not interleaved, because writing
   //    a snapshot leaves hundreds of MB of freed native memory in the process,
   //    which would inflate the RSS baseline and then hide growth by being reused.
@@ -797,14 +799,15 @@ async function splitMain() {
   await callbacks(MEMORY_WARMUP)
   const rssBefore = rssMb(serverPid)
   progress(`step 4: ${MEMORY_CALLBACKS} callbacks at concurrency ${CONCURRENCY} (RSS now ${rssBefore} MB)…`)
-  const rssByQuarter = []
+  // Twenty readings: a leak climbs through all of them, the GC's sawtooth goes up and down.
+  const rssReadings = []
   let memoryWallMs = 0
-  for (let quarter = 0, done = 0; quarter < 4; quarter++) {
-    const count = Math.floor((MEMORY_CALLBACKS * (quarter + 1)) / 4) - done
+  for (let slice = 0, done = 0; slice < 20; slice++) {
+    const count = Math.floor((MEMORY_CALLBACKS * (slice + 1)) / 20) - done
     memoryWallMs += await callbacks(count)
     done += count
-    rssByQuarter.push(rssMb(serverPid))
-    progress(`  ${done}/${MEMORY_CALLBACKS} callbacks, RSS ${rssByQuarter.at(-1)} MB`)
+    rssReadings.push(rssMb(serverPid))
+    if (slice % 5 === 4) progress(`  ${done}/${MEMORY_CALLBACKS} callbacks, RSS ${rssReadings.at(-1)} MB`)
   }
   progress(`step 4: heap snapshot, ${HEAP_CALLBACKS} callbacks, heap snapshot…`)
   const snapshotBefore = await takeHeapSnapshot(serverPid, heapDir, `${server.url}/health`)
@@ -816,13 +819,15 @@ async function splitMain() {
   })
   heap.callbacks = HEAP_CALLBACKS
   heap.snapshots = [snapshotBefore, snapshotAfter].map((f) => path.relative(projectDir, f))
-  const rssDriftPct = (Math.max(...rssByQuarter.map((r) => Math.abs(r - rssBefore))) / rssBefore) * 100
+  const rssDriftPct = (Math.max(...rssReadings.map((r) => Math.abs(r - rssBefore))) / rssBefore) * 100
   const memory = {
     warmup_callbacks: MEMORY_WARMUP,
     callbacks: MEMORY_CALLBACKS,
     callbacks_per_s: Number(((MEMORY_CALLBACKS * 1000) / memoryWallMs).toFixed(1)),
     rss_mb_before: rssBefore,
-    rss_mb_by_quarter: rssByQuarter,
+    rss_mb_readings: rssReadings,
+    rss_mb_min: Math.min(...rssReadings),
+    rss_mb_max: Math.max(...rssReadings),
     rss_flat: {
       value: Number(rssDriftPct.toFixed(1)),
       target: SPLIT_TARGETS.rss_drift_pct,
@@ -915,7 +920,8 @@ function printSplitTable({ results, flash_sale: f, ratios, memory, failures }) {
   }
   console.log("")
   const h = memory.heap
-  console.log(`memory of server 1: RSS ${memory.rss_mb_before} MB → ${memory.rss_mb_by_quarter.join(" → ")} MB after each quarter of ${memory.callbacks} callbacks (${memory.callbacks_per_s}/s)`)
+  console.log(`memory of server 1: RSS ${memory.rss_mb_before} MB, then after each twentieth of ${memory.callbacks} callbacks (${memory.callbacks_per_s}/s):`)
+  console.log(`  ${memory.rss_mb_readings.join(" ")} MB (min ${memory.rss_mb_min}, max ${memory.rss_mb_max})`)
   console.log(`live heap (two snapshots, ${h.callbacks} callbacks apart) ${h.live_mb_before} MB → ${h.live_mb_after} MB, ${h.retained_bytes_per_callback} bytes per callback; most objects gained by one constructor: ${h.most_objects_gained_by_one_constructor} (snapshots in bench-results/heap, for DevTools' Comparison view)`)
   console.log(`${"  largest growth by constructor".padEnd(40)}${fmt("objects", 10)}${fmt("bytes", 12)}`)
   for (const g of h.top_growth.slice(0, 8)) {
