@@ -370,18 +370,21 @@ function rssMb(pid) {
   return Math.round(walk(pid) / 1024)
 }
 
+/** The bench's database, migrated and seeded for a backend that asks the Merchant API double. */
+async function startSeededDatabase() {
+  const { databaseUrl, database, embedded } = await startDatabase()
+  const ledger = await startClickLedger()
+  cleanups.push({ name: "stop the Merchant API double", fn: () => ledger.stop() })
+  progress(`migrating and seeding database ${database}…`)
+  const env = benchEnv({ DATABASE_URL: databaseUrl, CLICK_MERCHANT_API_URL: ledger.url })
+  return { databaseUrl, embedded, ledger, env, seed: await migrateAndSeed(env) }
+}
+
 // ---------------------------------------------------------------- main
 async function main() {
   mkdirSync(resultsDir, { recursive: true })
   progress(`N=${N} carts for Prepare vs cart read (concurrency ${CONCURRENCY}), M=${M} completions of each kind (sequential)`)
-  const { databaseUrl, database, embedded } = await startDatabase()
-
-  const ledger = await startClickLedger()
-  cleanups.push({ name: "stop the Merchant API double", fn: () => ledger.stop() })
-
-  progress(`migrating and seeding database ${database}…`)
-  const env = benchEnv({ DATABASE_URL: databaseUrl, CLICK_MERCHANT_API_URL: ledger.url })
-  const seed = await migrateAndSeed(env)
+  const { databaseUrl, embedded, ledger, env, seed } = await startSeededDatabase()
 
   progress("starting medusa start…")
   const backend = await startMedusa(env)
@@ -507,16 +510,7 @@ async function main() {
   progress("checking orders and reading the callback audit…")
   const serverSide = {}
   try {
-    const completedIds = [...completeClickCarts, ...completeBareCarts].map((c) => c.cartId)
-    const { rows } = await db.query(
-      `SELECT oc.cart_id, count(*)::int AS n FROM "order" o JOIN order_cart oc ON oc.order_id = o.id
-       WHERE oc.cart_id = ANY($1) AND oc.deleted_at IS NULL AND o.deleted_at IS NULL GROUP BY oc.cart_id`,
-      [completedIds]
-    )
-    const orders = new Map(rows.map((r) => [r.cart_id, r.n]))
-    for (const id of completedIds) {
-      if (orders.get(id) !== 1) fail(`orders of cart ${id}`, `expected 1, found ${orders.get(id) ?? 0}`)
-    }
+    await checkOneOrderEach(db, [...completeClickCarts, ...completeBareCarts])
     const audit = async (endpoint, carts, error) => {
       const s = await serverTimings(db, endpoint, carts, error)
       return { n: s.n, p50_ms: s.p50_ms, p95_ms: s.p95_ms }
@@ -586,12 +580,7 @@ async function main() {
     failure_count: failures.length,
   }
   printTable(report)
-  await cleanup()
-  report.duration_s = Number(((performance.now() - t0) / 1000).toFixed(1))
-  writeFileSync(path.join(resultsDir, "latest.json"), JSON.stringify(report, null, 2) + "\n")
-  console.log(`BENCH_RESULT ${JSON.stringify(report)}`)
-  progress(`done in ${report.duration_s} s; written to bench-results/latest.json`)
-  return report.ok ? 0 : 1
+  return finishReport(report, t0, "latest.json")
 }
 
 // ---------------------------------------------------------------- split topology (BENCH_SPLIT=1)
@@ -710,12 +699,7 @@ async function splitMain() {
   progress(
     `split topology: K=${SPLIT_K} carts paid at once over two servers, M=${M} repeated Completes, ${MEMORY_CALLBACKS} callbacks for memory after ${MEMORY_WARMUP} of warm-up`
   )
-  const { databaseUrl, database, embedded } = await startDatabase()
-  const ledger = await startClickLedger()
-  cleanups.push({ name: "stop the Merchant API double", fn: () => ledger.stop() })
-  progress(`migrating and seeding database ${database}…`)
-  const env = benchEnv({ DATABASE_URL: databaseUrl, CLICK_MERCHANT_API_URL: ledger.url })
-  const seed = await migrateAndSeed(env)
+  const { databaseUrl, embedded, ledger, env, seed } = await startSeededDatabase()
   const { redisUrl, worker, servers } = await startSplitBackends(env, heapDir)
   const urls = servers.map((s) => s.url)
   progress(`servers at ${urls.join(" and ")}, worker at ${worker.url} (logs in bench-results/split-*.log)`)
@@ -907,11 +891,16 @@ async function splitMain() {
     failure_count: failures.length,
   }
   printSplitTable(report)
+  return finishReport(report, t0, "latest-split.json")
+}
+
+/** Stops everything, writes the report to bench-results/`file` and prints its BENCH_RESULT line; the exit code. */
+async function finishReport(report, t0, file) {
   await cleanup()
   report.duration_s = Number(((performance.now() - t0) / 1000).toFixed(1))
-  writeFileSync(path.join(resultsDir, "latest-split.json"), JSON.stringify(report, null, 2) + "\n")
+  writeFileSync(path.join(resultsDir, file), JSON.stringify(report, null, 2) + "\n")
   console.log(`BENCH_RESULT ${JSON.stringify(report)}`)
-  progress(`done in ${report.duration_s} s; written to bench-results/latest-split.json`)
+  progress(`done in ${report.duration_s} s; written to bench-results/${file}`)
   return report.ok ? 0 : 1
 }
 
