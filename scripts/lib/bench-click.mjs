@@ -64,8 +64,12 @@ export function completeFields(args) {
   return { ...fields, sign_string: signComplete(fields, clickMerchant.secretKey) }
 }
 
-/** A request that hangs this long is a failure, not a sample. */
-const REQUEST_TIMEOUT_MS = 120_000
+/**
+ * A request that hangs this long is a failure, not a sample. Generous: the
+ * last of 256 bare completions sent at once to two backends on 2 cores waits
+ * for all the others.
+ */
+const REQUEST_TIMEOUT_MS = 300_000
 
 /** One HTTP call, timed from just before fetch to the end of the body. */
 export async function timed(url, init) {

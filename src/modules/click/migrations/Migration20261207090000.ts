@@ -15,8 +15,9 @@ export class Migration20261207090000 extends Migration {
   }
 
   override async down(): Promise<void> {
-    this.addSql(`update "click_transaction" set "state" = 'confirmed' where "state" = 'queued';`)
-    this.addSql(`update "click_transaction" set "state" = 'reversal_failed' where "state" = 'refunded_outside_click';`)
+    // No earlier state tells what these rows mean (a queued debit may still become
+    // the order; a refunded_outside_click one must never be reversed): refuse.
+    this.addSql(`do $$ begin if exists (select 1 from "click_transaction" where "state" in ('queued', 'refunded_outside_click') and "deleted_at" is null) then raise exception 'Click payments in state queued or refunded_outside_click exist: settle them before rolling this migration back'; end if; end $$;`)
     this.constrainStates(OLD_STATES)
   }
 
