@@ -144,8 +144,17 @@ export async function reverseAtClick(
     if (full) await api.reversePayment(target.paydocId)
     else await api.partiallyReversePayment(target.paydocId, amountTiyin)
   } catch (error) {
-    if (!(error instanceof ClickMerchantApiError)) throw error
+    if (!(error instanceof ClickMerchantApiError)) {
+      // The client checks its arguments before sending anything.
+      await settle(db, id, ReversalStatus.NotDone, `not sent: ${(error as Error)?.message ?? error}`)
+      throw error
+    }
     if (error.kind === "refused") {
+      if (full && (await isReversedAtClick(api, target.paydocId))) {
+        // Refused as already reversed: someone reversed it at Click (the merchant cabinet) meanwhile.
+        await settle(db, id, ReversalStatus.Done, `refused, and Click reports the payment reversed: ${error.errorNote ?? error.message}`)
+        return { outcome: "done", sent: false }
+      }
       await settle(db, id, ReversalStatus.Refused, error.errorNote ?? error.message, error.errorCode)
       return { outcome: "refused", errorCode: error.errorCode, errorNote: error.errorNote ?? error.message }
     }
@@ -188,6 +197,14 @@ export async function settleUncertainReversal(db: ReversalDatabase, api: Merchan
     return null
   }
   return unsettled
+}
+
+async function isReversedAtClick(api: MerchantApi, paydocId: string): Promise<boolean> {
+  try {
+    return (await api.paymentStatus(paydocId)).paymentStatus < 0
+  } catch {
+    return false
+  }
 }
 
 function settlesAfter(row: ReversalRow): Date {
