@@ -15,6 +15,7 @@ const parallelFiles = [
   "several-processes", // two backends on one database, Postgres locking
   "several-processes-redis", // the same with Redis locking
   "refunds",
+  "refunds-at-most-once", // lost reversal answers settled by Click's status, refunded outside Click, lost refund events
   "payment-integrity",
   "crash-recovery", // three placements killed at once, and a restart
   "frozen-process", // a backend frozen mid-placement, a second one booted, the first resumed

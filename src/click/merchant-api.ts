@@ -70,6 +70,12 @@ export class ClickMerchantApiError extends Error {
   readonly httpStatus: number | null
   /** Requests sent. A refusal after more than one (e.g. "already reversed") may follow a success whose answer was lost. */
   readonly attempts: number
+  /**
+   * Whether any of the requests may have reached Click (and Click may have
+   * acted on it). False only when none left this machine: connection refused,
+   * name not resolved, network unreachable.
+   */
+  readonly mayHaveReachedClick: boolean
 
   constructor(
     message: string,
@@ -80,6 +86,7 @@ export class ClickMerchantApiError extends Error {
       errorNote?: string | null
       httpStatus?: number | null
       attempts: number
+      mayHaveReachedClick?: boolean
     },
   ) {
     super(message)
@@ -89,6 +96,7 @@ export class ClickMerchantApiError extends Error {
     this.errorNote = details.errorNote ?? null
     this.httpStatus = details.httpStatus ?? null
     this.attempts = details.attempts
+    this.mayHaveReachedClick = details.mayHaveReachedClick ?? true
   }
 }
 
@@ -190,11 +198,12 @@ export class ClickMerchantApiClient {
 
   /**
    * DELETE payment/reversal/{service_id}/{payment_id}: refunds the whole payment.
-   * Retried like a read: if a lost answer hid a success, Click refuses the
-   * repeat as already reversed instead of reversing twice.
+   * Never repeated by the client once it may have reached Click: whether a
+   * request whose answer was lost reversed is for Click's payment/status to
+   * say (src/payments/click-reversals.ts), not for a second request.
    */
   async reversePayment(paymentId: string): Promise<void> {
-    await this.call("DELETE", "payment/reversal", [requirePaymentId(paymentId)], true)
+    await this.call("DELETE", "payment/reversal", [requirePaymentId(paymentId)], false)
   }
 
   /**
@@ -242,9 +251,11 @@ export class ClickMerchantApiClient {
     // A POST carries the service id in its body; the other calls in the path.
     const encoded = (json === undefined ? [this.options.serviceId, ...segments] : segments).map(encodeURIComponent)
     const url = new URL([endpoint, ...encoded].join("/"), this.baseUrl)
+    let reachedClick = false
     for (let attempts = 1; ; attempts++) {
       const settled = settle(endpoint, await this.exchange(method, url, json), this.timeoutMs)
       if (settled.ok) return { body: settled.body, attempts }
+      reachedClick ||= settled.reachedClick
       const retry =
         settled.transient && attempts <= this.retries && (idempotent || !settled.reachedClick)
       if (!retry) {
@@ -257,6 +268,7 @@ export class ClickMerchantApiClient {
           errorNote,
           httpStatus,
           attempts,
+          mayHaveReachedClick: reachedClick,
         })
       }
       await this.sleep(backoffDelayMs(attempts - 1, this.backoff, this.random()))

@@ -1,9 +1,11 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import type { Logger } from "pino"
+import { MedusaError } from "@medusajs/framework/utils"
 import { ClickMerchantApiError } from "../click"
 import { ClickPaymentState } from "../modules/click"
 import { clickMerchantGateway } from "../providers/click/merchant-gateway"
 import { clickModule } from "./click-transactions"
+import { reversalDatabase, reversalsOf, ReversalStatus } from "./click-reversals"
 import { placeClickOrder, type PlacementOutcome } from "./place-order"
 import { reconcileClickPayment, type ReconcileOutcome } from "./reconcile-payment"
 import { reverseClickPayment, type ReversalOutcome } from "./reverse-payment"
@@ -87,5 +89,65 @@ export async function reconcileClickPaymentNow(
       return { action: "none", reason: `Click did not answer the status request: ${error.errorNote ?? error.message}` }
     }
     throw error
+  }
+}
+
+/**
+ * A person's "Refunded outside Click": Click refused to reverse the payment
+ * (its reason is on the payment), and the money went back another way (a bank
+ * transfer, cash). The payment ends `refunded_outside_click`, with who and
+ * when in its audit row; an order cancellation that waited on the refund then
+ * completes without asking Click again (the provider's refundPayment). Only
+ * for a refusal Click actually gave: never while a reversal of the payment
+ * may still have happened at Click (uncertain), so the money never goes back
+ * twice.
+ */
+export async function recordRefundedOutsideClick(
+  container: MedusaContainer,
+  transactionId: string,
+  recordedBy: string,
+  note: string | undefined
+): Promise<void> {
+  const payments = clickModule(container)
+  const { state } = await payments.retrieveClickTransaction(transactionId, { select: ["state"] })
+  const reversals = await reversalsOf(reversalDatabase(container), transactionId)
+  if (reversals.some((reversal) => reversal.status === ReversalStatus.Sent)) {
+    throw new MedusaError(
+      MedusaError.Types.NOT_ALLOWED,
+      "A reversal of this payment is waiting for Click's answer: Click may have returned the money. Wait until Click's status settles it."
+    )
+  }
+  if (state === ClickPaymentState.Placed) {
+    const refusal = reversals.filter((reversal) => reversal.status === ReversalStatus.Refused).at(-1)
+    if (!refusal) {
+      throw new MedusaError(
+        MedusaError.Types.NOT_ALLOWED,
+        "Click has not refused a refund of this order: refund or cancel the order, so that Click reverses the payment."
+      )
+    }
+    const detail = `Click refused the refund: ${refusal.click_answer ?? "no reason given"}`
+    await payments.transition({
+      id: transactionId,
+      from: ClickPaymentState.Placed,
+      to: ClickPaymentState.ReversalFailed,
+      reason: "click_refused",
+      detail,
+      set: { refund_reason: "refunded_by_admin", last_error: detail },
+    })
+  } else if (state !== ClickPaymentState.ReversalFailed) {
+    throw new MedusaError(
+      MedusaError.Types.NOT_ALLOWED,
+      `Only a payment whose reversal Click refused can be recorded as refunded outside Click; this one is ${state}.`
+    )
+  }
+  const moved = await payments.transition({
+    id: transactionId,
+    from: ClickPaymentState.ReversalFailed,
+    to: ClickPaymentState.RefundedOutsideClick,
+    reason: "refunded_outside_click",
+    detail: `recorded by ${recordedBy}${note ? `: ${note}` : ""}`,
+  })
+  if (!moved) {
+    throw new MedusaError(MedusaError.Types.CONFLICT, "The payment changed meanwhile (a retried reversal?): reload it and look again.")
   }
 }

@@ -2,6 +2,7 @@ import type { MedusaContainer } from "@medusajs/framework/types"
 import { MedusaError } from "@medusajs/framework/utils"
 import { ClickPaymentState, type ClickPaymentStateValue } from "../modules/click"
 import { clickModule } from "./click-transactions"
+import { reversalDatabase } from "./click-reversals"
 
 /** Columns an operator reads; never the session data, the stamp or anything signed. */
 export const TRANSACTION_FIELDS = [
@@ -125,8 +126,16 @@ async function withHistory<T extends { id: string; click_trans_id: string; compl
       { select: [...EVENT_FIELDS], order: { created_at: "ASC" } }
     ),
   ])
+  const { rows: reversals } = await reversalDatabase(container).raw(
+    `SELECT id, transaction_id, amount_tiyin::text AS amount_tiyin, full_reversal, status, requested_by, click_error_code,
+            click_answer, sent_at, settled_at
+       FROM click_reversal WHERE transaction_id = ANY(?) ORDER BY sent_at, id`,
+    [transactions.map((t) => t.id)]
+  )
   return transactions.map((transaction) => ({
     ...transaction,
+    /** Every reversal sent for it (click-reversals.ts): Click's answer, or none yet (`sent`). */
+    reversals: (reversals as Array<{ transaction_id: string }>).filter((r) => r.transaction_id === transaction.id),
     callbacks: callbacks.filter(
       (c) => c.click_trans_id === transaction.click_trans_id || c.click_trans_id === transaction.complete_click_trans_id
     ),

@@ -20,6 +20,9 @@ export const FISCAL_METADATA = {
 /** A receipt Click did not take after this many tries (network, 5xx) needs a person. */
 const MAX_FISCAL_ATTEMPTS = 10
 
+/** A refunded sale's receipt is not claimed again (claimFiscalWork): a later look only if its refund did not happen after all. */
+const REFUNDED_SALE_RECHECK_SEC = 3600
+
 export type FiscalSubmission = FiscalReceiptStatusValue | "not_due"
 
 function fiscalizationOf(serviceId: string | null): FiscalizationOptions | null {
@@ -198,6 +201,10 @@ export async function submitFiscalReceipt(
           : built.detail
       log.error({ ...fields, err: error }, "fiscal receipt cannot be built")
       return settle(FiscalReceiptStatus.Failed, { error })
+    }
+    if (await payments.isRefundedInFull(transactionId)) {
+      // Refunded while the receipt was being built: its state follows to reversed, which ends this track.
+      return settle(FiscalReceiptStatus.Pending, { error: "the sale was refunded: no receipt is sent", retryInSec: REFUNDED_SALE_RECHECK_SEC })
     }
     const api = clickMerchantGateway(transaction.service_id).api
     await submitOrFindReceipt(api, built.body)

@@ -283,3 +283,32 @@ CREATE TRIGGER click_one_order_per_payment_collection
 export async function installOneOrderPerClickCart(container: MedusaContainer): Promise<void> {
   await knex(container).raw(ONE_ORDER_PER_CLICK_CART_SQL)
 }
+
+/**
+ * Placed Click payments whose money Medusa says must go back, or went back,
+ * in full, without the Click payment following (its event lost, or recorded
+ * before the payment was placed): Medusa's refunds of the payment add up to
+ * its amount; or a full reversal was asked from the admin (recorded in
+ * click_reversal, sent or done) though Medusa recorded no refund because
+ * Click's answer was lost; or its order was cancelled (Medusa's cancellation
+ * only logs a refund Click refused, and cancels the order all the same).
+ */
+export async function placedClickPaymentsRefundedInMedusa(
+  container: MedusaContainer,
+  limit: number
+): Promise<Array<{ transaction_id: string; payment_id: string | null }>> {
+  const { rows } = await knex(container).raw(
+    `SELECT t.id AS transaction_id, p.id AS payment_id FROM click_transaction t
+       LEFT JOIN payment p ON p.payment_session_id = t.payment_session_id AND p.deleted_at IS NULL AND p.provider_id = ?
+      WHERE t.state = 'placed' AND t.deleted_at IS NULL
+        AND ((p.id IS NOT NULL AND p.amount <= (SELECT COALESCE(SUM(r.amount), 0) FROM refund r
+                                                 WHERE r.payment_id = p.id AND r.deleted_at IS NULL))
+          OR EXISTS (SELECT 1 FROM click_reversal v
+                      WHERE v.transaction_id = t.id AND v.full_reversal AND v.status IN ('sent', 'done'))
+          OR EXISTS (SELECT 1 FROM "order" o WHERE o.id = t.order_id AND o.status = 'canceled'))
+      ORDER BY t.placed_at ASC
+      LIMIT ?`,
+    [CLICK_PROVIDER_ID, limit]
+  )
+  return rows
+}

@@ -18,6 +18,12 @@ export interface PaymentPolicy {
   preparedHoldSec: number
   /** Attempts at reaching Click's Merchant API for one reversal before a person is asked to act. */
   reversalMaxAttempts: number
+  /**
+   * A reversal whose answer was lost is settled by Click's payment/status only
+   * this long after it was sent (Click may still be processing it); until
+   * then no other reversal of that payment is sent.
+   */
+  reversalSettleAfterSec: number
   /** Placements after Click's answer running at once per process, 0: no limit (place-order.ts). */
   placementConcurrency: number
   /** At most this long a placement after Click's answer waits for the callbacks in flight (callbacks-in-flight.ts), 0: no wait. */
@@ -50,6 +56,7 @@ export function paymentPolicy(env: NodeJS.ProcessEnv = process.env): PaymentPoli
     retryDelaySec: (attempt) => Math.min(baseSec * 2 ** Math.max(attempt - 1, 0), MAX_RETRY_DELAY_SEC),
     preparedHoldSec: positiveNumber(env.CLICK_PREPARED_HOLD_SEC, 900),
     reversalMaxAttempts: Math.floor(positiveNumber(env.CLICK_REVERSAL_MAX_ATTEMPTS, 10)),
+    reversalSettleAfterSec: positiveNumber(env.CLICK_REVERSAL_SETTLE_AFTER_SEC, 300),
     placementConcurrency: Math.floor(nonNegativeNumber(env.CLICK_PLACEMENT_CONCURRENCY, 0)),
     placementYieldMs: nonNegativeNumber(env.CLICK_PLACEMENT_YIELD_MS, 2000),
     jobRowTimeoutSec: positiveNumber(env.CLICK_JOB_ROW_TIMEOUT_SEC, 60),

@@ -1,9 +1,10 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import type { Logger } from "pino"
-import { ClickMerchantApiError, ClickPaymentStatus } from "../click"
+import { storedTiyin } from "../lib/medusa-amount"
 import { ClickPaymentState, PAYING_STATES, type WorkClaim } from "../modules/click"
 import { clickMerchantGateway } from "../providers/click/merchant-gateway"
 import { clickModule } from "./click-transactions"
+import { reversalDatabase, reverseAtClick } from "./click-reversals"
 import { paymentPolicy } from "./policy"
 import { withWorkClaim } from "./work-claim"
 
@@ -11,12 +12,13 @@ export type ReversalOutcome = "reversed" | "reversal_failed" | "retrying" | "dup
 
 /**
  * Gives the money of a `refund_required` payment back through Click's
- * Merchant API, exactly once: the work is claimed (one process at a time),
- * and every attempt first asks Click for the payment's status, so an attempt
- * whose answer was lost (Click reversed, we never heard) is not repeated.
- * Click refusing ends in `reversal_failed` with Click's reason, for a person;
- * Click being unreachable is retried with backoff, and after
- * CLICK_REVERSAL_MAX_ATTEMPTS also ends in `reversal_failed`.
+ * Merchant API, at most once: the work is claimed (one process at a time) and
+ * the reversal goes through click-reversals.ts (an intent row before the
+ * request, Click's status before any repeat). Click refusing ends in
+ * `reversal_failed` with Click's reason, for a person; a reversal whose answer
+ * was lost waits for Click's status to settle it, and is never a failure;
+ * Click being unreachable before anything was sent is retried with backoff,
+ * and after CLICK_REVERSAL_MAX_ATTEMPTS ends in `reversal_failed`.
  */
 export async function reverseClickPayment(
   container: MedusaContainer,
@@ -82,40 +84,32 @@ async function reverseUnderClaim(container: MedusaContainer, claim: WorkClaim, l
     log.warn({ ...fields, click_paydoc_id: paydocId }, "Click payment reversed")
     return "reversed" as const
   }
-  try {
-    const { api } = clickMerchantGateway(transaction.service_id)
-    const { paymentStatus, errorNote } = await api.paymentStatus(paydocId)
-    if (paymentStatus < 0) {
-      // Click holds no money for it any more: an earlier attempt reversed it.
-      return reversed("click_reports_reversed", errorNote ?? `payment_status ${paymentStatus}`)
+  const { api } = clickMerchantGateway(transaction.service_id)
+  const attempt = await reverseAtClick(
+    reversalDatabase(container),
+    api,
+    { transactionId: claim.id, serviceId: transaction.service_id, paydocId, capturedTiyin: storedTiyin(transaction.amount_tiyin) },
+    { requestedBy: `refund_required:${transaction.refund_reason ?? "unknown"}` }
+  )
+  switch (attempt.outcome) {
+    case "done":
+      return reversed(attempt.sent ? "reversed" : "click_reports_reversed")
+    case "refused":
+      return fail(`Click refused the reversal: ${attempt.errorNote}${attempt.errorCode !== null ? ` (error_code ${attempt.errorCode})` : ""}`)
+    case "exceeds_captured":
+      return fail(`not reversed: ${attempt.detail}`)
+    case "uncertain": {
+      // Never a failure: Click may have reversed it, so nobody may return the money another way yet.
+      const dueInSec = Math.max(1, Math.ceil((attempt.settlesAfter.getTime() - Date.now()) / 1000))
+      log.warn({ ...fields, settles_in_sec: dueInSec }, "Click reversal uncertain: its answer was lost")
+      await payments.rescheduleWork(claim, dueInSec, `reversal uncertain: ${attempt.detail}`)
+      return "retrying"
     }
-    if (paymentStatus !== ClickPaymentStatus.Success) {
-      return retry(container, claim, `Click reports payment_status ${paymentStatus}: not reversible yet`, log)
-    }
-    await api.reversePayment(paydocId)
-    return reversed("reversed")
-  } catch (error) {
-    if (error instanceof ClickMerchantApiError && error.kind === "refused") {
-      if (await isReversedAtClick(transaction.service_id, paydocId)) {
-        // The refusal answers a repeat: an earlier request's answer was lost after Click reversed.
-        return reversed("click_reports_reversed", error.errorNote ?? error.message)
+    case "not_sent":
+      if (claim.attempt >= paymentPolicy().reversalMaxAttempts) {
+        return fail(`Click's Merchant API did not answer after ${claim.attempt} attempts: ${attempt.detail}`)
       }
-      const code = error.errorCode !== null ? ` (error_code ${error.errorCode})` : ""
-      return fail(`Click refused the reversal: ${error.errorNote ?? error.message}${code}`)
-    }
-    const message = (error as Error)?.message ?? String(error)
-    if (claim.attempt >= paymentPolicy().reversalMaxAttempts) {
-      return fail(`Click's Merchant API did not answer after ${claim.attempt} attempts: ${message}`)
-    }
-    return retry(container, claim, message, log)
-  }
-}
-
-async function isReversedAtClick(serviceId: string | null, paydocId: string): Promise<boolean> {
-  try {
-    return (await clickMerchantGateway(serviceId).api.paymentStatus(paydocId)).paymentStatus < 0
-  } catch {
-    return false
+      return retry(container, claim, attempt.detail, log)
   }
 }
 

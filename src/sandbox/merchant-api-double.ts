@@ -126,6 +126,8 @@ const timesSchema = z.number().int().min(1).max(1000).default(1)
  * - hang: wait `ms`, then act and answer as usual: Click acted, but too late for
  *   a client with a shorter timeout;
  * - click_error: answer `error_code`/`error_note` (HTTP `http_status`, default 200) without acting.
+ * - lost_answer: act as usual, then lose the answer: the connection is reset (`as: "reset"`, the
+ *   default) or a proxy answers 502 (`as: "http_502"`). Click did it; the client cannot know.
  * - http_answer: answer `http_status` (300–599) with `body` as it is (default empty, `content_type`
  *   default text/html) and, when given, a `location` header, without acting: a redirect, a proxy's
  *   bare 404 page, anything that is not Click's JSON.
@@ -153,6 +155,12 @@ const faultSchema = z.discriminatedUnion("kind", [
   }),
   z.strictObject({
     endpoint: endpointSchema,
+    kind: z.literal("lost_answer"),
+    as: z.enum(["reset", "http_502"]).default("reset"),
+    times: timesSchema,
+  }),
+  z.strictObject({
+    endpoint: endpointSchema,
     kind: z.literal("http_answer"),
     http_status: z.number().int().min(300).max(599),
     body: z.string().max(4096).default(""),
@@ -170,6 +178,8 @@ interface Answer {
   body: Record<string, unknown>
   /** Sent as it is instead of `body` as JSON (an http_answer fault). */
   raw?: { text: string; contentType: string; location?: string }
+  /** A lost_answer fault: what happens to this answer on its way back. */
+  lost?: "reset" | "http_502"
 }
 
 const AUTH_PROBLEMS: Record<Exclude<MerchantAuthCheck, "ok">, string> = {
@@ -247,6 +257,20 @@ export async function startMerchantApiDouble(options: MerchantApiDoubleOptions):
       return { status: fault.http_status, body: {}, raw: { text: fault.body, contentType: fault.content_type, location: fault.location } }
     }
     if (fault?.kind === "hang" && !(await hang(fault.ms))) return null
+    if (fault?.kind === "lost_answer") {
+      const acted = await merchantApiAnswer(request, endpoint, serviceId, params, body)
+      return { ...acted, lost: fault.as }
+    }
+    return merchantApiAnswer(request, endpoint, serviceId, params, body)
+  }
+
+  async function merchantApiAnswer(
+    request: IncomingMessage,
+    endpoint: ClickMerchantEndpoint,
+    serviceId: string,
+    params: string[],
+    body: Buffer
+  ): Promise<Answer> {
 
     const auth = verifyMerchantAuthHeader(singleHeader(request.headers.auth), {
       merchantUserId: options.merchantUserId,
@@ -381,6 +405,13 @@ export async function startMerchantApiDouble(options: MerchantApiDoubleOptions):
       .catch(() => failure(500, DoubleErrorCode.Internal, "Internal error"))
       .then((result) => {
         if (!result) return
+        if (result.lost === "reset") {
+          request.socket.destroy()
+          return
+        }
+        if (result.lost === "http_502") {
+          result = failure(502, DoubleErrorCode.Internal, "Bad gateway")
+        }
         const text = result.raw ? result.raw.text : JSON.stringify(result.body)
         response.writeHead(result.status, {
           "Content-Type": result.raw ? result.raw.contentType : "application/json; charset=utf-8",

@@ -1,15 +1,18 @@
 import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
 import { MathBN, Modules } from "@medusajs/framework/utils"
 import { clickLogger } from "../lib/logger"
-import { ClickPaymentState, RefundReason } from "../modules/click"
+import { ClickPaymentState } from "../modules/click"
+import { followClickRefund } from "../payments/admin-refunds"
+import { findTransaction } from "../payments/click-transactions"
 import { CLICK_PROVIDER_ID } from "../providers/click/ids"
-import { clickModule, findTransaction } from "../payments/click-transactions"
 
 /**
  * A merchant refunded a Click order in full from the admin, and Click
  * reversed it (the provider's refundPayment): the payment's state follows,
- * placed → refund_required (refunded_by_admin) → reversed. A partial refund
- * leaves the payment `placed`.
+ * placed → refund_required (refunded_by_admin) → reversed, through
+ * payments/admin-refunds.ts (which finds the reversal already made and sends
+ * nothing). A partial refund leaves the payment `placed`. An event lost here
+ * is caught by the job jobs/follow-click-refunds.ts.
  */
 export default async function clickPaymentRefunded({ event, container }: SubscriberArgs<{ id: string }>) {
   const payment = await container.resolve(Modules.PAYMENT).retrievePayment(event.data.id, {
@@ -24,31 +27,14 @@ export default async function clickPaymentRefunded({ event, container }: Subscri
   if (MathBN.lt(refunded, payment.raw_amount ?? payment.amount)) {
     return
   }
-  const transaction = await findTransaction(container, {
-    payment_session_id: sessionId,
-    state: ClickPaymentState.Placed,
-  })
+  // The session's debited attempt; a declined one of the same session is cancelled. Not placed yet: the job follows it later.
+  const transaction = await findTransaction(container, { payment_session_id: sessionId, state: ClickPaymentState.Placed })
   if (!transaction) {
     return
   }
-  const payments = clickModule(container)
-  const detail = `refunded from the admin (payment ${payment.id})`
-  await payments.transition({
-    id: transaction.id,
-    from: ClickPaymentState.Placed,
-    to: ClickPaymentState.RefundRequired,
-    reason: RefundReason.RefundedByAdmin,
-    detail,
-    set: { refund_reason: RefundReason.RefundedByAdmin },
-  })
-  await payments.transition({
-    id: transaction.id,
-    from: ClickPaymentState.RefundRequired,
-    to: ClickPaymentState.Reversed,
-    reason: "reversed",
-    detail,
-  })
-  clickLogger.warn({ merchant_trans_id: transaction.merchant_trans_id, payment_id: payment.id }, "Click payment reversed for an admin refund")
+  const log = clickLogger.child({ subscriber: "click-payment-refunded" })
+  const outcome = await followClickRefund(container, transaction.id, `refunded from the admin (payment ${payment.id})`, log)
+  log.info({ merchant_trans_id: transaction.merchant_trans_id, payment_id: payment.id, outcome }, "Click payment follows an admin refund")
 }
 
 export const config: SubscriberConfig = {

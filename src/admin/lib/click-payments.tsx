@@ -26,6 +26,8 @@ export interface ClickTransaction {
   created_at: string
   callbacks: Array<{ id: string; endpoint: string; error: number; reason: string | null; signature_valid: boolean | null; created_at: string }>
   events: Array<{ id: string; from_state: string | null; to_state: string; reason: string; detail: string | null; created_at: string }>
+  /** Reversals sent to Click: `sent` until Click's answer (or its status) settles them; Click's answer when it refused. */
+  reversals?: Array<{ id: string; amount_tiyin: string; status: string; click_answer: string | null; sent_at: string }>
 }
 
 /** An open alert about this backend's own configuration, as GET /admin/click/alerts returns it. */
@@ -46,8 +48,13 @@ export interface ClickTransactionList {
 }
 
 /** The admin API with the dashboard's own session (its cookie). */
-export async function clickAdminApi<T>(path: string, method: "GET" | "POST" = "GET"): Promise<T> {
-  const response = await fetch(`/admin/click${path}`, { method, credentials: "include" })
+export async function clickAdminApi<T>(path: string, method: "GET" | "POST" = "GET", payload?: unknown): Promise<T> {
+  const response = await fetch(`/admin/click${path}`, {
+    method,
+    credentials: "include",
+    headers: payload === undefined ? undefined : { "content-type": "application/json" },
+    body: payload === undefined ? undefined : JSON.stringify(payload),
+  })
   const body = await response.json().catch(() => null)
   if (!response.ok) {
     throw new Error(body?.message ?? `${method} /admin/click${path} answered ${response.status}`)
@@ -126,8 +133,32 @@ export function ClickActions({ transaction, onDone }: { transaction: ClickTransa
     }
   }
   const canRetry = ["confirmed", "refund_required", "reversal_failed"].includes(transaction.state)
+  const reversals = transaction.reversals ?? []
+  // Click said no, and nothing of this payment may still be reversing at Click.
+  const clickRefused =
+    !reversals.some((r) => r.status === "sent") &&
+    (transaction.state === "reversal_failed" || (transaction.state === "placed" && reversals.at(-1)?.status === "refused"))
+  const recordOutside = async () => {
+    const note = window.prompt("Click refused this reversal. How did the money go back to the customer? (recorded with your name)")
+    if (note === null) return
+    setBusy("outside")
+    try {
+      await clickAdminApi(`/transactions/${transaction.id}/refunded-outside-click`, "POST", { note })
+      toast.info("Recorded as refunded outside Click")
+    } catch (error) {
+      toast.error((error as Error).message)
+    } finally {
+      setBusy(null)
+      onDone()
+    }
+  }
   return (
     <div className="flex gap-x-2">
+      {clickRefused ? (
+        <Button size="small" variant="danger" disabled={!!busy} isLoading={busy === "outside"} onClick={recordOutside} data-testid="click-refunded-outside">
+          Refunded outside Click
+        </Button>
+      ) : null}
       <Button size="small" variant="secondary" disabled={!canRetry || !!busy} isLoading={busy === "retry"} onClick={() => run("retry")}>
         Retry
       </Button>
@@ -195,6 +226,11 @@ export function ClickTransactionRows({ transactions, onChanged }: { transactions
               <Table.Cell>{formatSoums(t.amount)}</Table.Cell>
               <Table.Cell>
                 <ClickStateBadge transaction={t} />
+                {t.reversals?.filter((r) => r.status === "refused").map((r) => (
+                  <Text key={r.id} size="xsmall" className="text-ui-fg-error max-w-[16rem] truncate" title={r.click_answer ?? ""}>
+                    Click refused: {r.click_answer}
+                  </Text>
+                ))}
                 {t.last_error ? (
                   <Text size="xsmall" className="text-ui-fg-error max-w-[16rem] truncate" title={t.last_error}>
                     {t.last_error}

@@ -13,7 +13,8 @@
  * (prepared → refund_required: Click debited a cart that was already paid.)
  * (prepared → queued → confirmed | refund_required: debited while another
  * attempt of the cart was confirmed; that attempt's outcome decides.)
- * (reversal_failed → refunded_outside_click: a person returned the money.)
+ * (reversal_failed → refunded_outside_click: a person returned the money;
+ * placed → reversal_failed first when it was an admin refund Click refused.)
  * (prepared, refund_required → duplicate: the same Click payment as another
  * attempt that is confirmed or placed; nothing of it is ever reversed.)
  */
@@ -84,7 +85,8 @@ export const PAYMENT_TRANSITIONS: Readonly<Record<ClickPaymentStateValue, readon
   [S.Queued]: [S.Confirmed, S.RefundRequired, S.Duplicate],
   // Placement asks Click first: paid → placed (or a refund), not paid → contradicted.
   [S.Confirmed]: [S.Placed, S.RefundRequired, S.Contradicted],
-  [S.Placed]: [S.RefundRequired],
+  // ReversalFailed: Click refused an admin refund of the order, and a person records the money returned outside Click.
+  [S.Placed]: [S.RefundRequired, S.ReversalFailed],
   [S.Cancelled]: [],
   // Duplicate: the paydoc belongs to a confirmed or placed attempt, so it is not reversed.
   [S.RefundRequired]: [S.Reversed, S.ReversalFailed, S.Duplicate],

@@ -112,6 +112,14 @@ const SETTABLE: readonly (keyof TransitionFields)[] = [
   "verification_answer",
 ]
 
+/**
+ * No fiscal receipt for a sale already refunded: a placed payment with a full
+ * reversal sent or done (click_reversal, payments/click-reversals.ts) waits
+ * for its state to follow to `reversed`, which ends its receipt's track.
+ */
+const NOT_REFUNDED_IN_FULL = `NOT EXISTS (SELECT 1 FROM click_reversal r
+  WHERE r.transaction_id = click_transaction.id AND r.full_reversal AND r.status IN ('sent', 'done'))`
+
 /** Work on a placed payment's fiscal receipt; `attempt` fences its outcome against a newer claim. */
 export interface FiscalClaim {
   id: string
@@ -663,10 +671,21 @@ class ClickModuleService extends MedusaService({
               updated_at = now()
         WHERE id = ? AND state = ? AND fiscal_status = ? AND deleted_at IS NULL
           AND (fiscal_next_attempt_at IS NULL OR fiscal_next_attempt_at <= now())
+          AND ${NOT_REFUNDED_IN_FULL}
     RETURNING id, fiscal_attempts AS attempt`,
       [leaseSec, id, ClickPaymentState.Placed, FiscalReceiptStatus.Pending]
     )
     return (rows[0] as FiscalClaim | undefined) ?? null
+  }
+
+  /** Whether a full reversal of the payment was sent or done: its sale is refunded, and gets no receipt. */
+  @InjectManager()
+  async isRefundedInFull(id: string, @MedusaContext() sharedContext: Context = {}): Promise<boolean> {
+    const rows = await (sharedContext.manager as SqlEntityManager).execute(
+      `SELECT 1 FROM click_transaction WHERE id = ? AND NOT ${NOT_REFUNDED_IN_FULL}`,
+      [id]
+    )
+    return rows.length > 0
   }
 
   /** Records what became of a claimed receipt; a newer claim's outcome is never overwritten. */
@@ -704,6 +723,7 @@ class ClickModuleService extends MedusaService({
       `SELECT id FROM click_transaction
         WHERE state = ? AND fiscal_status = ? AND deleted_at IS NULL
           AND (fiscal_next_attempt_at IS NULL OR fiscal_next_attempt_at <= now())
+          AND ${NOT_REFUNDED_IN_FULL}
         ORDER BY fiscal_next_attempt_at ASC NULLS FIRST, placed_at ASC
         LIMIT ?`,
       [ClickPaymentState.Placed, FiscalReceiptStatus.Pending, limit]

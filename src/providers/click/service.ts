@@ -1,5 +1,6 @@
 import {
   AbstractPaymentProvider,
+  ContainerRegistrationKeys,
   MedusaError,
   PaymentActions,
 } from "@medusajs/framework/utils"
@@ -28,7 +29,6 @@ import type {
 import {
   activeSecretKeys,
   buildPayUrl,
-  ClickMerchantApiError,
   formatTiyinAsSoums,
   parseSoumsToTiyin,
   verifyClickCallback,
@@ -36,6 +36,8 @@ import {
   type CallbackVerification,
 } from "../../click"
 import { medusaAmountToTiyin } from "../../lib/medusa-amount"
+import { ClickPaymentState } from "../../modules/click/payment-state"
+import { reversalTargetOfPlaced, reverseAtClick, type ReversalDatabase } from "../../payments/click-reversals"
 import { isValidConfirmation, signConfirmation } from "./confirmation"
 import { CLICK_ENDPOINT_HEADER } from "./ids"
 import { connectClickService } from "./connect"
@@ -124,12 +126,16 @@ class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
   }
 
   /**
-   * A refund from the admin: Click reverses the payment through its Merchant
-   * API. Only a payment whose order was placed is refunded here (the placement
-   * marks its data): when Medusa rolls back a failed cart completion it also
-   * calls this, and that money must stay with Click, because the backend
-   * places the order again. Exactly once: a retry after a lost answer finds
-   * the payment already reversed at Click and does not reverse again.
+   * A refund from the admin (or an order's cancellation): Click reverses the
+   * payment through its Merchant API. Only a payment whose order was placed is
+   * refunded here (the placement marks its data): when Medusa rolls back a
+   * failed cart completion it also calls this, and that money must stay with
+   * Click, because the backend places the order again. At most once
+   * (payments/click-reversals.ts): a refund whose earlier reversal's answer was
+   * lost sends nothing until Click's status settles it, and one Click already
+   * reversed is recorded without a second request. "Nothing was refunded" is
+   * said only when Click said so. A payment a person recorded as refunded
+   * outside Click (Click refused) is recorded as refunded without asking Click.
    */
   async refundPayment(input: RefundPaymentInput): Promise<RefundPaymentOutput> {
     const data = input.data as unknown as ClickSessionData
@@ -140,13 +146,19 @@ class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
         "This Click payment has no placed order: a failed cart completion is not refunded, the backend places its order again."
       )
     }
-    if (!placed.paydoc_id) {
+    // The payment module's container holds Medusa's shared database connection.
+    const db = (this.container as Record<string, unknown>)[ContainerRegistrationKeys.PG_CONNECTION] as ReversalDatabase
+    const found = placed.paydoc_id ? await reversalTargetOfPlaced(db, placed.merchant_prepare_id) : null
+    if (!found) {
       throw new MedusaError(
         MedusaError.Types.NOT_ALLOWED,
         "Click sent no click_paydoc_id for this payment, so the Merchant API cannot address it: reverse it in the Click merchant cabinet."
       )
     }
     const refundTiyin = medusaAmountToTiyin(input.amount)
+    if (found.state === ClickPaymentState.RefundedOutsideClick) {
+      return { data: { ...input.data, click_reversals: this.withReversal(data, refundTiyin, "outside_click") } }
+    }
     const isFull = refundTiyin === BigInt(data.amount_tiyin)
     if (!isFull && !this.config.partialRefunds) {
       throw new MedusaError(
@@ -154,43 +166,42 @@ class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
         `Click reverses whole payments: refund the full ${formatTiyinAsSoums(BigInt(data.amount_tiyin))} UZS, or enable partial reversals with the Click provider option partialRefunds: true.`
       )
     }
-    try {
-      if (isFull) {
-        const { paymentStatus } = await this.merchantApi.paymentStatus(placed.paydoc_id)
-        if (paymentStatus >= 0) {
-          await this.merchantApi.reversePayment(placed.paydoc_id)
-        }
-      } else {
-        await this.merchantApi.partiallyReversePayment(placed.paydoc_id, refundTiyin)
-      }
-    } catch (error) {
-      if (isFull && error instanceof ClickMerchantApiError && (await this.isReversedAtClick(placed.paydoc_id))) {
-        // A repeat refused as "already reversed": the first request's answer was lost.
-        return { data: { ...input.data, click_reversals: this.withReversal(data, refundTiyin) } }
-      }
-      if (error instanceof ClickMerchantApiError) {
+    const paydoc = found.target.paydocId
+    const attempt = await reverseAtClick(db, this.merchantApi, found.target, {
+      amountTiyin: isFull ? undefined : refundTiyin,
+      requestedBy: "admin_refund",
+    })
+    switch (attempt.outcome) {
+      case "done":
+        return { data: { ...input.data, click_reversals: this.withReversal(data, refundTiyin, "click") } }
+      case "refused":
         throw new MedusaError(
           MedusaError.Types.NOT_ALLOWED,
-          `Click did not reverse payment ${placed.paydoc_id}: ${error.errorNote ?? error.message}${
-            error.errorCode !== null ? ` (error_code ${error.errorCode})` : ""
-          }. Nothing was refunded.`
+          `Click did not reverse payment ${paydoc}: ${attempt.errorNote}${
+            attempt.errorCode !== null ? ` (error_code ${attempt.errorCode})` : ""
+          }. Nothing was refunded. If the money goes back another way, record it as refunded outside Click in the Click payments page.`
         )
-      }
-      throw error
+      case "uncertain":
+        throw new MedusaError(
+          MedusaError.Types.NOT_ALLOWED,
+          `Click's answer to a reversal of payment ${paydoc} did not arrive, so Click may have reversed it: ${attempt.detail}. ` +
+            "No other reversal is sent until then; the Click payment follows Click's answer by itself, and a refund asked again afterwards is recorded without a second reversal."
+        )
+      case "not_sent":
+        throw new MedusaError(
+          MedusaError.Types.NOT_ALLOWED,
+          `Nothing was sent to Click for payment ${paydoc}: ${attempt.detail}. Try again later.`
+        )
+      case "exceeds_captured":
+        throw new MedusaError(
+          MedusaError.Types.NOT_ALLOWED,
+          `Payment ${paydoc} cannot be reversed by ${formatTiyinAsSoums(refundTiyin)} UZS: ${attempt.detail}.`
+        )
     }
-    return { data: { ...input.data, click_reversals: this.withReversal(data, refundTiyin) } }
   }
 
-  private withReversal(data: ClickSessionData, tiyin: bigint) {
-    return [...(data.click_reversals ?? []), { amount_tiyin: tiyin.toString(), at: new Date().toISOString() }]
-  }
-
-  private async isReversedAtClick(paydocId: string): Promise<boolean> {
-    try {
-      return (await this.merchantApi.paymentStatus(paydocId)).paymentStatus < 0
-    } catch {
-      return false
-    }
+  private withReversal(data: ClickSessionData, tiyin: bigint, by: "click" | "outside_click") {
+    return [...(data.click_reversals ?? []), { amount_tiyin: tiyin.toString(), at: new Date().toISOString(), by }]
   }
 
   async getWebhookActionAndData(

@@ -12,6 +12,6 @@ export interface ClickSessionData {
   click_confirmation?: { merchant_prepare_id: number; token: string }
   /** Written on Medusa's Payment when its order is placed: only such a payment can be refunded. */
   click_placed?: { order_id: string; paydoc_id: string | null; merchant_prepare_id: number }
-  /** Reversals Click made for admin refunds. */
-  click_reversals?: Array<{ amount_tiyin: string; at: string }>
+  /** Refunds recorded for admin refunds: reversed by Click, or returned outside Click by a person (Click refused). */
+  click_reversals?: Array<{ amount_tiyin: string; at: string; by?: "click" | "outside_click" }>
 }

@@ -217,17 +217,29 @@ describe("ClickMerchantApiClient against the Merchant API double", () => {
     expect(error.message).toBe("Click Merchant API payment/status did not answer within 50 ms")
   })
 
-  it("retries a reversal that timed out, and the ledger shows one reversal", async () => {
-    // Click acts on the first request, but answers after the client gave up on it.
+  it("never repeats a reversal that timed out: the error says it may have reached Click", async () => {
+    // Click acts on the request, but answers after the client gave up on it.
     double.injectFault({ endpoint: "payment/reversal", kind: "hang", ms: 200 })
-    await client({ timeoutMs: 50 }).reversePayment(paid.payment_id)
-    expect(sleeps).toHaveLength(1)
+    const error = await failure(client({ timeoutMs: 50 }).reversePayment(paid.payment_id))
+    expect(error).toMatchObject({ kind: "unavailable", attempts: 1, mayHaveReachedClick: true })
+    expect(sleeps).toEqual([])
     await new Promise((resolve) => setTimeout(resolve, 300)) // the held request is now handled too
-    expect(double.reversalCalls(paid.payment_id)).toBe(2)
+    expect(double.reversalCalls(paid.payment_id)).toBe(1)
     expect(double.payment(paid.payment_id)).toMatchObject({
       status: PAYMENT_STATUS_REVERSED,
       reversals: [{ amount_tiyin: "1000000" }],
     })
+  })
+
+  it("never repeats a reversal whose answer is lost after Click acted (a reset connection, a proxy's 502)", async () => {
+    for (const as of ["reset", "http_502"] as const) {
+      const payment = double.registerPayment({ merchant_trans_id: `cart_lost_${as}`, amount_tiyin: "5000" })
+      double.injectFault({ endpoint: "payment/reversal", kind: "lost_answer", as })
+      const error = await failure(client().reversePayment(payment.payment_id))
+      expect(error).toMatchObject({ kind: "unavailable", attempts: 1, mayHaveReachedClick: true })
+      expect(double.reversalCalls(payment.payment_id)).toBe(1)
+      expect(double.payment(payment.payment_id)).toMatchObject({ status: PAYMENT_STATUS_REVERSED, reversals: [{ amount_tiyin: "5000" }] })
+    }
   })
 
   it("does not repeat a partial reversal whose outcome is unknown", async () => {
@@ -258,6 +270,7 @@ describe("ClickMerchantApiClient against the Merchant API double", () => {
       const error = await failure(call())
       expect(error).toMatchObject({ kind: "unavailable", attempts: 3, httpStatus: null })
       expect(error.message).toMatch(/could not be reached: ECONNREFUSED \(after 3 attempts\)$/)
+      expect(error.mayHaveReachedClick).toBe(false)
       expect(sleeps).toEqual([250, 500])
     }
   })
