@@ -1,7 +1,7 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import type { Logger } from "pino"
 import { storedTiyin } from "../lib/medusa-amount"
-import { ClickPaymentState, PAYING_STATES, type WorkClaim } from "../modules/click"
+import { CART_PAID_STATES, ClickPaymentState, type WorkClaim } from "../modules/click"
 import { clickMerchantGateway } from "../providers/click/merchant-gateway"
 import { clickModule } from "./click-transactions"
 import { reversalDatabase, reverseAtClick } from "./click-reversals"
@@ -57,9 +57,10 @@ async function reverseUnderClaim(container: MedusaContainer, claim: WorkClaim, l
   }
   const paydocId = transaction.click_paydoc_id
   const twin = await payments.findDebitedTwin(transaction)
-  if (twin && PAYING_STATES.includes(twin.state)) {
+  if (twin && CART_PAID_STATES.includes(twin.state)) {
     // Click repeated Prepare under a new click_trans_id: this paydoc is the money
-    // of an attempt that paid (or is paying) its order. It is never reversed here.
+    // of an attempt that paid, is paying or may yet pay its order (queued). It is
+    // never reversed here.
     const detail = `not reversed: click_paydoc_id ${paydocId} is also attempt ${twin.id}, which is ${twin.state}`
     await payments.transition({
       id: claim.id,

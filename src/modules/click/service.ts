@@ -12,6 +12,7 @@ import ClickPaymentEvent from "./models/click-payment-event"
 import ClickTransaction from "./models/click-transaction"
 import {
   canTransition,
+  CART_PAID_STATES,
   ClickPaymentState,
   DEBITED_STATES,
   FiscalReceiptStatus,
@@ -543,8 +544,8 @@ class ClickModuleService extends MedusaService({
 
   /**
    * Another attempt of ours for the same Click payment (same service and
-   * `click_paydoc_id`) that Click debited, paying attempts (`confirmed`,
-   * `placed`) first; null when there is none.
+   * `click_paydoc_id`) that Click debited, those whose debit is or may become
+   * the cart's order (CART_PAID_STATES) first; null when there is none.
    */
   @InjectManager()
   async findDebitedTwin(
@@ -557,7 +558,7 @@ class ClickModuleService extends MedusaService({
         WHERE click_paydoc_id = ? AND id <> ? AND deleted_at IS NULL
           AND service_id IS NOT DISTINCT FROM ?
           AND state IN (${DEBITED_STATES.map(() => "?").join(", ")}) AND state <> ?
-        ORDER BY CASE WHEN state IN (?, ?) THEN 0 ELSE 1 END, created_at
+        ORDER BY CASE WHEN state IN (${CART_PAID_STATES.map(() => "?").join(", ")}) THEN 0 ELSE 1 END, created_at
         LIMIT 1`,
       [
         transaction.click_paydoc_id,
@@ -565,8 +566,7 @@ class ClickModuleService extends MedusaService({
         transaction.service_id,
         ...DEBITED_STATES,
         ClickPaymentState.Duplicate,
-        ClickPaymentState.Confirmed,
-        ClickPaymentState.Placed,
+        ...CART_PAID_STATES,
       ]
     )
     return (rows[0] as { id: string; state: ClickPaymentStateValue } | undefined) ?? null
