@@ -191,8 +191,10 @@ if (!redisUrl) {
         refund_reason: "refunded_by_admin",
       })
       expect(double.reversalCalls(payment.clickPaydocId)).toBe(1)
-      const handledBy = (log: string) => log.split("\n").some((line) => line.includes("reversed for an admin refund") && line.includes(cart.cartId))
-      expect(handledBy(readFileSync(worker.logFile, "utf8"))).toBe(true)
+      // The reversal's log line names the subscriber that made it; it is written just after the state.
+      const handledBy = (log: string) =>
+        log.split("\n").some((line) => line.includes('"subscriber":"click-payment-refunded"') && line.includes(cart.cartId))
+      expect(await poll(async () => handledBy(readFileSync(worker.logFile, "utf8")), Boolean, 10_000)).toBe(true)
       expect(handledBy(server.readLog())).toBe(false)
     })
 

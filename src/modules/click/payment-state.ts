@@ -16,7 +16,7 @@
  * (reversal_failed → refunded_outside_click: a person returned the money;
  * placed → reversal_failed first when it was an admin refund Click refused.)
  * (prepared, refund_required → duplicate: the same Click payment as another
- * attempt that is confirmed or placed; nothing of it is ever reversed.)
+ * attempt that is confirmed, placed or queued; nothing of it is ever reversed.)
  */
 export const ClickPaymentState = {
   /** Prepare answered 0: Click may now debit the card. */
