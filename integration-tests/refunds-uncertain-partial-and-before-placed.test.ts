@@ -203,13 +203,10 @@ describe("uncertain partial reversals, and refunds recorded before the payment i
 
   /**
    * Placement writes Medusa's order, marks Medusa's payment placed (which lets
-   * an admin refund it), then records the Click payment `placed`. The process
-   * dies in between. An admin refunds the order while the Click payment is
-   * still `confirmed`, so the refund's event finds nothing to follow. Then
-   * placement completes.
+   * an admin refund it), then records the Click payment `placed`. That last
+   * write is held, and the process dies there.
    */
-  it("a refund recorded in Medusa before the payment is placed: once placement completes the payment ends reversed, once, and no fiscal receipt is submitted", async () => {
-    // Placement's last write, confirmed → placed, is held; the process dies there.
+  async function orderWrittenThenProcessDied() {
     const restore = await faultUpdates(backend, "click_transaction", { kind: "slow", seconds: 60, only: { column: "state", equals: "placed" } })
     let order!: Awaited<ReturnType<typeof paidOrder>>
     try {
@@ -223,19 +220,38 @@ describe("uncertain partial reversals, and refunds recorded before the payment i
     }
     expect((await paymentRow(backend, { merchantPrepareId: order.merchantPrepareId }))?.state).toBe("confirmed")
     expect(await countOrdersForCart(backend, order.cartId)).toBe(1)
+    return order
+  }
 
-    // Another process of the backend, whose placement job does not run: placement waits for the admin's Retry.
-    const sibling = await backend.startSibling({ env: { CLICK_ORDER_RETRY_CRON: "0 0 0 1 1 *" } })
-    const at = { url: sibling.url, token: await adminToken(sibling.url) }
-    const refunded = await refund(order, Number(order.amount), at)
-    expect(refunded.status, JSON.stringify(refunded.body)).toBe(200)
-    expect(double.payment(order.clickPaydocId)!.reversals).toHaveLength(1)
-    // Its payment.refunded event came while the Click payment was not placed.
-    await sleep(2000)
-    expect((await paymentRow(backend, { merchantPrepareId: order.merchantPrepareId }))?.state).toBe("confirmed")
+  it("the process dies after Medusa authorized the payment and wrote the order, before `placed`: after a restart that order is recorded, and nothing is reversed", async () => {
+    const order = await orderWrittenThenProcessDied()
+    await backend.restart()
+    token = await adminToken(backend.url)
+    expect(await waitForPaymentState(backend, { merchantPrepareId: order.merchantPrepareId }, ["placed", "refund_required"], 30_000)).toMatchObject({
+      state: "placed",
+      refund_reason: null,
+    })
+    expect(await countOrdersForCart(backend, order.cartId)).toBe(1)
+    expect(double.reversalCalls(order.clickPaydocId)).toBe(0)
+  })
 
-    const retried = await admin("POST", `/admin/click/transactions/${order.transactionId}/retry`, undefined, at)
-    expect(retried.status, JSON.stringify(retried.body)).toBe(200)
+  it("a refund recorded in Medusa before the payment is placed: once placement completes the payment ends reversed, once, and no fiscal receipt is submitted", async () => {
+    const order = await orderWrittenThenProcessDied()
+    // After the restart placement stays held (every write to this payment's row fails) while an admin refunds the order.
+    const hold = await faultUpdates(backend, "click_transaction", { kind: "fail", only: { column: "id", equals: order.transactionId } })
+    try {
+      await backend.restart()
+      token = await adminToken(backend.url)
+      const refunded = await refund(order, Number(order.amount))
+      expect(refunded.status, JSON.stringify(refunded.body)).toBe(200)
+      expect(double.payment(order.clickPaydocId)!.reversals).toHaveLength(1)
+      // Its payment.refunded event came while the Click payment was not placed.
+      await sleep(2000)
+      expect((await paymentRow(backend, { merchantPrepareId: order.merchantPrepareId }))?.state).toBe("confirmed")
+    } finally {
+      await hold()
+    }
+    // Placement completes (the job, every second).
     expect(await waitForPaymentState(backend, { merchantPrepareId: order.merchantPrepareId }, ["reversed", "reversal_failed", "contradicted"], 30_000)).toMatchObject({
       state: "reversed",
       refund_reason: "refunded_by_admin",
