@@ -16,6 +16,7 @@ const parallelFiles = [
   "several-processes-redis", // the same with Redis locking
   "refunds",
   "refunds-at-most-once", // lost reversal answers settled by Click's status, refunded outside Click, lost refund events
+  "refunds-uncertain-partial-and-before-placed", // partial reversals settled by a person; a refund before placed, the process killed
   "payment-integrity",
   "crash-recovery", // three placements killed at once, and a restart
   "frozen-process", // a backend frozen mid-placement, a second one booted, the first resumed

@@ -5,7 +5,7 @@ import { ClickMerchantApiError } from "../click"
 import { ClickPaymentState } from "../modules/click"
 import { clickMerchantGateway } from "../providers/click/merchant-gateway"
 import { clickModule } from "./click-transactions"
-import { reversalDatabase, reversalsOf, ReversalStatus } from "./click-reversals"
+import { reversalDatabase, reversalsOf, ReversalStatus, settleReversalOnPersonsWord, type PersonsWord } from "./click-reversals"
 import { placeClickOrder, type PlacementOutcome } from "./place-order"
 import { reconcileClickPayment, type ReconcileOutcome } from "./reconcile-payment"
 import { reverseClickPayment, type ReversalOutcome } from "./reverse-payment"
@@ -149,5 +149,28 @@ export async function recordRefundedOutsideClick(
   })
   if (!moved) {
     throw new MedusaError(MedusaError.Types.CONFLICT, "The payment changed meanwhile (a retried reversal?): reload it and look again.")
+  }
+}
+
+/**
+ * A person's "Settle" of a partial reversal whose answer was lost, after
+ * looking it up in Click's merchant cabinet (Click's payment/status cannot
+ * tell): `done` counts it toward the reversed sum, and a refund of its amount
+ * asked again in Medusa is then recorded without a second reversal; `not_done`
+ * frees the payment for a new reversal. Recorded with who and what they saw;
+ * nothing is sent to Click, and the payment's state is left to its own path
+ * (the reversal job, an admin refund).
+ */
+export async function settleReversalByPerson(
+  container: MedusaContainer,
+  transactionId: string,
+  reversalId: string,
+  outcome: PersonsWord,
+  settledBy: string,
+  note: string
+): Promise<void> {
+  const result = await settleReversalOnPersonsWord(reversalDatabase(container), { transactionId, reversalId, outcome, settledBy, note })
+  if (!result.settled) {
+    throw new MedusaError(result.refusal === "not_found" ? MedusaError.Types.NOT_FOUND : MedusaError.Types.NOT_ALLOWED, result.detail)
   }
 }

@@ -2,7 +2,7 @@ import type { MedusaContainer } from "@medusajs/framework/types"
 import { MedusaError } from "@medusajs/framework/utils"
 import { ClickPaymentState, type ClickPaymentStateValue } from "../modules/click"
 import { clickModule } from "./click-transactions"
-import { reversalDatabase } from "./click-reversals"
+import { reversalDatabase, settlesAfter } from "./click-reversals"
 
 /** Columns an operator reads; never the session data, the stamp or anything signed. */
 export const TRANSACTION_FIELDS = [
@@ -126,16 +126,18 @@ async function withHistory<T extends { id: string; click_trans_id: string; compl
       { select: [...EVENT_FIELDS], order: { created_at: "ASC" } }
     ),
   ])
-  const { rows: reversals } = await reversalDatabase(container).raw(
+  const { rows } = await reversalDatabase(container).raw(
     `SELECT id, transaction_id, amount_tiyin::text AS amount_tiyin, full_reversal, status, requested_by, click_error_code,
-            click_answer, sent_at, settled_at
+            click_answer, sent_at, settled_at, settled_by, settled_note
        FROM click_reversal WHERE transaction_id = ANY(?) ORDER BY sent_at, id`,
     [transactions.map((t) => t.id)]
   )
+  // An uncertain partial reversal may be settled by a person from settle_after on.
+  const reversals = (rows as Array<{ transaction_id: string; sent_at: Date }>).map((r) => ({ ...r, settle_after: settlesAfter(r) }))
   return transactions.map((transaction) => ({
     ...transaction,
     /** Every reversal sent for it (click-reversals.ts): Click's answer, or none yet (`sent`). */
-    reversals: (reversals as Array<{ transaction_id: string }>).filter((r) => r.transaction_id === transaction.id),
+    reversals: reversals.filter((r) => r.transaction_id === transaction.id),
     callbacks: callbacks.filter(
       (c) => c.click_trans_id === transaction.click_trans_id || c.click_trans_id === transaction.complete_click_trans_id
     ),

@@ -45,6 +45,9 @@ export interface ReversalRow {
   click_answer: string | null
   sent_at: Date
   settled_at: Date | null
+  /** Settled on a person's word (a partial reversal Click's status cannot settle): who, and what they saw. */
+  settled_by: string | null
+  settled_note: string | null
 }
 
 export interface ReversalTarget {
@@ -68,7 +71,7 @@ export type ReversalAttempt =
   | { outcome: "exceeds_captured"; detail: string }
 
 const COLUMNS = `id, transaction_id, paydoc_id, amount_tiyin::text AS amount_tiyin, full_reversal, status, requested_by,
-  click_error_code, click_answer, sent_at, settled_at`
+  click_error_code, click_answer, sent_at, settled_at, settled_by, settled_note`
 
 export async function reversalsOf(db: ReversalDatabase, transactionId: string): Promise<ReversalRow[]> {
   const { rows } = await db.raw(`SELECT ${COLUMNS} FROM click_reversal WHERE transaction_id = ? ORDER BY sent_at, id`, [transactionId])
@@ -81,12 +84,16 @@ export async function reversalsOf(db: ReversalDatabase, transactionId: string): 
  * The intent row is committed before the request leaves; a request whose
  * answer never came stays `sent` (uncertain) until Click's payment/status
  * settles it, and while it does no other reversal of the payment is sent.
+ * A partial reversal Click made that Medusa holds no refund for
+ * (`refundsInMedusaTiyin`: the amounts of the refunds Medusa recorded) is
+ * what a refund of its amount asks for again: it is reported done, and
+ * nothing is sent.
  */
 export async function reverseAtClick(
   db: ReversalDatabase,
   api: MerchantApi,
   target: ReversalTarget,
-  request: { amountTiyin?: bigint; requestedBy: string }
+  request: { amountTiyin?: bigint; requestedBy: string; refundsInMedusaTiyin?: readonly bigint[] }
 ): Promise<ReversalAttempt> {
   await settleUncertainReversal(db, api, target)
   const rows = await reversalsOf(db, target.transactionId)
@@ -94,6 +101,9 @@ export async function reverseAtClick(
   if (unsettled) return uncertain(unsettled)
   const full = request.amountTiyin === undefined
   if (full && rows.some((row) => row.status === ReversalStatus.Done && row.full_reversal)) {
+    return { outcome: "done", sent: false }
+  }
+  if (!full && request.refundsInMedusaTiyin && partialReversalNotInMedusa(rows, request.amountTiyin!, request.refundsInMedusaTiyin)) {
     return { outcome: "done", sent: false }
   }
   const reversedTiyin = rows.filter((row) => row.status === ReversalStatus.Done).reduce((sum, row) => sum + BigInt(row.amount_tiyin), 0n)
@@ -199,6 +209,106 @@ export async function settleUncertainReversal(db: ReversalDatabase, api: Merchan
   return unsettled
 }
 
+/**
+ * A done partial reversal of `amountTiyin` that none of Medusa's refunds
+ * stands for: Medusa's refunds are matched one for one, by amount, against
+ * the done partial reversals, and one of that amount is left over. It went
+ * back at Click while Medusa recorded nothing: its answer was lost and a
+ * person settled it as done, or the process stopped before Medusa committed
+ * the refund.
+ */
+export function partialReversalNotInMedusa(rows: ReversalRow[], amountTiyin: bigint, refundsInMedusaTiyin: readonly bigint[]): ReversalRow | undefined {
+  const unmatched = [...refundsInMedusaTiyin]
+  return rows.find((row) => {
+    if (row.status !== ReversalStatus.Done || row.full_reversal) return false
+    const index = unmatched.indexOf(BigInt(row.amount_tiyin))
+    if (index >= 0) {
+      unmatched.splice(index, 1)
+      return false
+    }
+    return BigInt(row.amount_tiyin) === amountTiyin
+  })
+}
+
+/** Whether a reversal of the payment went to Click and did not come back refused or not done: money that went back, or may have. */
+export async function reversalSentOrDone(db: ReversalDatabase, transactionId: string): Promise<boolean> {
+  return (await reversalsOf(db, transactionId)).some((row) => row.status === ReversalStatus.Sent || row.status === ReversalStatus.Done)
+}
+
+export type PersonsWord = typeof ReversalStatus.Done | typeof ReversalStatus.NotDone
+
+export type PersonsSettlement =
+  | { settled: true; reversal: ReversalRow }
+  | { settled: false; refusal: "not_found" | "not_uncertain" | "full_reversal" | "too_early"; detail: string }
+
+/**
+ * A partial reversal whose answer was lost stays uncertain for ever: the
+ * payment stays paid at Click either way, so its payment/status cannot tell.
+ * A person who looked it up in Click's merchant cabinet settles it: done (it
+ * counts toward the reversed sum) or not done (the payment is free for a new
+ * reversal). Only past the settle delay, only a partial reversal (Click's
+ * status settles a full one) and only while it is still uncertain; the row
+ * keeps who and what they saw, and the payment's audit gets a row in the same
+ * statement. Nothing is sent to Click.
+ */
+export async function settleReversalOnPersonsWord(
+  db: ReversalDatabase,
+  input: { transactionId: string; reversalId: string; outcome: PersonsWord; settledBy: string; note: string }
+): Promise<PersonsSettlement> {
+  const reversal = (await reversalsOf(db, input.transactionId)).find((row) => row.id === input.reversalId)
+  if (!reversal) {
+    return { settled: false, refusal: "not_found", detail: `This payment has no reversal ${input.reversalId}.` }
+  }
+  if (reversal.status !== ReversalStatus.Sent) {
+    return { settled: false, refusal: "not_uncertain", detail: `This reversal is already settled: ${reversal.status}.` }
+  }
+  if (reversal.full_reversal) {
+    return {
+      settled: false,
+      refusal: "full_reversal",
+      detail: "Click's payment status settles a full reversal by itself (reversed, or still paid): nothing to settle by hand.",
+    }
+  }
+  const from = settlesAfter(reversal)
+  if (Date.now() < from.getTime()) {
+    return {
+      settled: false,
+      refusal: "too_early",
+      detail: `Click may still be processing this reversal: it can be settled by hand from ${from.toISOString()}.`,
+    }
+  }
+  const detail =
+    `partial reversal of ${reversal.amount_tiyin} tiyin sent at ${new Date(reversal.sent_at).toISOString()}: ` +
+    `${input.outcome === ReversalStatus.Done ? "Click reversed it" : "Click did not reverse it"}, ` +
+    `on the word of ${input.settledBy} after checking Click's merchant cabinet: ${input.note}`
+  const { rows } = await db.raw(
+    `WITH settled AS (
+       UPDATE click_reversal SET status = ?, settled_at = now(), settled_by = ?, settled_note = ?, updated_at = now()
+        WHERE id = ? AND transaction_id = ? AND status = ? AND NOT full_reversal
+    RETURNING transaction_id
+     ), audit AS (
+       INSERT INTO click_payment_event (id, transaction_id, from_state, to_state, reason, detail)
+       SELECT ?, t.id, t.state, t.state, 'reversal_settled_by_admin', ? FROM settled JOIN click_transaction t ON t.id = settled.transaction_id
+     )
+     SELECT transaction_id FROM settled`,
+    [
+      input.outcome,
+      input.settledBy.slice(0, 255),
+      input.note.slice(0, 2000),
+      reversal.id,
+      input.transactionId,
+      ReversalStatus.Sent,
+      generateEntityId(undefined, "clickev"),
+      detail.slice(0, 2000),
+    ]
+  )
+  if (!rows.length) {
+    return { settled: false, refusal: "not_uncertain", detail: "This reversal was settled meanwhile: reload the payment." }
+  }
+  const settled = (await reversalsOf(db, input.transactionId)).find((row) => row.id === input.reversalId)!
+  return { settled: true, reversal: settled }
+}
+
 async function isReversedAtClick(api: MerchantApi, paydocId: string): Promise<boolean> {
   try {
     return (await api.paymentStatus(paydocId)).paymentStatus < 0
@@ -207,7 +317,8 @@ async function isReversedAtClick(api: MerchantApi, paydocId: string): Promise<bo
   }
 }
 
-function settlesAfter(row: ReversalRow): Date {
+/** From when Click's status may settle an uncertain reversal, and a person may settle a partial one (CLICK_REVERSAL_SETTLE_AFTER_SEC after it was sent). */
+export function settlesAfter(row: Pick<ReversalRow, "sent_at">): Date {
   return new Date(new Date(row.sent_at).getTime() + paymentPolicy().reversalSettleAfterSec * 1000)
 }
 
@@ -218,7 +329,9 @@ function uncertain(row: ReversalRow): ReversalAttempt {
     detail:
       `a reversal of ${row.amount_tiyin} tiyin sent at ${new Date(row.sent_at).toISOString()} has no answer from Click` +
       (row.click_answer ? ` (${row.click_answer})` : "") +
-      `; Click's payment status settles it from ${at.toISOString()}`,
+      (row.full_reversal
+        ? `; Click's payment status settles it from ${at.toISOString()}`
+        : `; Click's payment status cannot tell whether a partial reversal happened: from ${at.toISOString()} a person who checked Click's merchant cabinet settles it (Click payments page, Settle)`),
     settlesAfter: at,
   }
 }

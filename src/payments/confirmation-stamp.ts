@@ -9,8 +9,9 @@ import { storedTiyin } from "../lib/medusa-amount"
  * cart completion can authorize it: the provider's authorizePayment accepts
  * no session without it. Done by the placement, under its claim, right before
  * the order, so Click's answer does not wait for the payment module. Writing
- * it again is harmless. Returns why it could not be written (the payment then
- * needs a refund), or null.
+ * it again before the authorization is harmless; after it, nothing is written.
+ * Returns why it could not be written (the payment then needs a refund), or
+ * null.
  */
 export async function stampSession(
   container: MedusaContainer,
@@ -32,6 +33,13 @@ export async function stampSession(
   const amountTiyin = storedTiyin(transaction.amount_tiyin)
   const payment = container.resolve(Modules.PAYMENT)
   try {
+    const [session] = await payment.listPaymentSessions({ id: transaction.payment_session_id }, { select: ["id", "authorized_at"] })
+    if (session?.authorized_at) {
+      // Authorized by an earlier placement that stopped before `placed`: its payment exists, and an
+      // update now would set the session back to pending (the provider's updatePayment), which
+      // Medusa's authorization step then refuses.
+      return null
+    }
     // The provider's updatePayment rebuilds the rest of the session data from
     // these; the amount is the one Prepare matched against this very session.
     await payment.updatePaymentSession({

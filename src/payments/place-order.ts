@@ -14,6 +14,7 @@ import { placeClickOrderWorkflow, recordFoundClickOrderWorkflow } from "../workf
 import { fiscalStatusAtPlacement, submitFiscalReceiptInBackground } from "./fiscal-receipt"
 import { clickCallbacksInFlight } from "./callbacks-in-flight"
 import { clickModule } from "./click-transactions"
+import { reversalDatabase, reversalSentOrDone } from "./click-reversals"
 import { clickPaymentNumber } from "./click-payment-number"
 import { stampSession } from "./confirmation-stamp"
 import { cartCompletion, clearDeadCartLock } from "./medusa-tables"
@@ -121,6 +122,9 @@ async function placeUnderClaim(
   log: Logger
 ): Promise<PlacementOutcome> {
   const cartId = claim.merchant_trans_id
+  if (await reversalSentOrDone(reversalDatabase(container), claim.id)) {
+    return recordOrderRefundedBeforePlaced(container, claim, log)
+  }
   // Nothing is decided for a debit, neither an order nor a refund, before Click says it is real.
   const unverified = await verifyDebitWithClick(container, claim, log)
   if (unverified) {
@@ -252,6 +256,25 @@ async function recordFoundOrder(
   log.warn({ merchant_trans_id: claim.merchant_trans_id, order_id: orderId }, "found the order an interrupted placement wrote; recorded it")
   if (fiscalStatus) submitFiscalReceiptInBackground(container, claim.id, log)
   return { status: "placed", orderId }
+}
+
+/**
+ * A refund recorded in Medusa before its payment was `placed`: the placement
+ * that wrote the order (after Click's "paid") and marked Medusa's payment as
+ * placed stopped before `confirmed → placed`, and an admin refunded that
+ * order. The reversal is ours, so Click now reports the payment reversed:
+ * that is no contradiction, and Click is not asked. The order is recorded
+ * (`placed`), and the refund then follows it to `reversed` (admin-refunds.ts);
+ * with no order to record, the money is a refund decision. Money that went
+ * back never becomes a new order.
+ */
+async function recordOrderRefundedBeforePlaced(container: MedusaContainer, claim: WorkClaim, log: Logger): Promise<PlacementOutcome> {
+  const cart = await cartCompletion(container, claim.merchant_trans_id)
+  if (!cart.orderId || cart.paidByAnotherProvider) {
+    return requireRefund(container, claim, RefundReason.RefundedByAdmin, "refunded in Medusa before its order was recorded", log)
+  }
+  const { payment_session_id } = await clickModule(container).retrieveClickTransaction(claim.id, { select: ["payment_session_id"] })
+  return recordFoundOrder(container, claim, cart.orderId, payment_session_id, log)
 }
 
 /**

@@ -26,8 +26,24 @@ export interface ClickTransaction {
   created_at: string
   callbacks: Array<{ id: string; endpoint: string; error: number; reason: string | null; signature_valid: boolean | null; created_at: string }>
   events: Array<{ id: string; from_state: string | null; to_state: string; reason: string; detail: string | null; created_at: string }>
-  /** Reversals sent to Click: `sent` until Click's answer (or its status) settles them; Click's answer when it refused. */
-  reversals?: Array<{ id: string; amount_tiyin: string; status: string; click_answer: string | null; sent_at: string }>
+  /** Reversals sent to Click: `sent` until Click's answer (or its status, or a person) settles them; Click's answer when it refused. */
+  reversals?: ClickReversal[]
+}
+
+/** One reversal sent to Click (GET /admin/click/transactions: `reversals`). */
+export interface ClickReversal {
+  id: string
+  amount_tiyin: string
+  full_reversal: boolean
+  status: string
+  click_answer: string | null
+  sent_at: string
+  settled_at: string | null
+  /** Settled on a person's word after checking Click's merchant cabinet: who, and what they saw. */
+  settled_by: string | null
+  settled_note: string | null
+  /** From when an uncertain partial reversal may be settled by a person. */
+  settle_after: string
 }
 
 /** An open alert about this backend's own configuration, as GET /admin/click/alerts returns it. */
@@ -169,6 +185,85 @@ export function ClickActions({ transaction, onDone }: { transaction: ClickTransa
   )
 }
 
+/** Tiyin (Click's integer hundredths) as soums with two decimals. */
+function formatTiyin(tiyin: string) {
+  const value = BigInt(tiyin)
+  return `${value / 100n}.${(value % 100n).toString().padStart(2, "0")} UZS`
+}
+
+const REVERSAL_STATUS: Record<string, string> = {
+  sent: "no answer from Click yet",
+  done: "reversed by Click",
+  refused: "Click refused",
+  not_done: "not reversed",
+}
+
+/**
+ * The reversals sent to Click for a payment. A partial one whose answer was
+ * lost stays uncertain (Click's status cannot tell): past the settle delay a
+ * person who looked it up in Click's merchant cabinet settles it here.
+ */
+export function ClickReversals({ transaction, onDone }: { transaction: ClickTransaction; onDone: () => void }) {
+  const [busy, setBusy] = useState<string | null>(null)
+  const reversals = transaction.reversals ?? []
+  if (!reversals.length) return null
+  const settle = async (reversal: ClickReversal, outcome: "done" | "not_done") => {
+    const question =
+      outcome === "done"
+        ? "Click's merchant cabinet shows this partial reversal made. What does it show (recorded with your name)?"
+        : "Click's merchant cabinet shows no such reversal. What does it show (recorded with your name)?"
+    const note = window.prompt(question)
+    if (note === null) return
+    setBusy(reversal.id)
+    try {
+      await clickAdminApi(`/transactions/${transaction.id}/reversals/${reversal.id}/settle`, "POST", { outcome, note })
+      toast.info(
+        outcome === "done"
+          ? "Recorded as reversed by Click. Refund the same amount in Medusa to record it there: nothing more is sent to Click."
+          : "Recorded as not reversed: the payment can be refunded again."
+      )
+    } catch (error) {
+      toast.error((error as Error).message)
+    } finally {
+      setBusy(null)
+      onDone()
+    }
+  }
+  return (
+    <ul className="flex flex-col gap-y-1" data-testid="click-reversals">
+      {reversals.map((reversal) => {
+        const settleable = reversal.status === "sent" && !reversal.full_reversal
+        const settleFrom = new Date(reversal.settle_after)
+        return (
+          <li key={reversal.id} className="flex flex-wrap items-center gap-x-2" data-testid="click-reversal" data-reversal-id={reversal.id}>
+            <Text size="xsmall">
+              {reversal.full_reversal ? "Full" : "Partial"} reversal {formatTiyin(reversal.amount_tiyin)},{" "}
+              {new Date(reversal.sent_at).toLocaleString()}: {REVERSAL_STATUS[reversal.status] ?? reversal.status}
+              {reversal.click_answer && !reversal.settled_by ? ` (${reversal.click_answer})` : ""}
+              {reversal.settled_by ? ` — settled by ${reversal.settled_by}: ${reversal.settled_note ?? ""}` : ""}
+            </Text>
+            {settleable && settleFrom.getTime() > Date.now() ? (
+              <Text size="xsmall" className="text-ui-fg-subtle">
+                Click may still answer; settle by hand from {settleFrom.toLocaleString()}
+              </Text>
+            ) : null}
+            {settleable && settleFrom.getTime() <= Date.now() ? (
+              <>
+                <Button size="small" variant="secondary" disabled={!!busy} isLoading={busy === reversal.id} onClick={() => settle(reversal, "done")}>
+                  Click reversed it
+                </Button>
+                <Button size="small" variant="secondary" disabled={!!busy} onClick={() => settle(reversal, "not_done")}>
+                  Click did not reverse it
+                </Button>
+              </>
+            ) : null}
+          </li>
+        )
+      })}
+    </ul>
+  )
+}
+
 /** Click's callbacks and the payment's state changes, oldest first. */
 export function ClickTimeline({ transaction }: { transaction: ClickTransaction }) {
   const entries = [
@@ -226,11 +321,7 @@ export function ClickTransactionRows({ transactions, onChanged }: { transactions
               <Table.Cell>{formatSoums(t.amount)}</Table.Cell>
               <Table.Cell>
                 <ClickStateBadge transaction={t} />
-                {t.reversals?.filter((r) => r.status === "refused").map((r) => (
-                  <Text key={r.id} size="xsmall" className="text-ui-fg-error max-w-[16rem] truncate" title={r.click_answer ?? ""}>
-                    Click refused: {r.click_answer}
-                  </Text>
-                ))}
+                <ClickReversals transaction={t} onDone={onChanged} />
                 {t.last_error ? (
                   <Text size="xsmall" className="text-ui-fg-error max-w-[16rem] truncate" title={t.last_error}>
                     {t.last_error}

@@ -3,6 +3,7 @@ import type { AdminOrder, DetailWidgetProps } from "@medusajs/framework/types"
 import { Container, Heading, Text } from "@medusajs/ui"
 import {
   ClickActions,
+  ClickReversals,
   ClickStateBadge,
   ClickTimeline,
   formatSoums,
@@ -79,6 +80,7 @@ const ClickOrderPaymentWidget = ({ data: order }: DetailWidgetProps<AdminOrder>)
               </>
             ) : null}
           </dl>
+          <ClickReversals transaction={t} onDone={reload} />
           <ClickTimeline transaction={t} />
         </div>
       ))}

@@ -170,6 +170,7 @@ class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
     const attempt = await reverseAtClick(db, this.merchantApi, found.target, {
       amountTiyin: isFull ? undefined : refundTiyin,
       requestedBy: "admin_refund",
+      refundsInMedusaTiyin: (data.click_reversals ?? []).filter((refund) => refund.by !== "outside_click").map((refund) => BigInt(refund.amount_tiyin)),
     })
     switch (attempt.outcome) {
       case "done":
@@ -185,7 +186,7 @@ class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
         throw new MedusaError(
           MedusaError.Types.NOT_ALLOWED,
           `Click's answer to a reversal of payment ${paydoc} did not arrive, so Click may have reversed it: ${attempt.detail}. ` +
-            "No other reversal is sent until then; the Click payment follows Click's answer by itself, and a refund asked again afterwards is recorded without a second reversal."
+            "No other reversal is sent until it is settled; a refund asked again once it is settled as done is recorded without a second reversal."
         )
       case "not_sent":
         throw new MedusaError(
