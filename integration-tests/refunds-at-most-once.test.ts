@@ -6,6 +6,7 @@ import { clickPays, startClickDouble } from "./harness/click-double"
 import { clickComplete } from "./harness/click"
 import { faultUpdates } from "./harness/faults"
 import { createPayableCart, paymentRow, waitForPaymentState } from "./harness/storefront"
+import { FISCAL_RECEIPTS_ENV, giveEveryProductACode } from "./harness/fiscal"
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -33,20 +34,11 @@ describe("refunds at most once", () => {
         CLICK_REVERSAL_SETTLE_AFTER_SEC: "3",
         CLICK_ORDER_RETRY_CRON: "*/2 * * * * *",
         CLICK_PLACEMENT_RETRY_BASE_SEC: "1",
-        CLICK_FISCAL_ENABLED: "true",
-        CLICK_FISCAL_TIN: "123456789",
-        CLICK_FISCAL_PACKAGE_CODE: "1500263",
-        CLICK_FISCAL_SHIPPING_SPIC: "10112006002000000",
-        CLICK_FISCAL_SHIPPING_PACKAGE_CODE: "1545413",
-        CLICK_FISCAL_CRON: "* * * * * *",
+        ...FISCAL_RECEIPTS_ENV,
       },
     })
     token = await adminToken(backend.url)
-    // Every product sold here has its product code, so each order's receipt can go to Click.
-    const { products } = await admin("GET", "/admin/products?fields=id&limit=100").then((r) => r.body)
-    for (const product of products) {
-      await admin("POST", `/admin/products/${product.id}`, { metadata: { click_spic: "06109001001000000" } })
-    }
+    await giveEveryProductACode(backend.url, token)
   })
   afterAll(async () => {
     await backend?.stop()

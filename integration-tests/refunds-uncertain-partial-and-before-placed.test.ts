@@ -5,6 +5,7 @@ import { startBackend, type Backend } from "./harness/backend"
 import { clickPays, startClickDouble } from "./harness/click-double"
 import { faultUpdates, waitForStatement } from "./harness/faults"
 import { countOrdersForCart, createPayableCart, paymentRow, waitForPaymentState } from "./harness/storefront"
+import { FISCAL_RECEIPTS_ENV, giveEveryProductACode } from "./harness/fiscal"
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -40,20 +41,11 @@ describe("uncertain partial reversals, and refunds recorded before the payment i
         CLICK_PLACEMENT_RETRY_BASE_SEC: "1",
         // A dead process's claim on a placement runs out after 4 s here (30 s by default).
         CLICK_PLACEMENT_LEASE_SEC: "4",
-        CLICK_FISCAL_ENABLED: "true",
-        CLICK_FISCAL_TIN: "123456789",
-        CLICK_FISCAL_PACKAGE_CODE: "1500263",
-        CLICK_FISCAL_SHIPPING_SPIC: "10112006002000000",
-        CLICK_FISCAL_SHIPPING_PACKAGE_CODE: "1545413",
-        CLICK_FISCAL_CRON: "* * * * * *",
+        ...FISCAL_RECEIPTS_ENV,
       },
     })
     token = await adminToken(backend.url)
-    // Every product sold here has its product code, so each order's receipt can go to Click.
-    const { products } = await admin("GET", "/admin/products?fields=id&limit=100").then((r) => r.body)
-    for (const product of products) {
-      await admin("POST", `/admin/products/${product.id}`, { metadata: { click_spic: "06109001001000000" } })
-    }
+    await giveEveryProductACode(backend.url, token)
   })
   afterAll(async () => {
     await backend?.stop()
