@@ -63,7 +63,7 @@ class HeaviestFirst extends BaseSequencer {
 
 const integration = {
   // Click's Merchant API double first: the shared backends, booted by the pool, are given its URL.
-  globalSetup: ["integration-tests/harness/click-merchant-api.ts", "integration-tests/harness/global-setup.ts"],
+  globalSetup: ["integration-tests/harness/redis-server.ts", "integration-tests/harness/click-merchant-api.ts", "integration-tests/harness/global-setup.ts"],
   setupFiles: ["integration-tests/harness/worker-env.ts"],
   testTimeout: 120_000,
   hookTimeout: 900_000,

@@ -63,9 +63,10 @@ async function bootOutput(env: Record<string, string | undefined>): Promise<{ ex
   return { exited, output }
 }
 
+// The run's Redis (harness/redis-server.ts): TEST_REDIS_URL, or a private redis-server.
 const redisUrl = process.env.TEST_REDIS_URL
 if (!redisUrl) {
-  describe("server and worker instances on Redis", () => it.skip("needs TEST_REDIS_URL (Medusa's Redis modules)", () => {}))
+  describe("server and worker instances on Redis", () => it.skip("needs redis-server installed, or TEST_REDIS_URL (Medusa's Redis modules)", () => {}))
 } else {
   describe("a server instance and a worker instance on one database and Redis", () => {
     let redis: RedisDb
