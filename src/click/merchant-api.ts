@@ -200,7 +200,7 @@ export class ClickMerchantApiClient {
    * DELETE payment/reversal/{service_id}/{payment_id}: refunds the whole payment.
    * Never repeated by the client once it may have reached Click: whether a
    * request whose answer was lost reversed is for Click's payment/status to
-   * say (src/payments/click-reversals.ts), not for a second request.
+   * say (src/payments/money-back/click-reversals.ts), not for a second request.
    */
   async reversePayment(paymentId: string): Promise<void> {
     await this.call("DELETE", "payment/reversal", [requirePaymentId(paymentId)], false)

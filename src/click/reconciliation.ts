@@ -5,7 +5,7 @@ import { tashkentWallClock } from "./tashkent-time"
 /**
  * Reconciliation of a Prepare whose Complete never came: what one lookup at
  * Click's Merchant API says, and what the backend may do about it. Plain
- * rules, no I/O: payments/reconcile-payment.ts asks Click and stores the streak.
+ * rules, no I/O: payments/money-back/reconcile-payment.ts asks Click and stores the streak.
  *
  * Only Click's explicit word counts. "No money was taken" is a negative
  * `payment_status`, or Click's "not found" (for both candidate days when the

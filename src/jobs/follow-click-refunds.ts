@@ -1,6 +1,6 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { clickLogger } from "../lib/logger"
-import { followMissedClickRefunds } from "../payments/admin-refunds"
+import { followMissedClickRefunds } from "../payments/money-back/admin-refunds"
 
 /** A refund Medusa recorded ends the Click payment reversed even when its payment.refunded event was lost. */
 export default async function followClickRefunds(container: MedusaContainer) {

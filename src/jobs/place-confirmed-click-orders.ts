@@ -2,8 +2,8 @@ import type { MedusaContainer } from "@medusajs/framework/types"
 import { clickLogger } from "../lib/logger"
 import { ClickPaymentState } from "../modules/click"
 import { runDueQueueWork, runDueWork } from "../payments/due-work"
-import { placeClickOrder } from "../payments/place-order"
-import { settleQueuedDebits } from "../payments/queued-debits"
+import { placeClickOrder } from "../payments/placement/place-order"
+import { settleQueuedDebits } from "../payments/placement/queued-debits"
 
 /**
  * Every confirmed (debited) Click payment whose order placement is due gets

@@ -3,7 +3,7 @@ import { clickLogger } from "../lib/logger"
 import { ClickPaymentState } from "../modules/click"
 import { clickMerchantGateway } from "../providers/click/merchant-gateway"
 import { runDueWork } from "../payments/due-work"
-import { reconcileClickPayment } from "../payments/reconcile-payment"
+import { reconcileClickPayment } from "../payments/money-back/reconcile-payment"
 
 /** Every Prepare whose Complete has not come after `reconcileAfterSec` is looked up at Click. */
 export default async function reconcileClickPayments(container: MedusaContainer) {

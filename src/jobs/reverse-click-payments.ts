@@ -2,7 +2,7 @@ import type { MedusaContainer } from "@medusajs/framework/types"
 import { clickLogger } from "../lib/logger"
 import { ClickPaymentState } from "../modules/click"
 import { runDueWork } from "../payments/due-work"
-import { reverseClickPayment } from "../payments/reverse-payment"
+import { reverseClickPayment } from "../payments/money-back/reverse-payment"
 
 /** Every refund_required Click payment gets its money back through Click's Merchant API, once. */
 export default async function reverseClickPayments(container: MedusaContainer) {

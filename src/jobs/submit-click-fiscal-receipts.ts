@@ -1,7 +1,7 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { clickLogger } from "../lib/logger"
 import { runDueFiscalWork } from "../payments/due-work"
-import { submitFiscalReceipt } from "../payments/fiscal-receipt"
+import { submitFiscalReceipt } from "../payments/fiscal/fiscal-receipt"
 
 /** Every placed Click order whose fiscal receipt is pending gets it sent to Click (fiscalization on). */
 export default async function submitClickFiscalReceipts(container: MedusaContainer) {

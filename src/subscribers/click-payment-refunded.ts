@@ -2,7 +2,7 @@ import type { SubscriberArgs, SubscriberConfig } from "@medusajs/framework"
 import { MathBN, Modules } from "@medusajs/framework/utils"
 import { clickLogger } from "../lib/logger"
 import { ClickPaymentState } from "../modules/click"
-import { followClickRefund } from "../payments/admin-refunds"
+import { followClickRefund } from "../payments/money-back/admin-refunds"
 import { findTransaction } from "../payments/click-transactions"
 import { CLICK_PROVIDER_ID } from "../providers/click/ids"
 
@@ -10,7 +10,7 @@ import { CLICK_PROVIDER_ID } from "../providers/click/ids"
  * A merchant refunded a Click order in full from the admin, and Click
  * reversed it (the provider's refundPayment): the payment's state follows,
  * placed → refund_required (refunded_by_admin) → reversed, through
- * payments/admin-refunds.ts (which finds the reversal already made and sends
+ * payments/money-back/admin-refunds.ts (which finds the reversal already made and sends
  * nothing). A partial refund leaves the payment `placed`. An event lost here
  * is caught by the job jobs/follow-click-refunds.ts.
  */

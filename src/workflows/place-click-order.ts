@@ -91,7 +91,7 @@ export const recordOrderPlacedStep = createStep(
  * own lock on the bare cart id (acquireLockStep returns early when it has a
  * parent step), so a crash can never leave Medusa's owner-less lock row
  * behind for this cart. Exclusion comes from the placement claim instead
- * (src/payments/place-order.ts), which every caller takes first.
+ * (src/payments/placement/place-order.ts), which every caller takes first.
  */
 export const placeClickOrderWorkflow = createWorkflow(
   "place-click-order",

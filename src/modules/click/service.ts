@@ -115,7 +115,7 @@ const SETTABLE: readonly (keyof TransitionFields)[] = [
 
 /**
  * No fiscal receipt for a sale already refunded: a placed payment with a full
- * reversal sent or done (click_reversal, payments/click-reversals.ts) waits
+ * reversal sent or done (click_reversal, payments/money-back/click-reversals.ts) waits
  * for its state to follow to `reversed`, which ends its receipt's track.
  */
 const NOT_REFUNDED_IN_FULL = `NOT EXISTS (SELECT 1 FROM click_reversal r
@@ -640,7 +640,7 @@ class ClickModuleService extends MedusaService({
   /**
    * Carts with a `queued` debit and no `confirmed` attempt: the attempt those
    * debits waited on has ended (placed, refunded, contradicted), so their own
-   * outcome is due (src/payments/queued-debits.ts). Longest waiting first.
+   * outcome is due (src/payments/placement/queued-debits.ts). Longest waiting first.
    */
   @InjectManager()
   async listCartsWithUnblockedQueue(limit: number, @MedusaContext() sharedContext: Context = {}): Promise<string[]> {

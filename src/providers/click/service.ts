@@ -37,7 +37,7 @@ import {
 } from "../../click"
 import { medusaAmountToTiyin } from "../../lib/medusa-amount"
 import { ClickPaymentState } from "../../modules/click/payment-state"
-import { reversalTargetOfPlaced, reverseAtClick, type ReversalDatabase } from "../../payments/click-reversals"
+import { reversalTargetOfPlaced, reverseAtClick, type ReversalDatabase } from "../../payments/money-back/click-reversals"
 import { isValidConfirmation, signConfirmation } from "./confirmation"
 import { CLICK_ENDPOINT_HEADER } from "./ids"
 import { connectClickService } from "./connect"
@@ -131,7 +131,7 @@ class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
    * refunded here (the placement marks its data): when Medusa rolls back a
    * failed cart completion it also calls this, and that money must stay with
    * Click, because the backend places the order again. At most once
-   * (payments/click-reversals.ts): a refund whose earlier reversal's answer was
+   * (payments/money-back/click-reversals.ts): a refund whose earlier reversal's answer was
    * lost sends nothing until Click's status settles it, and one Click already
    * reversed is recorded without a second request. "Nothing was refunded" is
    * said only when Click said so. A payment a person recorded as refunded

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest"
-import { CallbacksInFlight } from "../../../src/payments/callbacks-in-flight"
+import { CallbacksInFlight } from "../../../src/payments/callbacks/callbacks-in-flight"
 
 describe("placements wait for the callbacks in flight", () => {
   beforeEach(() => vi.useFakeTimers())

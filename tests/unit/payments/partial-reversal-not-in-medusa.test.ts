@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { partialReversalNotInMedusa, type ReversalRow } from "../../../src/payments/click-reversals"
+import { partialReversalNotInMedusa, type ReversalRow } from "../../../src/payments/money-back/click-reversals"
 
 const reversal = (id: string, amountTiyin: number, status: ReversalRow["status"], full = false): ReversalRow => ({
   id,

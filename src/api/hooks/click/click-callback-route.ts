@@ -14,7 +14,7 @@ import {
   type CompleteAnswer,
   type PrepareAnswer,
 } from "../../../click"
-import { clickCallbacksInFlight } from "../../../payments/callbacks-in-flight"
+import { clickCallbacksInFlight } from "../../../payments/callbacks/callbacks-in-flight"
 import { clickModule } from "../../../payments/click-transactions"
 import { clickLogger } from "../../../lib/logger"
 import { requestGuard, type Spent } from "../../../lib/request-guard"

@@ -1,5 +1,5 @@
 import type { MedusaNextFunction, MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import { cartClickPayment } from "../../../payments/cart-payment-status"
+import { cartClickPayment } from "../../../payments/views/cart-payment-status"
 import { cartOfPaymentCollection } from "../../../payments/medusa-tables"
 import { respondConflict } from "./respond-conflict"
 

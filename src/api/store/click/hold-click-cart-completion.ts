@@ -1,9 +1,9 @@
 import type { MedusaNextFunction, MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { MedusaError } from "@medusajs/framework/utils"
 import { ClickPaymentState } from "../../../modules/click"
-import { cartClickPayment } from "../../../payments/cart-payment-status"
+import { cartClickPayment } from "../../../payments/views/cart-payment-status"
 import { clearDeadCartLock, loadClickCart } from "../../../payments/medusa-tables"
-import { placeClickOrder } from "../../../payments/place-order"
+import { placeClickOrder } from "../../../payments/placement/place-order"
 import { clickLogger } from "../../../lib/logger"
 import { respondConflict } from "./respond-conflict"
 

@@ -1,7 +1,7 @@
 import { Migration } from "@medusajs/framework/mikro-orm/migrations"
 
 /**
- * Reversals at most once (src/payments/click-reversals.ts): every reversal,
+ * Reversals at most once (src/payments/money-back/click-reversals.ts): every reversal,
  * full or partial, is a row written before its request leaves. `sent` is a
  * reversal whose outcome is not known yet (in flight, or its answer was lost):
  * at most one per payment (a partial unique index), so no second reversal is

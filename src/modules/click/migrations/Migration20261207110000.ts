@@ -3,7 +3,7 @@ import { Migration } from "@medusajs/framework/mikro-orm/migrations"
 /**
  * A partial reversal whose answer was lost cannot be settled by Click's
  * payment/status (the payment stays paid either way): a person settles it
- * after checking Click's merchant cabinet (payments/click-reversals.ts
+ * after checking Click's merchant cabinet (payments/money-back/click-reversals.ts
  * settleReversalOnPersonsWord). The row keeps who did, and what they saw.
  */
 export class Migration20261207110000 extends Migration {

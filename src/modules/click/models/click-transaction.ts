@@ -57,7 +57,7 @@ const ClickTransaction = model
     verified_at: model.dateTime().nullable(),
     verification_waits: model.number().default(0),
     /**
-     * Reconciliation of a `prepared` payment (payments/reconcile-payment.ts):
+     * Reconciliation of a `prepared` payment (payments/money-back/reconcile-payment.ts):
      * Click's consecutive "no" answers (a negative payment_status, or not
      * found) and when the first came — a count of its own, apart from
      * `attempts`, which counts every claim — and since when Click reports it

@@ -1,5 +1,5 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import { openAlertsForAdmin } from "../../../../payments/admin-view"
+import { openAlertsForAdmin } from "../../../../payments/views/admin-view"
 
 /**
  * GET /admin/click/alerts: problems of this backend's own configuration that

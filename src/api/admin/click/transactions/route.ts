@@ -2,7 +2,7 @@ import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { MedusaError } from "@medusajs/framework/utils"
 import { z } from "zod"
 import { ClickPaymentState, type ClickPaymentStateValue } from "../../../../modules/click"
-import { listTransactionsForAdmin } from "../../../../payments/admin-view"
+import { listTransactionsForAdmin } from "../../../../payments/views/admin-view"
 
 const states = Object.values(ClickPaymentState) as [ClickPaymentStateValue, ...ClickPaymentStateValue[]]
 const date = z.coerce.date().refine((d) => !Number.isNaN(d.getTime()), "is not a date")

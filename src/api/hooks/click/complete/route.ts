@@ -1,5 +1,5 @@
 import type { CompleteRequest } from "../../../../click"
-import { answerLateComplete, handleComplete } from "../../../../payments/complete"
+import { answerLateComplete, handleComplete } from "../../../../payments/callbacks/complete"
 import { clickCallbackRoute } from "../click-callback-route"
 
 export const POST = clickCallbackRoute(

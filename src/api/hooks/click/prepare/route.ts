@@ -1,4 +1,4 @@
-import { handlePrepare } from "../../../../payments/prepare"
+import { handlePrepare } from "../../../../payments/callbacks/prepare"
 import { clickCallbackRoute } from "../click-callback-route"
 
 export const POST = clickCallbackRoute("prepare", (container, verified, log) =>

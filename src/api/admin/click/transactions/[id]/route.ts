@@ -1,5 +1,5 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import { transactionForAdmin } from "../../../../../payments/admin-view"
+import { transactionForAdmin } from "../../../../../payments/views/admin-view"
 
 /** GET /admin/click/transactions/:id → { transaction } with its callbacks and state changes. */
 export async function GET(req: MedusaRequest, res: MedusaResponse) {

@@ -1,7 +1,7 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { MedusaError } from "@medusajs/framework/utils"
 import { requestGuard } from "../../../../../lib/request-guard"
-import { cartPaymentState } from "../../../../../payments/cart-payment-status"
+import { cartPaymentState } from "../../../../../payments/views/cart-payment-status"
 
 /** GET /store/click/carts/:id → { cart_id, status, order_id } for the return page to poll. */
 export async function GET(req: MedusaRequest, res: MedusaResponse) {

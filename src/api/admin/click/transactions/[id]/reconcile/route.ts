@@ -1,7 +1,7 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { clickLogger } from "../../../../../../lib/logger"
-import { reconcileClickPaymentNow } from "../../../../../../payments/admin-actions"
-import { transactionForAdmin } from "../../../../../../payments/admin-view"
+import { reconcileClickPaymentNow } from "../../../../../../payments/views/admin-actions"
+import { transactionForAdmin } from "../../../../../../payments/views/admin-view"
 
 /** POST /admin/click/transactions/:id/reconcile: ask Click about this payment now. */
 export async function POST(req: MedusaRequest, res: MedusaResponse) {

@@ -1,6 +1,6 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import { recordRefundedOutsideClick } from "../../../../../../payments/admin-actions"
-import { transactionForAdmin } from "../../../../../../payments/admin-view"
+import { recordRefundedOutsideClick } from "../../../../../../payments/views/admin-actions"
+import { transactionForAdmin } from "../../../../../../payments/views/admin-view"
 
 /**
  * POST /admin/click/transactions/:id/refunded-outside-click { note? }: Click

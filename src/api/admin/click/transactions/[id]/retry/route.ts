@@ -1,7 +1,7 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { clickLogger } from "../../../../../../lib/logger"
-import { retryClickPayment } from "../../../../../../payments/admin-actions"
-import { transactionForAdmin } from "../../../../../../payments/admin-view"
+import { retryClickPayment } from "../../../../../../payments/views/admin-actions"
+import { transactionForAdmin } from "../../../../../../payments/views/admin-view"
 
 /**
  * POST /admin/click/transactions/:id/retry: place the order of a confirmed

@@ -1,8 +1,8 @@
 import type { AuthenticatedMedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { MedusaError } from "@medusajs/framework/utils"
-import { settleReversalByPerson } from "../../../../../../../../payments/admin-actions"
-import { transactionForAdmin } from "../../../../../../../../payments/admin-view"
-import { ReversalStatus } from "../../../../../../../../payments/click-reversals"
+import { settleReversalByPerson } from "../../../../../../../../payments/views/admin-actions"
+import { transactionForAdmin } from "../../../../../../../../payments/views/admin-view"
+import { ReversalStatus } from "../../../../../../../../payments/money-back/click-reversals"
 
 /**
  * POST /admin/click/transactions/:id/reversals/:reversal_id/settle

@@ -1,8 +1,8 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { MedusaError } from "@medusajs/framework/utils"
-import { ClickPaymentState, type ClickPaymentStateValue } from "../modules/click"
-import { clickModule } from "./click-transactions"
-import { reversalDatabase, settlesAfter } from "./click-reversals"
+import { ClickPaymentState, type ClickPaymentStateValue } from "../../modules/click"
+import { clickModule } from "../click-transactions"
+import { reversalDatabase, settlesAfter } from "../money-back/click-reversals"
 
 /** Columns an operator reads; never the session data, the stamp or anything signed. */
 export const TRANSACTION_FIELDS = [

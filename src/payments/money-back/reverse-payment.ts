@@ -1,12 +1,12 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import type { Logger } from "pino"
-import { storedTiyin } from "../lib/medusa-amount"
-import { CART_PAID_STATES, ClickPaymentState, type WorkClaim } from "../modules/click"
-import { clickMerchantGateway } from "../providers/click/merchant-gateway"
-import { clickModule } from "./click-transactions"
+import { storedTiyin } from "../../lib/medusa-amount"
+import { CART_PAID_STATES, ClickPaymentState, type WorkClaim } from "../../modules/click"
+import { clickMerchantGateway } from "../../providers/click/merchant-gateway"
+import { clickModule } from "../click-transactions"
 import { reversalDatabase, reverseAtClick } from "./click-reversals"
-import { paymentPolicy } from "./policy"
-import { withWorkClaim } from "./work-claim"
+import { paymentPolicy } from "../policy"
+import { withWorkClaim } from "../work-claim"
 
 export type ReversalOutcome = "reversed" | "reversal_failed" | "retrying" | "duplicate" | "not_due"
 

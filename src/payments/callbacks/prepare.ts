@@ -6,14 +6,14 @@ import {
   prepareAnswer,
   type PrepareAnswer,
   type PrepareRequest,
-} from "../click"
-import { CART_PAID_STATES, ClickPaymentState, DEBITED_STATES } from "../modules/click"
+} from "../../click"
+import { CART_PAID_STATES, ClickPaymentState, DEBITED_STATES } from "../../modules/click"
 import {
   clickModule,
   findTransaction,
   isUniqueViolation,
-} from "./click-transactions"
-import { loadClickCart, type ClickCart } from "./medusa-tables"
+} from "../click-transactions"
+import { loadClickCart, type ClickCart } from "../medusa-tables"
 
 /**
  * Prepare (action=0): Click asks whether this cart can be paid for this

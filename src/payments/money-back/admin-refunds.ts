@@ -1,8 +1,8 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import type { Logger } from "pino"
-import { ClickPaymentState, RefundReason } from "../modules/click"
-import { clickModule } from "./click-transactions"
-import { placedClickPaymentsRefundedInMedusa } from "./medusa-tables"
+import { ClickPaymentState, RefundReason } from "../../modules/click"
+import { clickModule } from "../click-transactions"
+import { placedClickPaymentsRefundedInMedusa } from "../medusa-tables"
 import { reverseClickPayment, type ReversalOutcome } from "./reverse-payment"
 
 /**

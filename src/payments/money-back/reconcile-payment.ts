@@ -5,17 +5,17 @@ import {
   wordOfLookupFailure,
   wordOfPaymentStatus,
   type ClickWord,
-} from "../click"
-import { ClickPaymentState, type WorkClaim } from "../modules/click"
-import { clickMerchantGateway, type ClickMerchantGateway } from "../providers/click/merchant-gateway"
-import { storedTiyin } from "../lib/medusa-amount"
-import { clickPaymentNumber } from "./click-payment-number"
-import { clickModule, type ClickTransactionRecord } from "./click-transactions"
-import { noteMerchantApiCredentials, type CredentialsSign } from "./merchant-api-credentials"
-import { placeClickOrderInBackground, settleCartQueueInBackground } from "./place-order"
-import { paymentPolicy } from "./policy"
-import { recordDebit } from "./record-debit"
-import { withWorkClaim } from "./work-claim"
+} from "../../click"
+import { ClickPaymentState, type WorkClaim } from "../../modules/click"
+import { clickMerchantGateway, type ClickMerchantGateway } from "../../providers/click/merchant-gateway"
+import { storedTiyin } from "../../lib/medusa-amount"
+import { clickPaymentNumber } from "../click-payment-number"
+import { clickModule, type ClickTransactionRecord } from "../click-transactions"
+import { noteMerchantApiCredentials, type CredentialsSign } from "../merchant-api-credentials"
+import { placeClickOrderInBackground, settleCartQueueInBackground } from "../placement/place-order"
+import { paymentPolicy } from "../policy"
+import { recordDebit } from "../callbacks/record-debit"
+import { withWorkClaim } from "../work-claim"
 
 export type ReconcileOutcome = "confirmed" | "queued" | "refund_required" | "cancelled" | "duplicate" | "pending" | "stalled" | "not_due"
 

@@ -1,14 +1,14 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import type { Logger } from "pino"
 import { MedusaError } from "@medusajs/framework/utils"
-import { ClickMerchantApiError } from "../click"
-import { ClickPaymentState } from "../modules/click"
-import { clickMerchantGateway } from "../providers/click/merchant-gateway"
-import { clickModule } from "./click-transactions"
-import { reversalDatabase, reversalsOf, ReversalStatus, settleReversalOnPersonsWord, type PersonsWord } from "./click-reversals"
-import { placeClickOrder, type PlacementOutcome } from "./place-order"
-import { reconcileClickPayment, type ReconcileOutcome } from "./reconcile-payment"
-import { reverseClickPayment, type ReversalOutcome } from "./reverse-payment"
+import { ClickMerchantApiError } from "../../click"
+import { ClickPaymentState } from "../../modules/click"
+import { clickMerchantGateway } from "../../providers/click/merchant-gateway"
+import { clickModule } from "../click-transactions"
+import { reversalDatabase, reversalsOf, ReversalStatus, settleReversalOnPersonsWord, type PersonsWord } from "../money-back/click-reversals"
+import { placeClickOrder, type PlacementOutcome } from "../placement/place-order"
+import { reconcileClickPayment, type ReconcileOutcome } from "../money-back/reconcile-payment"
+import { reverseClickPayment, type ReversalOutcome } from "../money-back/reverse-payment"
 
 export type AdminRetryResult =
   | { action: "place_order"; outcome: PlacementOutcome }

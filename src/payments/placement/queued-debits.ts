@@ -1,9 +1,9 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import type { Logger } from "pino"
-import { ClickPaymentState, RefundReason, type RefundReasonValue } from "../modules/click"
-import { storedTiyin } from "../lib/medusa-amount"
-import { clickModule, isUniqueViolation } from "./click-transactions"
-import { cartAmountDueTiyin, cartCompletion } from "./medusa-tables"
+import { ClickPaymentState, RefundReason, type RefundReasonValue } from "../../modules/click"
+import { storedTiyin } from "../../lib/medusa-amount"
+import { clickModule, isUniqueViolation } from "../click-transactions"
+import { cartAmountDueTiyin, cartCompletion } from "../medusa-tables"
 
 /**
  * Settles the `queued` debits of a cart (Click debited them while another

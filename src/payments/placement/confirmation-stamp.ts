@@ -1,7 +1,7 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { MedusaError, Modules } from "@medusajs/framework/utils"
-import { formatTiyinAsSoums } from "../click"
-import { storedTiyin } from "../lib/medusa-amount"
+import { formatTiyinAsSoums } from "../../click"
+import { storedTiyin } from "../../lib/medusa-amount"
 
 /**
  * Copies a `confirmed` payment's confirmation stamp (written with `confirmed`

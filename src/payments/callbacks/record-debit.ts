@@ -6,9 +6,9 @@ import {
   type ClickPaymentStateValue,
   type RefundReasonValue,
   type TransitionInput,
-} from "../modules/click"
-import { clickModule, isUniqueViolation, type ClickTransactionRecord } from "./click-transactions"
-import { cartCompletion } from "./medusa-tables"
+} from "../../modules/click"
+import { clickModule, isUniqueViolation, type ClickTransactionRecord } from "../click-transactions"
+import { cartCompletion } from "../medusa-tables"
 
 /**
  * What became of a debit Click reported for a prepared attempt:

@@ -1,9 +1,9 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
-import { ClickPaymentState, PAYING_STATES, type ClickPaymentStateValue } from "../modules/click"
-import type { ClickCartPayment, ClickCartStatus } from "../storefront"
-import { clickModule, type ClickTransactionRecord } from "./click-transactions"
-import { cartCompletion } from "./medusa-tables"
-import { paymentPolicy } from "./policy"
+import { ClickPaymentState, PAYING_STATES, type ClickPaymentStateValue } from "../../modules/click"
+import type { ClickCartPayment, ClickCartStatus } from "../../storefront"
+import { clickModule, type ClickTransactionRecord } from "../click-transactions"
+import { cartCompletion } from "../medusa-tables"
+import { paymentPolicy } from "../policy"
 
 /** The status route's answer: the shape the storefront helper reads (src/storefront). */
 export type CartPaymentStatus = ClickCartStatus

@@ -7,13 +7,13 @@ import {
   type ClickErrorCodeValue,
   type CompleteAnswer,
   type CompleteRequest,
-} from "../click"
-import { ClickPaymentState, DEBITED_STATES, RefundReason, type ClickPaymentStateValue } from "../modules/click"
-import { storedTiyin } from "../lib/medusa-amount"
-import { clickModule, findTransaction, type ClickTransactionRecord } from "./click-transactions"
-import { loadClickCart } from "./medusa-tables"
-import { placeClickOrderInBackground, settleCartQueueInBackground } from "./place-order"
-import { reconcileClickPaymentInBackground } from "./reconcile-payment"
+} from "../../click"
+import { ClickPaymentState, DEBITED_STATES, RefundReason, type ClickPaymentStateValue } from "../../modules/click"
+import { storedTiyin } from "../../lib/medusa-amount"
+import { clickModule, findTransaction, type ClickTransactionRecord } from "../click-transactions"
+import { loadClickCart } from "../medusa-tables"
+import { placeClickOrderInBackground, settleCartQueueInBackground } from "../placement/place-order"
+import { reconcileClickPaymentInBackground } from "../money-back/reconcile-payment"
 import { recordDebit } from "./record-debit"
 
 export interface CompleteContext {

@@ -1,10 +1,10 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, generateEntityId } from "@medusajs/framework/utils"
-import { ClickMerchantApiError, ClickPaymentStatus } from "../click"
-import { storedTiyin } from "../lib/medusa-amount"
-import type { ClickPaymentStateValue } from "../modules/click/payment-state"
-import type { ClickMerchantGateway } from "../providers/click/merchant-gateway"
-import { paymentPolicy } from "./policy"
+import { ClickMerchantApiError, ClickPaymentStatus } from "../../click"
+import { storedTiyin } from "../../lib/medusa-amount"
+import type { ClickPaymentStateValue } from "../../modules/click/payment-state"
+import type { ClickMerchantGateway } from "../../providers/click/merchant-gateway"
+import { paymentPolicy } from "../policy"
 
 /**
  * SQL on the database, as knex's `raw` (Medusa's `__pg_connection__`): the

@@ -1,13 +1,13 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, MathBN } from "@medusajs/framework/utils"
 import type { Logger } from "pino"
-import { apportionTiyin, buildFiscalReceipt, ClickMerchantApiError, type FiscalLine } from "../click"
-import { FiscalReceiptStatus, type FiscalReceiptStatusValue } from "../modules/click"
-import { clickMerchantGateway } from "../providers/click/merchant-gateway"
-import type { FiscalizationOptions } from "../providers/click/options"
-import { medusaAmountToTiyin, storedTiyin } from "../lib/medusa-amount"
-import { clickModule } from "./click-transactions"
-import { paymentPolicy } from "./policy"
+import { apportionTiyin, buildFiscalReceipt, ClickMerchantApiError, type FiscalLine } from "../../click"
+import { FiscalReceiptStatus, type FiscalReceiptStatusValue } from "../../modules/click"
+import { clickMerchantGateway } from "../../providers/click/merchant-gateway"
+import type { FiscalizationOptions } from "../../providers/click/options"
+import { medusaAmountToTiyin, storedTiyin } from "../../lib/medusa-amount"
+import { clickModule } from "../click-transactions"
+import { paymentPolicy } from "../policy"
 
 /** Metadata keys a product or variant sets to override the fiscal defaults (the variant's win). */
 export const FISCAL_METADATA = {

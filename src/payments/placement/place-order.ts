@@ -1,27 +1,27 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { MedusaError } from "@medusajs/framework/utils"
 import type { Logger } from "pino"
-import { isCredentialsRefusal, isExplicitNotFound, judgeDebitLookupFailure, judgeDebitStatus, type DebitVerdict } from "../click"
-import { clickMerchantGateway } from "../providers/click/merchant-gateway"
+import { isCredentialsRefusal, isExplicitNotFound, judgeDebitLookupFailure, judgeDebitStatus, type DebitVerdict } from "../../click"
+import { clickMerchantGateway } from "../../providers/click/merchant-gateway"
 import {
   ClickPaymentState,
   RefundReason,
   type ClickPaymentStateValue,
   type WorkClaim,
   type RefundReasonValue,
-} from "../modules/click"
-import { placeClickOrderWorkflow, recordFoundClickOrderWorkflow } from "../workflows/place-click-order"
-import { fiscalStatusAtPlacement, submitFiscalReceiptInBackground } from "./fiscal-receipt"
-import { clickCallbacksInFlight } from "./callbacks-in-flight"
-import { clickModule } from "./click-transactions"
-import { reversalDatabase, reversalSentOrDone } from "./click-reversals"
-import { clickPaymentNumber } from "./click-payment-number"
+} from "../../modules/click"
+import { placeClickOrderWorkflow, recordFoundClickOrderWorkflow } from "../../workflows/place-click-order"
+import { fiscalStatusAtPlacement, submitFiscalReceiptInBackground } from "../fiscal/fiscal-receipt"
+import { clickCallbacksInFlight } from "../callbacks/callbacks-in-flight"
+import { clickModule } from "../click-transactions"
+import { reversalDatabase, reversalSentOrDone } from "../money-back/click-reversals"
+import { clickPaymentNumber } from "../click-payment-number"
 import { stampSession } from "./confirmation-stamp"
-import { cartCompletion, clearDeadCartLock } from "./medusa-tables"
-import { noteMerchantApiCredentials, type CredentialsSign } from "./merchant-api-credentials"
-import { paymentPolicy } from "./policy"
+import { cartCompletion, clearDeadCartLock } from "../medusa-tables"
+import { noteMerchantApiCredentials, type CredentialsSign } from "../merchant-api-credentials"
+import { paymentPolicy } from "../policy"
 import { settleQueuedDebits } from "./queued-debits"
-import { withWorkClaim } from "./work-claim"
+import { withWorkClaim } from "../work-claim"
 
 export type PlacementOutcome =
   | { status: "placed"; orderId: string }
