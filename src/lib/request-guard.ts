@@ -184,10 +184,30 @@ export function parseAllowList(entries: readonly string[]): BlockList {
 }
 
 let current = new RequestGuard(DEFAULT_REQUEST_GUARD)
+let configuredBy: string | undefined
 
-/** Set by the Click provider when Medusa loads it (one set of HTTP defences per process). */
-export function configureRequestGuard(options: RequestGuardOptions): void {
+/**
+ * Set by each Click provider when Medusa loads it. The Click routes are shared
+ * by every Click service of the backend, so their HTTP defences are one set:
+ * a second service that asks for different ones is a configuration error, not
+ * a silent override.
+ */
+export function configureRequestGuard(serviceId: string, options: RequestGuardOptions): void {
+  if (configuredBy !== undefined && configuredBy !== serviceId && !sameOptions(current.options, options)) {
+    throw new Error(
+      `Click services ${configuredBy} and ${serviceId} set different HTTP defences for the shared Click routes ` +
+        "(allowedIps, trustProxy, unsignedCallbacksPerMinute, statusRequestsPerMinute, sandboxPublic): give every Click provider in medusa-config the same values."
+    )
+  }
+  configuredBy = serviceId
   current = new RequestGuard(options)
+}
+
+function sameOptions(a: RequestGuardOptions, b: RequestGuardOptions): boolean {
+  const { allowedIps: ipsA, ...restA } = a
+  const { allowedIps: ipsB, ...restB } = b
+  const sorted = (ips: readonly string[]) => [...ips].sort().join(",")
+  return sorted(ipsA) === sorted(ipsB) && JSON.stringify(restA, Object.keys(restA).sort()) === JSON.stringify(restB, Object.keys(restB).sort())
 }
 
 export function requestGuard(): RequestGuard {

@@ -33,7 +33,8 @@ export function sendSandboxPage(res: MedusaResponse, title: string, body: string
  * sandbox mode on a public address takes no orders.
  */
 export function sandboxClickFor(req: MedusaRequest, res: MedusaResponse): SandboxClick | null {
-  const click = sandboxClick()
+  const serviceId = (req.query as Record<string, unknown>)?.service_id ?? (req.body as Record<string, unknown> | undefined)?.service_id
+  const click = sandboxClick(typeof serviceId === "string" && serviceId ? serviceId : undefined)
   if (!click) {
     res.status(404).json({ message: "Not found" })
     return null

@@ -13,7 +13,7 @@ import {
 import { placeClickOrderWorkflow, recordFoundClickOrderWorkflow } from "../../workflows/place-click-order"
 import { fiscalStatusAtPlacement, submitFiscalReceiptInBackground } from "../fiscal/fiscal-receipt"
 import { clickCallbacksInFlight } from "../callbacks/callbacks-in-flight"
-import { clickModule } from "../click-transactions"
+import { clickModule, type ClickTransactionRecord } from "../click-transactions"
 import { reversalDatabase, reversalSentOrDone } from "../money-back/click-reversals"
 import { clickPaymentNumber } from "../click-payment-number"
 import { stampSession } from "./confirmation-stamp"
@@ -116,17 +116,37 @@ async function currentOutcome(container: MedusaContainer, transactionId: string)
     : { status: "not_confirmed", state: current.state as ClickPaymentStateValue }
 }
 
+/** What placement needs of the payment, read once after the claim and passed on. */
+const PLACEMENT_FIELDS = [
+  "service_id",
+  "click_paydoc_id",
+  "merchant_trans_id",
+  "merchant_prepare_id",
+  "created_at",
+  "payment_session_id",
+  "amount_tiyin",
+  "confirmation_token",
+] as const
+type ClaimedPayment = Pick<ClickTransactionRecord, (typeof PLACEMENT_FIELDS)[number]>
+
+/**
+ * In order: a refund Medusa already recorded (the order is recorded, never
+ * a new one) → Click's word on the debit → the cart (gone, or paid another
+ * way: a refund decision) → the stamp into the session → the order an
+ * interrupted placement wrote, or Medusa's completion.
+ */
 async function placeUnderClaim(
   container: MedusaContainer,
   claim: WorkClaim,
   log: Logger
 ): Promise<PlacementOutcome> {
   const cartId = claim.merchant_trans_id
+  const payment: ClaimedPayment = await clickModule(container).retrieveClickTransaction(claim.id, { select: [...PLACEMENT_FIELDS] })
   if (await reversalSentOrDone(reversalDatabase(container), claim.id)) {
-    return recordOrderRefundedBeforePlaced(container, claim, log)
+    return recordOrderRefundedBeforePlaced(container, claim, payment, log)
   }
   // Nothing is decided for a debit, neither an order nor a refund, before Click says it is real.
-  const unverified = await verifyDebitWithClick(container, claim, log)
+  const unverified = await verifyDebitWithClick(container, claim, payment, log)
   if (unverified) {
     return unverified
   }
@@ -137,18 +157,15 @@ async function placeUnderClaim(
   if (cart.orderId && cart.paidByAnotherProvider) {
     return requireRefund(container, claim, RefundReason.PaidElsewhere, `order ${cart.orderId} was paid by another provider`, log)
   }
-  const transaction = await clickModule(container).retrieveClickTransaction(claim.id, {
-    select: ["payment_session_id", "merchant_trans_id", "merchant_prepare_id", "amount_tiyin", "confirmation_token"],
-  })
   // Medusa authorizes the session (in either workflow below) only with the stamp.
-  const stampError = await stampSession(container, transaction)
+  const stampError = await stampSession(container, payment)
   if (stampError) {
     return requireRefund(container, claim, RefundReason.Unplaceable, stampError, log)
   }
   if (cart.orderId) {
     // An earlier attempt wrote the order and died before recording it (even
     // before Medusa authorized the payment: completeCartWorkflow does that last).
-    return recordFoundOrder(container, claim, cart.orderId, transaction.payment_session_id, log)
+    return recordFoundOrder(container, claim, cart.orderId, payment.payment_session_id, log)
   }
   // Holding the claim and with no order for the cart, no completion of it is
   // running anywhere: our placements run under the claim, and the storefront's
@@ -181,12 +198,10 @@ async function placeUnderClaim(
 async function verifyDebitWithClick(
   container: MedusaContainer,
   claim: WorkClaim,
+  transaction: ClaimedPayment,
   log: Logger
 ): Promise<PlacementOutcome | null> {
   const payments = clickModule(container)
-  const transaction = await payments.retrieveClickTransaction(claim.id, {
-    select: ["service_id", "click_paydoc_id", "merchant_trans_id", "created_at"],
-  })
   let verdict: DebitVerdict
   let serviceId: string | null = null
   let credentials: CredentialsSign | null = null
@@ -268,13 +283,17 @@ async function recordFoundOrder(
  * with no order to record, the money is a refund decision. Money that went
  * back never becomes a new order.
  */
-async function recordOrderRefundedBeforePlaced(container: MedusaContainer, claim: WorkClaim, log: Logger): Promise<PlacementOutcome> {
+async function recordOrderRefundedBeforePlaced(
+  container: MedusaContainer,
+  claim: WorkClaim,
+  payment: ClaimedPayment,
+  log: Logger
+): Promise<PlacementOutcome> {
   const cart = await cartCompletion(container, claim.merchant_trans_id)
   if (!cart.orderId || cart.paidByAnotherProvider) {
     return requireRefund(container, claim, RefundReason.RefundedByAdmin, "refunded in Medusa before its order was recorded", log)
   }
-  const { payment_session_id } = await clickModule(container).retrieveClickTransaction(claim.id, { select: ["payment_session_id"] })
-  return recordFoundOrder(container, claim, cart.orderId, payment_session_id, log)
+  return recordFoundOrder(container, claim, cart.orderId, payment.payment_session_id, log)
 }
 
 /**

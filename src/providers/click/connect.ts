@@ -1,4 +1,4 @@
-import { CLICK_MERCHANT_API_URL, ClickMerchantApiClient } from "../../click"
+import { CLICK_MERCHANT_API_URL, ClickMerchantApiClient, parseSoumsToTiyin, verifyClickCallback } from "../../click"
 import { configureRequestGuard, DEFAULT_REQUEST_GUARD } from "../../lib/request-guard"
 import { signConfirmation } from "./confirmation"
 import { clickMerchantGateway, hasClickMerchantGateway, registerClickMerchantGateway, registerSandboxClick, type ClickMerchantGateway } from "./merchant-gateway"
@@ -19,7 +19,7 @@ export function connectClickService(config: ClickOptions): ClickMerchantGateway 
   if (hasClickMerchantGateway(config.serviceId)) {
     return clickMerchantGateway(config.serviceId)
   }
-  configureRequestGuard({
+  configureRequestGuard(config.serviceId, {
     ...DEFAULT_REQUEST_GUARD,
     allowedIps: config.allowedIps,
     trustProxy: config.trustProxy,
@@ -58,6 +58,28 @@ export function connectClickService(config: ClickOptions): ClickMerchantGateway 
   const gateway: ClickMerchantGateway = {
     serviceId: config.serviceId,
     api,
+    verifyCallback: (body, endpoint) => {
+      const verification = verifyClickCallback(body, endpoint, {
+        serviceId: config.serviceId,
+        secretKey: config.secretKey,
+        previousSecretKey: config.previousSecretKey,
+        previousSecretKeyUntil: config.previousSecretKeyUntil,
+        signTimeMaxAgeSec: config.signTimeToleranceSec,
+        signTimeMaxFutureSec: config.signTimeFutureSec,
+      })
+      // Only a verified Complete reporting the debit is stamped: the stamp is what lets Medusa authorize the session.
+      const debit = verification.ok && verification.kind === "complete" && verification.request.error === "0" ? verification.request : null
+      return {
+        ...verification,
+        confirmation: debit
+          ? signConfirmation(
+              { cartId: debit.merchant_trans_id, amountTiyin: String(parseSoumsToTiyin(debit.amount)), merchantPrepareId: debit.merchant_prepare_id },
+              config.secretKey
+            )
+          : undefined,
+        cancelOfConfirmedAnswer: config.cancelOfConfirmedAnswer,
+      }
+    },
     confirmationFor: (subject) => signConfirmation(subject, config.secretKey),
     verifyPayments: config.verifyPayments,
     reconcileAfterSec: config.reconcileAfterSec,

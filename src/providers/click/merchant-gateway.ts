@@ -1,15 +1,26 @@
 import { MedusaError } from "@medusajs/framework/utils"
-import type { ClickMerchantApiClient, ReconcileRules } from "../../click"
+import type { CallbackKind, CallbackVerification, ClickMerchantApiClient, ReconcileRules } from "../../click"
 import type { FiscalizationOptions } from "./options"
 import type { SandboxClick } from "./sandbox-click"
 
+/** A callback verified with a service's secret, with what its handlers need from that service's options. */
+export type ClickCallbackVerification = CallbackVerification & {
+  /** The confirmation stamp of a verified Complete that reports a debit (error=0), see confirmation.ts. */
+  confirmation?: string
+  /** What a cancel of an already confirmed payment hears (option cancelOfConfirmedAnswer). */
+  cancelOfConfirmedAnswer: -4 | -9
+}
+
 /**
  * What the rest of the backend may do with a Click service's credentials,
- * without ever holding them: the provider (which alone reads the secret key)
- * registers one gateway per `service_id` when Medusa loads it, and the
- * reversal and reconciliation jobs, which run outside the payment module's
- * container, look it up here. Keyed by service id so that several Click
- * services in one backend stay apart.
+ * without ever holding them: verify its callbacks, stamp its debits, call its
+ * Merchant API. The provider (which alone reads the secret key) registers one
+ * gateway per `service_id` when Medusa loads it.
+ *
+ * Medusa builds a payment provider inside the payment module's own container,
+ * which the app's routes, jobs and subscribers cannot resolve from; this
+ * registry is the one place where the two meet. It is keyed by `service_id`,
+ * so several Click services in one backend stay apart.
  */
 export interface ClickMerchantGateway {
   serviceId: string
@@ -23,6 +34,8 @@ export interface ClickMerchantGateway {
     | "submitFiscalItems"
     | "fiscalReceipt"
   >
+  /** A Prepare or Complete body checked with this service's secret(s), id and sign_time window (src/click/verify-callback.ts). */
+  verifyCallback(body: unknown, endpoint: CallbackKind): ClickCallbackVerification
   /** The confirmation stamp for a payment Click reports as paid (see confirmation.ts). */
   confirmationFor(subject: { cartId: string; amountTiyin: string; merchantPrepareId: string }): string
   /** Placement asks Click's Merchant API whether a confirmed payment's money was taken before its order (option verifyPayments). */
@@ -36,6 +49,7 @@ export interface ClickMerchantGateway {
 }
 
 const gateways = new Map<string, ClickMerchantGateway>()
+const sandboxes = new Map<string, SandboxClick>()
 
 export function registerClickMerchantGateway(gateway: ClickMerchantGateway): void {
   gateways.set(gateway.serviceId, gateway)
@@ -47,7 +61,7 @@ export function hasClickMerchantGateway(serviceId: string): boolean {
 
 /** The gateway of `serviceId`, or of the only registered service when the payment predates service ids. */
 export function clickMerchantGateway(serviceId?: string | null): ClickMerchantGateway {
-  const gateway = serviceId ? gateways.get(serviceId) : gateways.size === 1 ? [...gateways.values()][0] : undefined
+  const gateway = serviceId ? gateways.get(serviceId) : onlyOne(gateways)
   if (!gateway) {
     throw new MedusaError(
       MedusaError.Types.NOT_FOUND,
@@ -57,14 +71,33 @@ export function clickMerchantGateway(serviceId?: string | null): ClickMerchantGa
   return gateway
 }
 
-let sandbox: SandboxClick | undefined
-
-/** In sandbox mode, the provider plays Click's side for the local pay page. */
-export function registerSandboxClick(click: SandboxClick): void {
-  sandbox = click
+/**
+ * The gateway that verifies a callback naming `serviceId`. A callback naming
+ * no service of ours is verified by the first one registered, whose secret
+ * and service id refuse it exactly as a backend with one service does (-1, or
+ * -8 for a foreign service_id): no secret answers for a service it is not.
+ */
+export function clickGatewayForCallback(serviceId: unknown): ClickMerchantGateway {
+  const gateway = (typeof serviceId === "string" ? gateways.get(serviceId) : undefined) ?? gateways.values().next().value
+  if (!gateway) {
+    throw new MedusaError(
+      MedusaError.Types.NOT_FOUND,
+      "No Click provider is configured: register medusa-payment-click/providers/click in medusa-config."
+    )
+  }
+  return gateway
 }
 
-/** Click's side for the local pay page, only in sandbox mode. */
-export function sandboxClick(): SandboxClick | undefined {
-  return sandbox
+/** In sandbox mode, the provider plays Click's side for the local pay page of its service. */
+export function registerSandboxClick(click: SandboxClick): void {
+  sandboxes.set(click.serviceId, click)
+}
+
+/** Click's side for the local pay page of `serviceId` (without one: of the only sandbox service), only in sandbox mode. */
+export function sandboxClick(serviceId?: string): SandboxClick | undefined {
+  return serviceId ? sandboxes.get(serviceId) : onlyOne(sandboxes)
+}
+
+function onlyOne<T>(map: Map<string, T>): T | undefined {
+  return map.size === 1 ? map.values().next().value : undefined
 }

@@ -17,7 +17,6 @@ import type {
   GetPaymentStatusOutput,
   InitiatePaymentInput,
   InitiatePaymentOutput,
-  ProviderWebhookPayload,
   RefundPaymentInput,
   RefundPaymentOutput,
   RetrievePaymentInput,
@@ -30,31 +29,17 @@ import {
   activeSecretKeys,
   buildPayUrl,
   formatTiyinAsSoums,
-  parseSoumsToTiyin,
-  verifyClickCallback,
-  type CallbackKind,
-  type CallbackVerification,
 } from "../../click"
 import { medusaAmountToTiyin } from "../../lib/medusa-amount"
 import { ClickPaymentState } from "../../modules/click/payment-state"
 import { reversalTargetOfPlaced, reverseAtClick, type ReversalDatabase } from "../../payments/money-back/click-reversals"
-import { isValidConfirmation, signConfirmation } from "./confirmation"
-import { CLICK_ENDPOINT_HEADER } from "./ids"
+import { isValidConfirmation } from "./confirmation"
 import { connectClickService } from "./connect"
 import { checkDeploymentAtBoot } from "./deployment"
 import type { ClickMerchantGateway } from "./merchant-gateway"
 import { parseClickOptions, type ClickOptions } from "./options"
 import { sessionStatus } from "./status"
 import type { ClickSessionData } from "./session-data"
-
-/**
- * What `getWebhookActionAndData` answers. Medusa's generic payment webhook
- * ignores `not_supported`, so a forged call to /hooks/payment/click_click can
- * never authorize anything; only our /hooks/click/* routes read `click`.
- */
-export interface ClickWebhookResult extends WebhookActionResult {
-  click?: CallbackVerification & { confirmation?: string; cancelOfConfirmedAnswer: -4 | -9 }
-}
 
 class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
   static identifier = "click"
@@ -205,44 +190,14 @@ class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
     return [...(data.click_reversals ?? []), { amount_tiyin: tiyin.toString(), at: new Date().toISOString(), by }]
   }
 
-  async getWebhookActionAndData(
-    payload: ProviderWebhookPayload["payload"]
-  ): Promise<ClickWebhookResult> {
-    const endpoint = payload.headers?.[CLICK_ENDPOINT_HEADER]
-    if (endpoint !== "prepare" && endpoint !== "complete") {
-      return { action: PaymentActions.NOT_SUPPORTED }
-    }
-    const verification = verifyClickCallback(payload.data, endpoint as CallbackKind, {
-      serviceId: this.config.serviceId,
-      secretKey: this.config.secretKey,
-      previousSecretKey: this.config.previousSecretKey,
-      previousSecretKeyUntil: this.config.previousSecretKeyUntil,
-      signTimeMaxAgeSec: this.config.signTimeToleranceSec,
-      signTimeMaxFutureSec: this.config.signTimeFutureSec,
-    })
-    return {
-      action: PaymentActions.NOT_SUPPORTED,
-      click: {
-        ...verification,
-        confirmation: this.confirmationFor(verification),
-        cancelOfConfirmedAnswer: this.config.cancelOfConfirmedAnswer,
-      },
-    }
-  }
-
-  private confirmationFor(verification: CallbackVerification): string | undefined {
-    if (!verification.ok || verification.kind !== "complete" || verification.request.error !== "0") {
-      return undefined
-    }
-    const { request } = verification
-    return signConfirmation(
-      {
-        cartId: request.merchant_trans_id,
-        amountTiyin: String(parseSoumsToTiyin(request.amount)),
-        merchantPrepareId: request.merchant_prepare_id,
-      },
-      this.config.secretKey
-    )
+  /**
+   * Medusa's generic payment webhook (/hooks/payment/click_click) acts on
+   * nothing: Click calls /hooks/click/prepare and /hooks/click/complete, whose
+   * route verifies each callback through this service's gateway
+   * (merchant-gateway.ts), so a forged call here can never authorize anything.
+   */
+  async getWebhookActionAndData(): Promise<WebhookActionResult> {
+    return { action: PaymentActions.NOT_SUPPORTED }
   }
 
   private isConfirmed(data: ClickSessionData): boolean {

@@ -1,5 +1,4 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import { Modules } from "@medusajs/framework/utils"
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { performance } from "node:perf_hooks"
 import type { Logger } from "pino"
@@ -18,12 +17,11 @@ import { clickCallbacksInFlight } from "../../../payments/callbacks/callbacks-in
 import { clickModule } from "../../../payments/click-transactions"
 import { clickLogger } from "../../../lib/logger"
 import { requestGuard, type Spent } from "../../../lib/request-guard"
-import { CLICK_ENDPOINT_HEADER, CLICK_WEBHOOK_PROVIDER } from "../../../providers/click/ids"
-import type { ClickWebhookResult } from "../../../providers/click/service"
+import { clickGatewayForCallback, type ClickCallbackVerification } from "../../../providers/click/merchant-gateway"
 import { readCallbackBody, type CallbackBody } from "./read-callback-body"
 
-/** A callback the provider verified, with what the handlers need from its options. */
-export type VerifiedCallback = Extract<NonNullable<ClickWebhookResult["click"]>, { ok: true }>
+/** A callback its service's gateway verified, with what the handlers need from that service's options. */
+export type VerifiedCallback = Extract<ClickCallbackVerification, { ok: true }>
 type Answer = PrepareAnswer | CompleteAnswer
 
 /** A correctly signed callback for this endpoint whose sign_time is stale (see verify-callback.ts). */
@@ -39,7 +37,7 @@ export type LateCallbackHandler = (container: MedusaContainer, late: LateCallbac
 
 /**
  * One Click callback endpoint: source address (allow-list) → bounded body →
- * verification by the provider (which holds the secret) → the endpoint's
+ * verification by the gateway of the service it names (which holds the secret) → the endpoint's
  * handler → Click's JSON answer, always HTTP 200 → the audit record. A
  * callback that did not pass verification, a correctly signed but stale one
  * (a replay) included, spends its address's budget: past it, it is answered
@@ -85,7 +83,7 @@ async function answerCallback(
       reason = `body:${body.reason}`
       answer = errorAnswer(endpoint, ClickErrorCode.BadRequest, echo)
     } else {
-      const verification = await verify(req.scope, endpoint, body.body, req.headers)
+      const verification = clickGatewayForCallback(body.body.service_id).verifyCallback(body.body, endpoint)
       if (!verification.ok) {
         echo = verification.echo
         signatureValid = verification.signatureValid
@@ -128,23 +126,6 @@ async function answerCallback(
   }).catch((error) => log.error({ err: (error as Error)?.message }, "callback audit write failed"))
   log.info({ ...idsOf(echo), error: answer.error, reason, duration_ms: durationMs, stored, source }, "callback answered")
   res.status(200).json(answer)
-}
-
-async function verify(
-  container: MedusaContainer,
-  endpoint: CallbackKind,
-  data: Record<string, unknown>,
-  headers: Record<string, unknown>
-) {
-  const payment = container.resolve(Modules.PAYMENT)
-  const result = (await payment.getWebhookActionAndData({
-    provider: CLICK_WEBHOOK_PROVIDER,
-    payload: { data, rawData: "", headers: { ...headers, [CLICK_ENDPOINT_HEADER]: endpoint } },
-  })) as ClickWebhookResult
-  if (!result.click) {
-    throw new Error("the Click provider did not verify the callback")
-  }
-  return result.click
 }
 
 function errorAnswer(endpoint: CallbackKind, error: ClickErrorCodeValue, echo: CallbackEcho): Answer {
