@@ -3,14 +3,15 @@ import { BaseSequencer, type TestSpecification } from "vitest/node"
 
 /**
  * The integration files, heaviest first, with what each costs on 2 cores.
- * Files run three at a time (the lanes): each spends much of its time waiting
- * on its backends, its browser or Click's double, so a third lane keeps both
- * cores busy. The heaviest start first, so that no long file is left to run
- * alone at the end.
+ * Files run LANES at a time. The heaviest start first, so that no long file is
+ * left to run alone at the end.
  */
 const parallelFiles = [
   "newcomer", // npm ci, npm run dev, a real browser, npm test in a private copy
   "package", // plugin build, pack, install into a fresh backend
+  // Then the two other files that need no template: they run while it is made.
+  "dev-command",
+  "certify-secret-key",
   "server-worker", // a server and a worker instance on Redis, the server killed and restarted
   "several-processes", // two backends on one database, Postgres locking
   "several-processes-redis", // the same with Redis locking
@@ -20,10 +21,11 @@ const parallelFiles = [
   "payment-integrity",
   "crash-recovery", // three placements killed at once, and a restart
   "frozen-process", // a backend frozen mid-placement, a second one booted, the first resumed
+  "saved-card-attacks", // a backend of its own with short holds, Click's answers lost, a kill and a restart
   "faults", // terminated connections, a Redis restart
-  "dev-command",
   "admin-api",
   "verify-debits", // two backends: verification on, and off
+  "several-services", // a backend of its own with two Click services, each with its own Merchant API double
   "reconcile-never-guesses",
   "request-guard",
   "late-complete",
@@ -32,6 +34,9 @@ const parallelFiles = [
   "certification",
   "fiscal-receipts",
   "sandbox-pay-page",
+  "pay-by-phone", // the shared backend; Click's double pays invoices back over HTTP
+  "saved-cards", // the shared backend; two customers, card tokens at the double over HTTP, a scan of every table
+  "saved-card-checkout", // the shared backend; one payment waits for the placement job after Click settles it
   "concurrency",
   "certify-runner",
   "hostile-fuzz",
@@ -39,7 +44,6 @@ const parallelFiles = [
   "provider-and-status",
   "key-rotation",
   "health",
-  "certify-secret-key",
 ]
 
 /**
@@ -61,6 +65,9 @@ class HeaviestFirst extends BaseSequencer {
   }
 }
 
+/** Files run at once: each spends much of its time waiting on its backends, its browser or Click's double. */
+const LANES = 4
+
 const integration = {
   // Click's Merchant API double first: the shared backends, booted by the pool, are given its URL.
   globalSetup: ["integration-tests/harness/redis-server.ts", "integration-tests/harness/click-merchant-api.ts", "integration-tests/harness/global-setup.ts"],
@@ -79,6 +86,9 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["tests/unit/**/*.test.ts"],
+          // In the integration files' lanes, after them: they fill the lanes the last long files leave idle.
+          maxWorkers: LANES,
+          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -87,7 +97,7 @@ export default defineConfig({
           name: "integration",
           include: ["integration-tests/**/*.test.ts"],
           exclude: files(timedFiles),
-          maxWorkers: 3,
+          maxWorkers: LANES,
           sequence: { groupOrder: 1 },
         },
       },

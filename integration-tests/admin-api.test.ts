@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { adminToken } from "../scripts/lib/admin.mjs"
-import type { MerchantApiDouble } from "../src/sandbox/merchant-api-double"
+import type { MerchantApiDoubleWithFaults } from "../tests/harness/merchant-api-faults"
 import { startBackend, type Backend } from "./harness/backend"
 import { clickPays, startClickDouble } from "./harness/click-double"
 import { clickComplete } from "./harness/click"
@@ -15,7 +15,7 @@ import { clickMerchant } from "./harness/test-env"
  * whatever happens after a button is the button's doing.
  */
 describe("admin API for Click payments", () => {
-  let double: MerchantApiDouble
+  let double: MerchantApiDoubleWithFaults
   let backend: Backend
   let token: string
   beforeAll(async () => {

@@ -9,6 +9,7 @@ import {
   countOrdersForCart,
   createPayableCart,
   paymentRow,
+  poll,
   waitForOrders,
   waitForPaymentState,
 } from "./harness/storefront"
@@ -108,8 +109,20 @@ describe("Click's answers within a second, whatever happens", () => {
       last_error: null,
     })
 
-    // The storefront's completion of the other cart returns its single order.
-    await new Promise((resolve) => setTimeout(resolve, 1500))
+    // The storefront's completion of the other cart returns its single order, once its placement
+    // may be tried again after the failed attempts (or the job placed it).
+    const due = await poll(
+      async () =>
+        (
+          await backend.db.query(
+            `SELECT state = 'placed' OR next_attempt_at IS NULL OR next_attempt_at <= now() AS due FROM click_transaction WHERE merchant_prepare_id = $1`,
+            [second.merchantPrepareId]
+          )
+        ).rows[0]?.due === true,
+      (due) => due,
+      10_000
+    )
+    expect(due, "the other cart's placement may be tried again").toBe(true)
     const storefront = await completeCartFromStorefront(backend, second.cartId)
     expect(storefront.status).toBe(200)
     expect(storefront.body.type).toBe("order")
@@ -141,8 +154,8 @@ describe("Click's answers within a second, whatever happens", () => {
   it("a cart whose order placement is stuck does not delay another cart's Complete", async () => {
     const stuck = await preparedCart(backend)
     const other = await preparedCart(backend)
-    // Every order insert hangs for 4 s: the first cart's placement is stuck inside Medusa.
-    const restore = await faultOrderInserts(backend, { kind: "slow", seconds: 4 })
+    // Every order insert hangs until the answers are measured: the first cart's placement is stuck inside Medusa.
+    const restore = await faultOrderInserts(backend, { kind: "hold" })
     try {
       expect((await clickComplete(backend, stuck)).body.error).toBe(0)
       await waitForStatement(backend, '%insert into "order"%')
@@ -164,8 +177,8 @@ describe("Click's answers within a second, whatever happens", () => {
     for (let i = 0; i < 5; i++) others.push(await createPayableCart(backend))
     const stuck = await clickPays(backend, double, stuckCart, { complete: false })
     const waiting = await Promise.all(others.map((cart) => clickPays(backend, double, cart, { complete: false })))
-    // Every order insert now hangs for 8 s: the first placement is stuck inside Medusa's workflow.
-    const restore = await faultOrderInserts(backend, { kind: "slow", seconds: 8 })
+    // Every order insert now hangs until the answers are measured: the first placement is stuck inside Medusa's workflow.
+    const restore = await faultOrderInserts(backend, { kind: "hold" })
     try {
       expect((await clickComplete(backend, stuck)).body.error).toBe(0)
       await waitForStatement(backend, '%insert into "order"%')

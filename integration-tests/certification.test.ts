@@ -147,7 +147,7 @@ describe("Click certification sequence", () => {
     const status = await backend.http
       .get(`/store/click/carts/${cart.cartId}`)
       .set("x-publishable-api-key", backend.publishableKey)
-    expect(status.body).toEqual({ cart_id: cart.cartId, status: "cancelled", order_id: null, order_display_id: null })
+    expect(status.body).toEqual({ cart_id: cart.cartId, status: "cancelled", order_id: null, order_display_id: null, invoice: null })
 
     // The cancelled attempt stays cancelled even if Click repeats its Prepare.
     const repeatedCancelled = await clickPrepare(backend, { cartId: cart.cartId, amount: cart.amount, clickTransId: cancelled })

@@ -49,7 +49,7 @@ describe("crash recovery", () => {
       beforeAuthorize = await preparedCart(backend)
       const sessionOf = async (cart: { merchantPrepareId: number }) =>
         (await paymentRow(backend, { merchantPrepareId: cart.merchantPrepareId }))!.payment_session_id
-      const hold = { kind: "slow", seconds: 5 } as const
+      const hold = { kind: "hold" } as const
       const restores = [
         // Placement's first write is the confirmation stamp into the session.
         await faultUpdates(backend, "payment_session", { ...hold, only: { column: "id", equals: await sessionOf(inStamp) } }),

@@ -26,7 +26,8 @@ describe("npm run dev", () => {
     expect(dev.output()).toContain("Using the PostgreSQL database from DATABASE_URL")
     expect(dev.output()).not.toContain("embedded PostgreSQL")
     expect(await dev.stop()).toBe(true)
-  })
+    // Migrating a new database takes minutes on 2 cores while the template is made beside it.
+  }, 300_000)
 
   it("ends with one clear sentence when the database is unreachable or the port is taken", async () => {
     const unreachable = await startDev({ DATABASE_URL: "postgres://postgres@127.0.0.1:1/medusa" })

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { adminToken } from "../scripts/lib/admin.mjs"
 import { includedVatTiyin, parseSoumsToTiyin } from "../src/click"
-import type { MerchantApiDouble } from "../src/sandbox/merchant-api-double"
+import type { MerchantApiDoubleWithFaults } from "../tests/harness/merchant-api-faults"
 import { startBackend, type Backend } from "./harness/backend"
 import { clickPays, startClickDouble } from "./harness/click-double"
 import { countOrdersForCart, createPaymentSession, storeClient, waitForPaymentState } from "./harness/storefront"
@@ -17,7 +17,7 @@ const SHIPPING_SPIC = "10112006002000000"
  * sum to the debit to the tiyin.
  */
 describe("fiscal receipts", () => {
-  let double: MerchantApiDouble
+  let double: MerchantApiDoubleWithFaults
   let backend: Backend
   let token: string
   const productIds: Record<string, string> = {}

@@ -1,9 +1,9 @@
 import supertest from "supertest"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { MerchantApiDouble } from "../src/sandbox/merchant-api-double"
+import type { MerchantApiDoubleWithFaults } from "../tests/harness/merchant-api-faults"
 import { startBackend, type Backend } from "./harness/backend"
 import { clickPays, startClickDouble } from "./harness/click-double"
-import { disarmFault, fastJobsEnv, faultInserts, waitForStatement } from "./harness/faults"
+import { disarmFault, fastJobsEnv, faultInserts, releaseHeld, waitForStatement } from "./harness/faults"
 import {
   completeCartFromStorefront,
   countOrdersForCart,
@@ -21,7 +21,7 @@ import {
  * reverse nothing and undo nothing of the other's outcome.
  */
 describe("a frozen process cannot place a second order", () => {
-  let double: MerchantApiDouble
+  let double: MerchantApiDoubleWithFaults
   let backend: Backend
   /** The other process: it places orders only when a storefront completes a cart there. */
   let other: Backend
@@ -133,17 +133,42 @@ describe("a frozen process cannot place a second order", () => {
   async function heldInsideCompletion() {
     const email = uniqueEmail()
     const cart = await createPayableCart(backend, { email })
-    const restore = await faultInserts(backend, "order", { kind: "slow", seconds: 20, only: { column: "email", equals: email } })
+    const restore = await faultInserts(backend, "order", { kind: "hold", only: { column: "email", equals: email } })
     const payment = await clickPays(backend, double, cart)
     expect(payment.answer?.error).toBe(0)
     await waitForStatement(backend, '%insert into "order"%', { hungMs: 300, timeoutMs: 20_000 })
     return { payment, email, restore }
   }
 
-  /** Freezes the first process; its held order insert may finish in PostgreSQL, its transaction stays open. */
+  /** Freezes the first process; its held order insert finishes in PostgreSQL, its transaction stays open. */
   async function freeze() {
     backend.pause()
     await disarmFault(backend, "order", "INSERT")
+    await releaseHeld(backend, "order", "INSERT")
+  }
+
+  /**
+   * Waits until the resumed process's links of `cartId`'s order reached
+   * PostgreSQL while the other's are held: they wait there for the other's
+   * (its transaction holds the cart's link lock), or, were nothing to make
+   * them wait, they landed. The other's held links are let go after that.
+   */
+  async function waitForResumedLinks(cartId: string) {
+    const reached = await poll(
+      async () =>
+        (
+          await backend.db.query(
+            `SELECT EXISTS (SELECT 1 FROM pg_stat_activity waiting JOIN pg_stat_activity held ON held.pid = ANY (pg_blocking_pids(waiting.pid))
+                             WHERE waiting.datname = current_database() AND waiting.query ILIKE '%insert into "order_%'
+                               AND held.query ILIKE '%insert into "order_%')
+                 OR EXISTS (SELECT 1 FROM order_cart WHERE cart_id = $1) AS reached`,
+            [cartId]
+          )
+        ).rows[0].reached === true,
+      (reached) => reached,
+      40_000
+    )
+    expect(reached, `the resumed process's links of ${cartId} reached the database`).toBe(true)
   }
 
   it("resumed while the other process authorizes its payment: it decides no refund, and the other's order stands", async () => {
@@ -163,7 +188,7 @@ describe("a frozen process cannot place a second order", () => {
       expect(placedAskingClick.status, JSON.stringify(placedAskingClick.body)).toBe(200)
       // Its completion of the held cart: the order and its links are written, the payment is being authorized.
       const session = await sessionOf(inCompletion.payment.cartId)
-      restores.push(await faultInserts(backend, "payment", { kind: "slow", seconds: 30, only: { column: "payment_session_id", equals: session.id } }))
+      restores.push(await faultInserts(backend, "payment", { kind: "hold", only: { column: "payment_session_id", equals: session.id } }))
       await waitForLeaseToRunOut(inCompletion.payment.clickTransId)
       const placingHeld = completeCartFromStorefront(other, inCompletion.payment.cartId).then((response) => response)
       await waitForStatement(backend, '%insert into "payment"%', { hungMs: 300, timeoutMs: 30_000 })
@@ -172,6 +197,7 @@ describe("a frozen process cannot place a second order", () => {
       // The resumed completion goes on from its stale read: Medusa refuses its links, and it fails for good.
       await waitForLogLine(inCompletion.payment.cartId, "refund")
       await disarmFault(backend, "payment", "INSERT")
+      await releaseHeld(backend, "payment", "INSERT")
       const placedHeld = await placingHeld
       expect(placedHeld.status, JSON.stringify(placedHeld.body)).toBe(200)
       // The reversal job runs every second in both processes: it would have acted by now.
@@ -195,10 +221,9 @@ describe("a frozen process cannot place a second order", () => {
       const session = await sessionOf(inCompletion.payment.cartId)
       // The other process's completion of the cart: its order written, its links on their way in.
       restores.push(
-        await faultInserts(backend, "order_cart", { kind: "slow", seconds: 40, only: { column: "cart_id", equals: inCompletion.payment.cartId } }),
+        await faultInserts(backend, "order_cart", { kind: "hold", only: { column: "cart_id", equals: inCompletion.payment.cartId } }),
         await faultInserts(backend, "order_payment_collection", {
-          kind: "slow",
-          seconds: 40,
+          kind: "hold",
           only: { column: "payment_collection_id", equals: session.payment_collection_id },
         })
       )
@@ -212,6 +237,9 @@ describe("a frozen process cannot place a second order", () => {
 
       backend.resume()
       // The resumed completion goes on from its stale read and writes its order's links while the other's are held.
+      await waitForResumedLinks(inCompletion.payment.cartId)
+      await releaseHeld(backend, "order_cart", "INSERT")
+      await releaseHeld(backend, "order_payment_collection", "INSERT")
       const placed = await placing
       expect(placed.status, JSON.stringify(placed.body)).toBe(200)
       await new Promise((resolve) => setTimeout(resolve, 5000))

@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process"
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import { promisify } from "node:util"
@@ -18,6 +18,9 @@ const run = promisify(execFile)
 const medusaVersion = JSON.parse(readFileSync(path.join(projectDir, "package.json"), "utf8")).devDependencies["@medusajs/medusa"]
 /** The triggers through which the database refuses a second order for a cart paid with Click. */
 const ONE_ORDER_TRIGGERS = ["click_one_order_per_cart", "click_one_order_per_payment_collection"]
+
+/** What the tests' fault injection into Click's Merchant API double is made of (tests/harness/merchant-api-faults.ts). */
+const FAULT_INJECTION = /injectFault|clearFaults|heldRequests|lost_answer|http_answer|Injected fault|__double\/faults|merchant-api-faults/
 
 /** The README's "Use it in your Medusa backend": its install command and its medusa-config block. */
 function readmeInstall() {
@@ -103,6 +106,14 @@ describe("the packed plugin in a fresh Medusa backend", () => {
     expect(installed.dependencies[name]).toMatch(/^file:/)
     // What the merchant's backend does not depend on is gone: this repository's test tools were pruned.
     expect(readdirSync(path.join(app, "node_modules"))).not.toContain("vitest")
+    // Only what production runs ships: the Merchant API double (sandbox mode) is in the package, the
+    // tests' fault injection into it is not.
+    const shipped = path.join(app, "node_modules", name, ".medusa")
+    expect(existsSync(path.join(shipped, "server/src/sandbox/merchant-api-double.js"))).toBe(true)
+    const withFaultInjection = readdirSync(shipped, { recursive: true, encoding: "utf8" })
+      .map((file) => path.join(shipped, file))
+      .filter((file) => statSync(file).isFile() && FAULT_INJECTION.test(readFileSync(file, "utf8")))
+    expect(withFaultInjection).toEqual([])
 
     // 3. medusa-config.ts: the README's block; the test adds only what every backend has (imports, database, no dashboard build).
     writeFileSync(

@@ -53,6 +53,17 @@ describe("payment integrity", () => {
     })
   })
 
+  it("places the order when Click's signed Complete writes our merchant_prepare_id with leading zeros", async () => {
+    const complete = await preparedCart(backend)
+    const answer = await clickComplete(backend, { ...complete, merchantPrepareId: `00${complete.merchantPrepareId}` })
+    expect(answer.body).toMatchObject({ error: 0, merchant_confirm_id: complete.merchantPrepareId })
+    expect(await waitForOrders(backend, complete.cartId)).toBe(1)
+    expect(await waitForPaymentState(backend, { merchantPrepareId: complete.merchantPrepareId }, ["placed"])).toMatchObject({
+      state: "placed",
+      last_error: null,
+    })
+  })
+
   it("a confirmed payment whose order failed gets it from the recovery job, with no further request", async () => {
     const complete = await preparedCart(backend)
     const restore = await failOrders()

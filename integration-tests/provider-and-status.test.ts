@@ -41,10 +41,10 @@ describe("the Click provider, the status route and boot-time configuration", () 
 
   it("reports awaiting_payment → processing → paid to the storefront's return page", async () => {
     const cart = await createPayableCart(backend)
-    expect((await status(cart.cartId)).body).toEqual({ cart_id: cart.cartId, status: "awaiting_payment", order_id: null, order_display_id: null })
+    expect((await status(cart.cartId)).body).toEqual({ cart_id: cart.cartId, status: "awaiting_payment", order_id: null, order_display_id: null, invoice: null })
     const clickTransId = newClickTransId()
     const prepared = await clickPrepare(backend, { cartId: cart.cartId, amount: cart.amount, clickTransId })
-    expect((await status(cart.cartId)).body).toEqual({ cart_id: cart.cartId, status: "processing", order_id: null, order_display_id: null })
+    expect((await status(cart.cartId)).body).toEqual({ cart_id: cart.cartId, status: "processing", order_id: null, order_display_id: null, invoice: null })
     await clickComplete(backend, {
       cartId: cart.cartId, amount: cart.amount, clickTransId, merchantPrepareId: prepared.body.merchant_prepare_id,
     })

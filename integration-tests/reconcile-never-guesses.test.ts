@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { adminToken } from "../scripts/lib/admin.mjs"
 import { parseSoumsToTiyin } from "../src/click"
-import type { MerchantApiDouble } from "../src/sandbox/merchant-api-double"
+import type { MerchantApiDoubleWithFaults } from "../tests/harness/merchant-api-faults"
 import { startBackend, type Backend } from "./harness/backend"
 import { startClickDouble } from "./harness/click-double"
 import { clickComplete, clickPrepare, newClickTransId } from "./harness/click"
+import { customersCart, customerStore, loggedInCustomer, savedCard } from "./harness/customers"
 import { countOrdersForCart, createPayableCart } from "./harness/storefront"
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -23,7 +24,7 @@ const HORIZON_SEC = 6
  * person; two rows for one Click payment are one payment, never reversed.
  */
 describe("reconciliation never guesses", () => {
-  let double: MerchantApiDouble
+  let double: MerchantApiDoubleWithFaults
   let backend: Backend
   let token: string
   beforeAll(async () => {
@@ -241,5 +242,29 @@ describe("reconciliation never guesses", () => {
       expect((await clickComplete(backend, older)).body.error).toBe(-4)
       expect((await clickComplete(backend, newer)).body.error).toBe(-4)
     }
+  })
+
+  it("a saved-card debit whose answer was lost is found at Click by its cart and becomes exactly one order", async () => {
+    const customer = await loggedInCustomer(backend)
+    const card = await savedCard(backend, customer.bearer, double.controlUrl)
+    const { cartId, amountTiyin } = await customersCart(backend, customer)
+    // Click debits the card, and its answer never arrives.
+    double.injectFault({ endpoint: "card_token/payment", kind: "lost_answer" })
+    const paid = await customerStore(backend)("post", `/store/click/carts/${cartId}/card-payment`, customer.bearer, { payment_method_id: card.id })
+    expect(paid.status, paid.text).toBe(201)
+    expect(paid.body).toEqual({ card_payment: { status: "processing" } })
+    const [debit, ...others] = double.payments().filter((payment) => payment.merchant_trans_id === cartId)
+    expect(others).toEqual([])
+    expect(debit).toMatchObject({ status: 2, amount_tiyin: amountTiyin.toString() })
+
+    // Reconciliation asks Click by the cart id (transaction_parameter) and finds the debit.
+    const attempts = () =>
+      backend.db
+        .query("SELECT state, debit_via, click_paydoc_id FROM click_transaction WHERE merchant_trans_id = $1", [cartId])
+        .then((result) => result.rows)
+    const rows = await until(attempts, (rows) => rows[0]?.state === "placed", 30_000)
+    expect(await countOrdersForCart(backend, cartId)).toBe(1)
+    expect(rows).toEqual([expect.objectContaining({ state: "placed", debit_via: "card_token", click_paydoc_id: debit.payment_id })])
+    expect(double.payment(debit.payment_id)!.reversals).toHaveLength(0)
   })
 })

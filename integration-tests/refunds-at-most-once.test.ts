@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { adminToken } from "../scripts/lib/admin.mjs"
-import type { MerchantApiDouble } from "../src/sandbox/merchant-api-double"
+import type { MerchantApiDoubleWithFaults } from "../tests/harness/merchant-api-faults"
 import { startBackend, type Backend } from "./harness/backend"
 import { clickPays, startClickDouble } from "./harness/click-double"
 import { clickComplete } from "./harness/click"
@@ -19,7 +19,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
  * apart only by asking Click's payment/status.
  */
 describe("refunds at most once", () => {
-  let double: MerchantApiDouble
+  let double: MerchantApiDoubleWithFaults
   let backend: Backend
   let token: string
   beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { adminToken } from "../scripts/lib/admin.mjs"
-import type { MerchantApiDouble } from "../src/sandbox/merchant-api-double"
+import type { MerchantApiDoubleWithFaults } from "../tests/harness/merchant-api-faults"
 import { startBackend, type Backend } from "./harness/backend"
 import { clickPays, startClickDouble } from "./harness/click-double"
 import { faultUpdates, waitForStatement } from "./harness/faults"
@@ -23,7 +23,7 @@ const STACK_TRACE = /\bat .+\.(js|ts):\d+/
  *   process died between Medusa's order and the payment's `placed`).
  */
 describe("uncertain partial reversals, and refunds recorded before the payment is placed", () => {
-  let double: MerchantApiDouble
+  let double: MerchantApiDoubleWithFaults
   let backend: Backend
   let token: string
   beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { adminToken } from "../scripts/lib/admin.mjs"
 import { formatSignTime } from "../src/click"
-import type { MerchantApiDouble } from "../src/sandbox/merchant-api-double"
+import type { MerchantApiDoubleWithFaults } from "../tests/harness/merchant-api-faults"
 import { startBackend, type Backend } from "./harness/backend"
 import { clickPays, startClickDouble } from "./harness/click-double"
 import { clickComplete, clickPrepare, newClickTransId } from "./harness/click"
@@ -23,7 +23,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
  * the double's, and every reversal the backend sends is counted there.
  */
 describe("refunds, automatic reversal and reconciliation", () => {
-  let double: MerchantApiDouble
+  let double: MerchantApiDoubleWithFaults
   let backend: Backend
   let token: string
   beforeAll(async () => {

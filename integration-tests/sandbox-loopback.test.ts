@@ -47,6 +47,17 @@ describe("sandbox pages outside this machine", () => {
         expect((await response.json()).message).toMatch(/CLICK_SANDBOX_PUBLIC=true/)
       }
       expect((await pressSandboxButton(via(address), cart.paymentUrl, "pay")).status, `Pay from ${address}`).toBe(403)
+      // The sandbox's Click app (pay by phone): neither its page nor its Confirm serve another address.
+      expect((await fetch(`${via(address)}/click-sandbox/app?invoice_id=5000000001`)).status, `Click app from ${address}`).toBe(403)
+      const confirmed = await fetch(`${via(address)}/click-sandbox/app`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ invoice_id: "5000000001" }).toString(),
+        redirect: "manual",
+      })
+      expect(confirmed.status, `Confirm from ${address}`).toBe(403)
+      // Nor the SMS codes of cards being saved.
+      expect((await fetch(`${via(address)}/click-sandbox/sms?card_token=0123abcd`)).status, `SMS from ${address}`).toBe(403)
     }
     expect(await attemptsOf(cart.cartId)).toBe(0)
     expect(await countOrdersForCart(backend, cart.cartId)).toBe(0)

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { adminToken } from "../scripts/lib/admin.mjs"
 import { parseSoumsToTiyin } from "../src/click"
-import type { MerchantApiDouble } from "../src/sandbox/merchant-api-double"
+import type { MerchantApiDoubleWithFaults } from "../tests/harness/merchant-api-faults"
 import { startBackend, type Backend } from "./harness/backend"
 import { clickComplete, clickPrepare, completeFields, newClickTransId, postCallback } from "./harness/click"
 import { clickPays, startClickDouble } from "./harness/click-double"
@@ -15,7 +15,7 @@ import { countOrdersForCart, createPayableCart, poll, waitForOrders, waitForPaym
  * payment_status 2 becomes an order.
  */
 describe("a debit is real only when Click says so", () => {
-  let double: MerchantApiDouble
+  let double: MerchantApiDoubleWithFaults
   let backend: Backend
   beforeAll(async () => {
     double = await startClickDouble()

@@ -498,9 +498,7 @@ async function main() {
   const memory = {
     callbacks: MEMORY_CALLBACKS,
     rss_mb_before: rssBefore,
-    rss_mb_readings: rssReadings,
-    rss_mb_min: Math.min(...rssReadings),
-    rss_mb_max: Math.max(...rssReadings),
+    rss_mb_by_quarter: rssByQuarter,
     rss_mb_after: rssByQuarter[3],
   }
   progress(`  RSS ${memory.rss_mb_before} MB → ${rssByQuarter.join(" → ")} MB (after each quarter)`)

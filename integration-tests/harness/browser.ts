@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync } from "node:fs"
 import path from "node:path"
 import { chromium, type Browser, type Page } from "playwright-core"
+import { afterAll, beforeAll } from "vitest"
 import { projectDir } from "../../scripts/lib/medusa.mjs"
+import { sharedBackend, type Backend } from "./backend"
 
 /** Debian's Chromium (`apt-get install chromium`); downloading a browser does not work on these machines. */
 export const chromiumPath = process.env.CHROMIUM_PATH || "/usr/bin/chromium"
@@ -60,4 +62,22 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(screenshotDir, `${name}.png`)
   await page.screenshot({ path: file, fullPage: true })
   return file
+}
+
+/**
+ * The shared sandbox backend and one Chromium for a describe block: started
+ * before its tests, stopped after. Read them from the returned object inside
+ * the tests.
+ */
+export function sandboxInBrowser(): { backend: Backend; browser: Browser } {
+  const sandbox = {} as { backend: Backend; browser: Browser }
+  beforeAll(async () => {
+    sandbox.backend = await sharedBackend("sandbox")
+    sandbox.browser = await launchBrowser()
+  })
+  afterAll(async () => {
+    await sandbox.browser?.close()
+    await sandbox.backend?.stop()
+  })
+  return sandbox
 }

@@ -25,8 +25,8 @@ export interface StockedCart {
 }
 
 /** Boots Medusa on the (migrated, seeded) template, stores `count` payable carts in it, and stops it. */
-export async function fillCartStock(databaseUrl: string, count = STOCKED_CARTS): Promise<void> {
-  const medusa = await startMedusaProcess(testEnv({ DATABASE_URL: databaseUrl }), "template-cart-stock")
+export async function fillCartStock(databaseUrl: string, options: { priority?: number } = {}, count = STOCKED_CARTS): Promise<void> {
+  const medusa = await startMedusaProcess(testEnv({ DATABASE_URL: databaseUrl }), "template-cart-stock", options)
   const db = new pg.Client({ connectionString: databaseUrl })
   await db.connect()
   try {

@@ -1,6 +1,7 @@
 import { expect } from "vitest"
 import { parseSoumsToTiyin } from "../../src/click"
-import { startMerchantApiDouble, type MerchantApiDouble } from "../../src/sandbox/merchant-api-double"
+import type { MerchantApiDouble } from "../../src/sandbox/merchant-api-double"
+import { startMerchantApiDoubleWithFaults, type MerchantApiDoubleWithFaults } from "../../tests/harness/merchant-api-faults"
 import type { Backend } from "./backend"
 import { clickComplete, clickPrepare, newClickTransId } from "./click"
 import { addFileLedger } from "./click-ledger"
@@ -8,11 +9,12 @@ import { clickMerchant } from "./test-env"
 
 /**
  * Click's Merchant API for the tests' Click merchant: the project's double,
- * over real HTTP. Click's Completes that this file sends record their debits
- * in its ledger too (click-ledger.ts).
+ * over real HTTP, behind the tests' fault front (its `url` is the front's), so
+ * a file can make Click misbehave. Click's Completes that this file sends
+ * record their debits in its ledger too (click-ledger.ts).
  */
-export async function startClickDouble(): Promise<MerchantApiDouble> {
-  const double = await startMerchantApiDouble({
+export async function startClickDouble(): Promise<MerchantApiDoubleWithFaults> {
+  const double = await startMerchantApiDoubleWithFaults({
     serviceId: clickMerchant.serviceId,
     merchantUserId: clickMerchant.merchantUserId,
     secretKey: clickMerchant.secretKey,

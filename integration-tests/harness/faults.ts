@@ -1,3 +1,4 @@
+import pg from "pg"
 import type { Backend } from "./backend"
 
 /** The recovery and reversal jobs every second, retries after 1 s: a fault's aftermath settles within seconds. */
@@ -7,18 +8,19 @@ export const fastJobsEnv = {
   CLICK_PLACEMENT_RETRY_BASE_SEC: "1",
 }
 
-type DatabaseFault = ({ kind: "fail" } | { kind: "slow"; seconds: number }) & {
+type DatabaseFault = ({ kind: "fail" } | { kind: "slow"; seconds: number } | { kind: "hold" }) & {
   /** Only the rows whose `column` is `equals`, so that one cart is caught where others pass (default: every row). */
   only?: { column: string; equals: string }
 }
 
 /**
  * A database fault on the inserts into `table`, from a trigger: every insert
- * fails (`fail`) or hangs for `seconds` (`slow`) until the returned function
- * removes it.
+ * fails (`fail`), hangs for `seconds` (`slow`), or waits until the test lets it
+ * go (`hold`: releaseHeld, or the returned function), until the returned
+ * function removes it.
  */
 export function faultInserts(
-  backend: Pick<Backend, "db">,
+  backend: Pick<Backend, "db" | "databaseUrl">,
   table: string,
   fault: DatabaseFault
 ): Promise<() => Promise<void>> {
@@ -27,7 +29,7 @@ export function faultInserts(
 
 /** The same fault on the table's updates. */
 export function faultUpdates(
-  backend: Pick<Backend, "db">,
+  backend: Pick<Backend, "db" | "databaseUrl">,
   table: string,
   fault: DatabaseFault
 ): Promise<() => Promise<void>> {
@@ -35,16 +37,19 @@ export function faultUpdates(
 }
 
 async function faultWrites(
-  backend: Pick<Backend, "db">,
+  backend: Pick<Backend, "db" | "databaseUrl">,
   table: string,
   fault: DatabaseFault,
   operation: "INSERT" | "UPDATE"
 ): Promise<() => Promise<void>> {
-  const name = `click_test_fault_${operation.toLowerCase()}_${table.replace(/\W/g, "_")}`
+  const name = faultName(table, operation)
+  if (fault.kind === "hold") await holdLock(backend, name)
   const body =
     fault.kind === "fail"
       ? `RAISE EXCEPTION 'injected fault: ${table} ${operation.toLowerCase()}s are down';`
-      : `PERFORM pg_sleep(${Number(fault.seconds)}); RETURN NEW;`
+      : fault.kind === "slow"
+        ? `PERFORM pg_sleep(${Number(fault.seconds)}); RETURN NEW;`
+        : `PERFORM pg_advisory_lock_shared(${holdKey(name)}); PERFORM pg_advisory_unlock_shared(${holdKey(name)}); RETURN NEW;`
   const only = fault.only ? `WHEN (NEW."${fault.only.column}" = ${sqlText(fault.only.equals)})` : ""
   await backend.db.query(`
     CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger AS $$
@@ -53,25 +58,70 @@ async function faultWrites(
     CREATE TRIGGER ${name} BEFORE ${operation} ON "${table}"
       FOR EACH ROW ${only} EXECUTE FUNCTION ${name}();`)
   return async () => {
+    // Every held write goes on first: dropping the trigger waits for each transaction that
+    // wrote the table, and one of them may be held at another table's fault.
+    await releaseAllHeld(backend)
     await backend.db.query(`DROP TRIGGER IF EXISTS ${name} ON "${table}"`)
   }
+}
+
+const faultName = (table: string, operation: "INSERT" | "UPDATE") =>
+  `click_test_fault_${operation.toLowerCase()}_${table.replace(/\W/g, "_")}`
+
+/** The advisory lock a `hold` fault's writes wait for, in its own key space. */
+const holdKey = (name: string) => `hashtext('click_test_fault'), hashtext(${sqlText(name)})`
+
+/**
+ * The held faults' locks, each on a connection of its own: a held write waits
+ * for it in PostgreSQL (not on a timer), and goes on the moment it is let go,
+ * or the test's process ends.
+ */
+const holders = new Map<string, { databaseUrl: string; release(): Promise<void> }>()
+
+async function holdLock(backend: Pick<Backend, "databaseUrl">, name: string): Promise<void> {
+  const key = `${backend.databaseUrl} ${name}`
+  await holders.get(key)?.release()
+  const client = new pg.Client({ connectionString: backend.databaseUrl })
+  client.on("error", () => {})
+  await client.connect()
+  await client.query(`SELECT pg_advisory_lock(${holdKey(name)})`)
+  let released: Promise<void> | undefined
+  const holder = {
+    databaseUrl: backend.databaseUrl,
+    release: () =>
+      (released ??= (async () => {
+        holders.delete(key)
+        await client.end().catch(() => {})
+      })()),
+  }
+  holders.set(key, holder)
+}
+
+async function releaseAllHeld(backend: Pick<Backend, "databaseUrl">): Promise<void> {
+  await Promise.all([...holders.values()].filter((h) => h.databaseUrl === backend.databaseUrl).map((h) => h.release()))
+}
+
+/** Lets the writes a `hold` fault on `table` holds go on now; the fault itself stays, see disarmFault. */
+export async function releaseHeld(backend: Pick<Backend, "databaseUrl">, table: string, operation: "INSERT" | "UPDATE"): Promise<void> {
+  await holders.get(`${backend.databaseUrl} ${faultName(table, operation)}`)?.release()
 }
 
 /**
  * Makes the fault on `table`'s writes pass from now on, without touching the
  * table: dropping a trigger waits for every open transaction that wrote the
- * table, and a frozen process's one stays open. Writes already held finish
- * their wait. The trigger itself goes with the returned restore function.
+ * table, and a frozen process's one stays open. Writes already held stay
+ * held: until their sleep ends (`slow`) or releaseHeld (`hold`). The trigger
+ * itself goes with the returned restore function.
  */
 export async function disarmFault(backend: Pick<Backend, "db">, table: string, operation: "INSERT" | "UPDATE"): Promise<void> {
-  const name = `click_test_fault_${operation.toLowerCase()}_${table.replace(/\W/g, "_")}`
+  const name = faultName(table, operation)
   await backend.db.query(`CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger AS $$ BEGIN RETURN NEW; END $$ LANGUAGE plpgsql`)
 }
 
 const sqlText = (value: string) => `'${value.replace(/'/g, "''")}'`
 
 /** Orders are the one write placement cannot do without. */
-export const faultOrderInserts = (backend: Pick<Backend, "db">, fault: Parameters<typeof faultInserts>[2]) =>
+export const faultOrderInserts = (backend: Pick<Backend, "db" | "databaseUrl">, fault: Parameters<typeof faultInserts>[2]) =>
   faultInserts(backend, "order", fault)
 
 /**

@@ -60,14 +60,14 @@ export async function dropDatabaseOn(serverUrl: string, database: string): Promi
 }
 
 /** `medusa start` on a free port, logging to .data/test-logs/<logName>.log; resolves once /health answers. */
-export async function startMedusaProcess(env: NodeJS.ProcessEnv, logName: string): Promise<MedusaProcess> {
+export async function startMedusaProcess(env: NodeJS.ProcessEnv, logName: string, options: { priority?: number } = {}): Promise<MedusaProcess> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const logsDir = path.join(projectDir, ".data", "test-logs")
   mkdirSync(logsDir, { recursive: true })
   const logFile = path.join(logsDir, `${logName}.log`)
   const log = createWriteStream(logFile)
-  const child: ChildProcess = spawnMedusa(["start"], { ...env, PORT: String(port) }, ["ignore", "pipe", "pipe"])
+  const child: ChildProcess = spawnMedusa(["start"], { ...env, PORT: String(port) }, ["ignore", "pipe", "pipe"], options)
   // Both streams write to one file: neither may end it, the child's exit does.
   child.stdout?.pipe(log, { end: false })
   child.stderr?.pipe(log, { end: false })

@@ -1,5 +1,12 @@
 import Redis from "ioredis"
 
+/**
+ * Why a Redis file fails on a machine with no Redis for the run: it proves the
+ * Redis paths or nothing, so it is never skipped.
+ */
+export const NO_REDIS =
+  "No Redis for this run: install redis-server (apt-get install -y redis-server; the run starts a private one) or set TEST_REDIS_URL"
+
 /** Where a run's claim on a Redis db number lives (in the db the URL names): one run per db at a time. */
 const claimKey = (db: number) => `medusa-payment-click:test-redis-db:${db}`
 /** A claim left by a run that died runs out after this long. */

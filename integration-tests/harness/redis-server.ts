@@ -79,7 +79,7 @@ export default async function setup(project: TestProject) {
   if (!redis && shared.clickRedisRun.users === 1) {
     console.warn(
       "\n*** No Redis: set TEST_REDIS_URL or install redis-server (apt-get install -y redis-server). " +
-        "The Redis locking and server/worker files are left out of this run. ***\n"
+        "The Redis locking and server/worker files fail in this run. ***\n"
     )
   }
   project.provide("redisUrl", redis?.url ?? "")

@@ -11,11 +11,20 @@ import {
   countOrdersForCart,
   createPayableCart,
   LIMITED_PRINT,
+  paymentRow,
+  poll,
   setLimitedPrintStock,
   waitForPaymentState,
 } from "./storefront"
 
 const CARTS = 20
+
+/**
+ * Long enough that no Prepare of the 20-cart test, however busy the machine, is
+ * reconciled (Click's ledger holds its debit as soon as the Complete is on its
+ * way) before its Complete.
+ */
+const RECONCILE_AFTER_SEC = 30
 
 /**
  * `count` carts made `concurrency` at a time (the storefront's own work, not
@@ -56,9 +65,7 @@ export function describeTwoProcesses(locking: string, lockingEnv: Record<string,
         CLICK_ORDER_RETRY_CRON: "* * * * * *",
         CLICK_REVERSAL_CRON: "* * * * * *",
         CLICK_RECONCILE_CRON: "* * * * * *",
-        // Long enough that no Prepare of the 20-cart test, however busy the machine, is reconciled
-        // (Click's ledger holds its debit as soon as the Complete is on its way) before its Complete.
-        CLICK_RECONCILE_AFTER_SEC: "30",
+        CLICK_RECONCILE_AFTER_SEC: String(RECONCILE_AFTER_SEC),
         CLICK_PLACEMENT_RETRY_BASE_SEC: "1",
       }
       backend = await startBackend({ env })
@@ -133,13 +140,8 @@ export function describeTwoProcesses(locking: string, lockingEnv: Record<string,
     })
 
     it("the placement, reversal and reconciliation jobs run in both processes and do each payment's work once", async () => {
-      // Placement retried by the jobs: orders cannot be written while both processes' Completes are answered.
+      // The storefront's carts first: the orders' outage below lasts only as long as the test needs it.
       const retried = await manyCarts(4, () => createPayableCart(backend))
-      const restoreOrders = await faultOrderInserts(backend, { kind: "fail" })
-      const retriedPayments = await Promise.all(
-        retried.map((cart, i) => clickPays(processes()[i % 2] as Backend, double, cart))
-      )
-      for (const payment of retriedPayments) expect(payment.answer?.error).toBe(0)
       // Reconciliation: Click debited, but its Complete never arrived.
       const unconfirmed = await manyCarts(4, () => createPayableCart(backend))
       const reconciledPayments = await Promise.all(unconfirmed.map((cart) => clickPays(backend, double, cart, { complete: false })))
@@ -147,7 +149,23 @@ export function describeTwoProcesses(locking: string, lockingEnv: Record<string,
       await setLimitedPrintStock(backend, 3)
       const contested = await manyCarts(6, () => createPayableCart(backend, { handle: LIMITED_PRINT }))
       const contestedPayments = await Promise.all(contested.map((cart) => clickPays(backend, double, cart, { complete: false })))
+      // Placement retried by the jobs: orders cannot be written while both processes' Completes are answered,
+      // and each placement has failed at least once before they can.
+      const restoreOrders = await faultOrderInserts(backend, { kind: "fail" })
+      const retriedPayments = await Promise.all(
+        retried.map((cart, i) => clickPays(processes()[i % 2] as Backend, double, cart))
+      )
+      for (const payment of retriedPayments) expect(payment.answer?.error).toBe(0)
+      for (const payment of retriedPayments) {
+        const failed = await poll(() => paymentRow(backend, { clickTransId: payment.clickTransId }), (row) => /injected fault/.test(row?.last_error ?? ""))
+        expect(failed, payment.cartId).toMatchObject({ state: "confirmed", order_id: null, last_error: expect.stringMatching(/injected fault/) })
+      }
       await restoreOrders()
+      // The unconfirmed Prepares' Completes have not come for RECONCILE_AFTER_SEC: they are made that old, not waited for.
+      await backend.db.query(
+        `UPDATE click_transaction SET created_at = created_at - make_interval(secs => $2) WHERE click_trans_id = ANY($1)`,
+        [reconciledPayments.map((payment) => payment.clickTransId), RECONCILE_AFTER_SEC]
+      )
       const contestedAnswers = await Promise.all(contestedPayments.map((payment, i) => clickComplete(processes()[i % 2], payment)))
       expect(contestedAnswers.map((a) => a.body.error)).toEqual(Array(6).fill(0))
 

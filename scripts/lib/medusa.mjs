@@ -1,5 +1,6 @@
 // Running the Medusa CLI of this project as child processes.
 import { spawn } from "node:child_process"
+import os from "node:os"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -7,10 +8,14 @@ import { fileURLToPath } from "node:url"
 export const projectDir = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "")
 const medusaBin = path.join(projectDir, "node_modules", ".bin", "medusa")
 
-/** Runs `medusa <args>` to completion; resolves with its output, rejects with it on failure. */
-export function runMedusa(args, env, { echo = false } = {}) {
+/**
+ * Runs `medusa <args>` to completion; resolves with its output, rejects with it on failure.
+ * `priority`: its nice value (and its children's), see `setChildPriority`.
+ */
+export function runMedusa(args, env, { echo = false, priority } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(medusaBin, args, { cwd: projectDir, env, stdio: ["ignore", "pipe", "pipe"] })
+    setChildPriority(child, priority)
     let output = ""
     const collect = (chunk) => {
       output += chunk
@@ -27,8 +32,24 @@ export function runMedusa(args, env, { echo = false } = {}) {
 }
 
 /** Starts a long-running `medusa <args>` (start or develop); returns the child. */
-export function spawnMedusa(args, env, stdio = "inherit") {
-  return spawn(medusaBin, args, { cwd: projectDir, env, stdio })
+export function spawnMedusa(args, env, stdio = "inherit", { priority } = {}) {
+  const child = spawn(medusaBin, args, { cwd: projectDir, env, stdio })
+  setChildPriority(child, priority)
+  return child
+}
+
+/**
+ * Sets a just-started child's nice value, which the processes it starts later
+ * inherit. Only root may raise a priority (a negative value): elsewhere the
+ * child keeps the default, which is only slower.
+ */
+function setChildPriority(child, priority) {
+  if (priority === undefined || !child.pid) return
+  try {
+    os.setPriority(child.pid, priority)
+  } catch {
+    // Not permitted here: the default priority.
+  }
 }
 
 export async function waitForHealth(baseUrl, { timeoutMs = 120_000, child } = {}) {
@@ -56,7 +77,7 @@ export function parseSeedOutput(output) {
 }
 
 /** Sets up a database for this app: migrations, then the idempotent demo seed. */
-export async function migrateAndSeed(env) {
-  await runMedusa(["db:migrate"], env)
-  return parseSeedOutput(await runMedusa(["exec", "./scripts/seed-demo.ts"], env))
+export async function migrateAndSeed(env, { priority } = {}) {
+  await runMedusa(["db:migrate"], env, { priority })
+  return parseSeedOutput(await runMedusa(["exec", "./scripts/seed-demo.ts"], env, { priority }))
 }

@@ -1,4 +1,4 @@
-import { defineMiddlewares } from "@medusajs/framework/http"
+import { authenticate, defineMiddlewares } from "@medusajs/framework/http"
 import { attachCartToClickSession } from "./store/click/attach-cart-to-click-session"
 import { freezeCartEdits, freezeCartSessions } from "./store/click/freeze-cart-during-click-payment"
 import { holdClickCartCompletion } from "./store/click/hold-click-cart-completion"
@@ -32,6 +32,25 @@ export default defineMiddlewares({
       method: [...method],
       middlewares: [freezeCartEdits],
     })),
+    {
+      // Pay by phone: { phone } only (route.ts refuses anything else).
+      matcher: "/store/click/carts/:id/invoice",
+      method: ["POST"],
+      bodyParser: { sizeLimit: "1kb" },
+    },
+    {
+      // Saved cards: a logged-in customer's own, with small bodies (a card number and expiry, or an SMS code).
+      matcher: "/store/click/cards*",
+      middlewares: [authenticate("customer", ["session", "bearer"])],
+      bodyParser: { sizeLimit: "1kb" },
+    },
+    {
+      // Checkout with a saved card: the logged-in customer's own card and cart, { payment_method_id } only.
+      matcher: "/store/click/carts/:id/card-payment",
+      method: ["POST"],
+      middlewares: [authenticate("customer", ["session", "bearer"])],
+      bodyParser: { sizeLimit: "1kb" },
+    },
     {
       matcher: "/store/carts/:id/complete",
       method: ["POST"],

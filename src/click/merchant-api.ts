@@ -13,6 +13,15 @@ export type ClickMerchantEndpoint =
   | "payment/ofd_data/submit_items"
   | "payment/ofd_data"
 
+/** The card token and invoice endpoints, called by merchant-api-cards.ts. */
+export type ClickCardsEndpoint =
+  | "card_token/request"
+  | "card_token/verify"
+  | "card_token/payment"
+  | "card_token"
+  | "invoice/create"
+  | "invoice/status"
+
 /** `payment_status` values; any negative value is a failed payment (error_note says why). */
 export const ClickPaymentStatus = {
   Created: 0,
@@ -63,7 +72,7 @@ export type ClickMerchantApiErrorKind = "refused" | "unavailable"
 export class ClickMerchantApiError extends Error {
   override readonly name = "ClickMerchantApiError"
   readonly kind: ClickMerchantApiErrorKind
-  readonly endpoint: ClickMerchantEndpoint
+  readonly endpoint: ClickMerchantEndpoint | ClickCardsEndpoint
   /** Click's `error_code`, when the answer carried one. */
   readonly errorCode: number | null
   readonly errorNote: string | null
@@ -81,7 +90,7 @@ export class ClickMerchantApiError extends Error {
     message: string,
     details: {
       kind: ClickMerchantApiErrorKind
-      endpoint: ClickMerchantEndpoint
+      endpoint: ClickMerchantEndpoint | ClickCardsEndpoint
       errorCode?: number | null
       errorNote?: string | null
       httpStatus?: number | null
@@ -152,7 +161,7 @@ export class ClickMerchantApiClient {
   private readonly sleep: (ms: number) => Promise<void>
   private readonly random: () => number
 
-  constructor(private readonly options: ClickMerchantApiOptions) {
+  constructor(protected readonly options: ClickMerchantApiOptions) {
     const base = options.baseUrl ?? CLICK_MERCHANT_API_URL
     // Relative paths resolve under the base only when it ends with "/".
     this.baseUrl = new URL(base.endsWith("/") ? base : `${base}/`)
@@ -241,9 +250,10 @@ export class ClickMerchantApiClient {
     return { qrCodeUrl: typeof url === "string" && /^https?:\/\//.test(url) ? url : null }
   }
 
-  private async call(
+  /** The signed exchange, retries and Click's error reading, shared with the card and invoice client. */
+  protected async call(
     method: "GET" | "DELETE" | "POST",
-    endpoint: ClickMerchantEndpoint,
+    endpoint: ClickMerchantEndpoint | ClickCardsEndpoint,
     segments: string[],
     idempotent: boolean,
     json?: string,
@@ -305,7 +315,7 @@ export class ClickMerchantApiClient {
   }
 }
 
-function settle(endpoint: ClickMerchantEndpoint, exchange: Exchange, timeoutMs: number): Settled {
+function settle(endpoint: ClickMerchantEndpoint | ClickCardsEndpoint, exchange: Exchange, timeoutMs: number): Settled {
   const prefix = `Click Merchant API ${endpoint}`
   const unavailable = (message: string, httpStatus: number | null, transient: boolean, reachedClick = true) =>
     ({ ok: false, kind: "unavailable", message, errorCode: null, errorNote: null, httpStatus, transient, reachedClick }) as const
@@ -338,11 +348,11 @@ function settle(endpoint: ClickMerchantEndpoint, exchange: Exchange, timeoutMs: 
   return { ok: true, body: answer }
 }
 
-// payment_id is a 64-bit integer: JSON.parse would round values above 2^53,
-// so it is read as the digits Click sent.
+// payment_id and invoice_id are 64-bit integers: JSON.parse would round values
+// above 2^53, so they are read as the digits Click sent.
 function parseAnswer(text: string): unknown {
   try {
-    return JSON.parse(text.replace(/("payment_id"\s*:\s*)(\d+)/g, '$1"$2"'))
+    return JSON.parse(text.replace(/("(?:payment_id|invoice_id)"\s*:\s*)(\d+)/g, '$1"$2"'))
   } catch {
     return undefined
   }

@@ -10,7 +10,7 @@ export default async function pruneClickCallbacks(container: MedusaContainer) {
   const log = clickLogger.child({ job: "prune-click-callbacks" })
   const retention = auditRetention()
   const now = Date.now()
-  const deleted = await clickModule(container).pruneCallbacks({
+  const deleted = await clickModule(container).callbackAudit.pruneCallbacks({
     verifiedBefore: new Date(now - retention.verifiedDays * DAY_MS),
     unverifiedBefore: new Date(now - retention.unverifiedDays * DAY_MS),
   })

@@ -14,6 +14,11 @@ export interface RequestGuardOptions {
   /** Per address, requests to the store's Click status route (0: no limit). */
   statusRequestsPerMinute: number
   /**
+   * Per address, invoices asked for (pay by phone, 0: no limit): each one makes
+   * Click notify a phone, so a script must not use the shop to spam numbers.
+   */
+  invoiceRequestsPerMinute: number
+  /**
    * New addresses each budget starts tracking per minute (so it holds at most twice this many):
    * past it, a new address is out of budget until the minute turns. Keeps the memory bounded
    * under a flood from ever new addresses.
@@ -28,6 +33,7 @@ export const DEFAULT_REQUEST_GUARD: RequestGuardOptions = {
   trustProxy: false,
   unsignedCallbacksPerMinute: 60,
   statusRequestsPerMinute: 300,
+  invoiceRequestsPerMinute: 10,
   trackedAddressesPerMinute: 10_000,
   sandboxPublic: false,
 }
@@ -53,11 +59,13 @@ export class RequestGuard {
   private readonly allowList: BlockList | null
   private readonly unverifiedCallbacks: AddressBudget | null
   private readonly statusRequests: AddressBudget | null
+  private readonly invoiceRequests: AddressBudget | null
 
   constructor(readonly options: RequestGuardOptions) {
     this.allowList = options.allowedIps.length ? parseAllowList(options.allowedIps) : null
     this.unverifiedCallbacks = AddressBudget.perMinute(options.unsignedCallbacksPerMinute, options.trackedAddressesPerMinute)
     this.statusRequests = AddressBudget.perMinute(options.statusRequestsPerMinute, options.trackedAddressesPerMinute)
+    this.invoiceRequests = AddressBudget.perMinute(options.invoiceRequestsPerMinute, options.trackedAddressesPerMinute)
   }
 
   /** The caller's address: the TCP peer, or with trustProxy the nearest proxy's X-Forwarded-For entry. */
@@ -81,6 +89,11 @@ export class RequestGuard {
   /** Spends one of `address`'s status requests; out of budget, the route answers 429. */
   spendStatusRequest(address: string): Promise<Spent> {
     return this.statusRequests?.spend(address) ?? Promise.resolve({ ok: true })
+  }
+
+  /** Spends one of `address`'s invoice requests; out of budget, the route answers 429. */
+  spendInvoiceRequest(address: string): Promise<Spent> {
+    return this.invoiceRequests?.spend(address) ?? Promise.resolve({ ok: true })
   }
 
   /**
@@ -183,33 +196,14 @@ export function parseAllowList(entries: readonly string[]): BlockList {
   return list
 }
 
-let current = new RequestGuard(DEFAULT_REQUEST_GUARD)
-let configuredBy: string | undefined
-
 /**
- * Set by each Click provider when Medusa loads it. The Click routes are shared
- * by every Click service of the backend, so their HTTP defences are one set:
- * a second service that asks for different ones is a configuration error, not
- * a silent override.
+ * Whether two services ask for the same HTTP defences (the allow-list in any
+ * order): the Click routes are shared by every Click service of a backend, so
+ * their defences are one set.
  */
-export function configureRequestGuard(serviceId: string, options: RequestGuardOptions): void {
-  if (configuredBy !== undefined && configuredBy !== serviceId && !sameOptions(current.options, options)) {
-    throw new Error(
-      `Click services ${configuredBy} and ${serviceId} set different HTTP defences for the shared Click routes ` +
-        "(allowedIps, trustProxy, unsignedCallbacksPerMinute, statusRequestsPerMinute, sandboxPublic): give every Click provider in medusa-config the same values."
-    )
-  }
-  configuredBy = serviceId
-  current = new RequestGuard(options)
-}
-
-function sameOptions(a: RequestGuardOptions, b: RequestGuardOptions): boolean {
+export function sameRequestGuardOptions(a: RequestGuardOptions, b: RequestGuardOptions): boolean {
   const { allowedIps: ipsA, ...restA } = a
   const { allowedIps: ipsB, ...restB } = b
   const sorted = (ips: readonly string[]) => [...ips].sort().join(",")
   return sorted(ipsA) === sorted(ipsB) && JSON.stringify(restA, Object.keys(restA).sort()) === JSON.stringify(restB, Object.keys(restB).sort())
-}
-
-export function requestGuard(): RequestGuard {
-  return current
 }

@@ -5,8 +5,6 @@ import type { ClickPaymentStateValue } from "../modules/click"
 import { clickModule } from "./click-transactions"
 import { paymentPolicy } from "./policy"
 
-const BATCH = 50
-
 /**
  * One run of a recovery job: every payment in `state` whose work is due
  * (never tried, its lease run out because a process died, or its backoff
@@ -21,9 +19,9 @@ export async function runDueWork(
   state: ClickPaymentStateValue,
   work: (transactionId: string) => Promise<unknown>,
   log: Logger,
-  options: { olderThanSec?: number } = {}
+  options: { olderThanSec?: number; cardTokenOlderThanSec?: number; service?: { id: string; only: boolean } } = {}
 ): Promise<void> {
-  await runEach(await clickModule(container).listDueWork(state, BATCH, options), work, log)
+  await runEach(await clickModule(container).workQueue.listDueWork(state, paymentPolicy().jobBatchSize, options), work, log)
 }
 
 /** The same for placed payments whose fiscal receipt is pending and due. */
@@ -32,7 +30,7 @@ export async function runDueFiscalWork(
   work: (transactionId: string) => Promise<unknown>,
   log: Logger
 ): Promise<void> {
-  await runEach(await clickModule(container).listDueFiscalWork(BATCH), work, log)
+  await runEach(await clickModule(container).fiscalTrack.listDueFiscalWork(paymentPolicy().jobBatchSize), work, log)
 }
 
 /** The same for carts whose queued debits wait on an attempt that has ended. */
@@ -41,7 +39,7 @@ export async function runDueQueueWork(
   work: (cartId: string) => Promise<unknown>,
   log: Logger
 ): Promise<void> {
-  await runEach(await clickModule(container).listCartsWithUnblockedQueue(BATCH), work, log, "merchant_trans_id")
+  await runEach(await clickModule(container).workQueue.listCartsWithUnblockedQueue(paymentPolicy().jobBatchSize), work, log, "merchant_trans_id")
 }
 
 /** `key`: what the ids name, for the log. */

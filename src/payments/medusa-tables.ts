@@ -1,8 +1,7 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
-import { decimalToTiyin } from "../click"
-import { CLICK_PROVIDER_ID } from "../providers/click/ids"
-import type { ClickSessionData } from "../providers/click/session-data"
+import { medusaAmountToTiyin } from "../lib/medusa-amount"
+import { CLICK_PROVIDER_SQL } from "../providers/click/ids"
 
 /**
  * Every raw SQL statement this plugin runs against Medusa 2.21's own tables,
@@ -24,12 +23,13 @@ export interface ClickCart {
   outOfStock: boolean
   /** A shipping method whose shipping option was deleted. */
   shippingGone: boolean
-  /** The cart's live Click session, if any: the one a payment must match. */
+  /** The cart's live Click session (of any Click service), if any: the one a payment must match. */
   session: {
     id: string
     amountTiyin: bigint
     isCurrent: boolean
-    data: ClickSessionData
+    /** The Click service the session pays with (its provider wrote it); null in a session older than service ids. */
+    serviceId: string | null
   } | null
 }
 
@@ -67,12 +67,12 @@ SELECT c.id,
        pc.raw_amount ->> 'value' AS collection_amount,
        ps.id AS session_id,
        ps.raw_amount ->> 'value' AS session_amount,
-       ps.data AS session_data
+       ps.data ->> 'service_id' AS session_service_id
   FROM cart c
   LEFT JOIN cart_payment_collection cpc ON cpc.cart_id = c.id AND cpc.deleted_at IS NULL
   LEFT JOIN payment_collection pc ON pc.id = cpc.payment_collection_id AND pc.deleted_at IS NULL
   LEFT JOIN payment_session ps ON ps.payment_collection_id = pc.id
-       AND ps.provider_id = ? AND ps.deleted_at IS NULL
+       AND ${CLICK_PROVIDER_SQL("ps.provider_id")} AND ps.deleted_at IS NULL
  WHERE c.id = ? AND c.deleted_at IS NULL
  ORDER BY ps.created_at DESC NULLS LAST
  LIMIT 1`
@@ -87,14 +87,14 @@ interface ClickCartRow {
   collection_amount: string | null
   session_id: string | null
   session_amount: string | null
-  session_data: ClickSessionData | null
+  session_service_id: string | null
 }
 
 export async function loadClickCart(
   container: MedusaContainer,
   cartId: string
 ): Promise<ClickCart | null> {
-  const { rows } = await knex(container).raw(CLICK_CART_SQL, [CLICK_PROVIDER_ID, cartId])
+  const { rows } = await knex(container).raw(CLICK_CART_SQL, [cartId])
   const cart = rows[0] as ClickCartRow | undefined
   if (!cart) {
     return null
@@ -103,13 +103,13 @@ export async function loadClickCart(
     cart.session_id && cart.session_amount
       ? {
           id: cart.session_id,
-          amountTiyin: decimalToTiyin(cart.session_amount),
+          amountTiyin: medusaAmountToTiyin(cart.session_amount),
           // Medusa replaces sessions when the cart total changes; a session whose
           // amount no longer equals the collection's is stale.
           isCurrent:
             cart.collection_amount !== null &&
-            decimalToTiyin(cart.session_amount) === decimalToTiyin(cart.collection_amount),
-          data: cart.session_data as ClickSessionData,
+            medusaAmountToTiyin(cart.session_amount) === medusaAmountToTiyin(cart.collection_amount),
+          serviceId: cart.session_service_id,
         }
       : null
   return {
@@ -157,14 +157,14 @@ export async function cartCompletion(container: MedusaContainer, cartId: string)
             o.display_id AS order_display_id,
             EXISTS (SELECT 1 FROM cart_payment_collection cpc
                       JOIN payment p ON p.payment_collection_id = cpc.payment_collection_id
-                           AND p.provider_id <> ? AND p.deleted_at IS NULL
+                           AND NOT ${CLICK_PROVIDER_SQL("p.provider_id")} AND p.deleted_at IS NULL
                      WHERE cpc.cart_id = c.id AND cpc.deleted_at IS NULL) AS paid_by_another_provider
        FROM cart c
        LEFT JOIN order_cart oc ON oc.cart_id = c.id AND oc.deleted_at IS NULL
        LEFT JOIN "order" o ON o.id = oc.order_id
       WHERE c.id = ? AND c.deleted_at IS NULL
       LIMIT 1`,
-    [CLICK_PROVIDER_ID, cartId]
+    [cartId]
   )
   const row = rows[0] as
     | { completed: boolean; order_id: string | null; order_display_id: number | null; paid_by_another_provider: boolean }
@@ -176,6 +176,15 @@ export async function cartCompletion(container: MedusaContainer, cartId: string)
     orderDisplayId: row?.order_display_id ?? null,
     paidByAnotherProvider: !!row?.paid_by_another_provider,
   }
+}
+
+/** What a live payment session stores in `data` (for Click: what the provider wrote), or null when it is gone. */
+export async function paymentSessionData(container: MedusaContainer, sessionId: string): Promise<unknown> {
+  const { rows } = await knex(container).raw(
+    `SELECT data FROM payment_session WHERE id = ? AND deleted_at IS NULL LIMIT 1`,
+    [sessionId]
+  )
+  return (rows[0] as { data: unknown } | undefined)?.data ?? null
 }
 
 /**
@@ -193,10 +202,11 @@ export async function cartAmountDueTiyin(container: MedusaContainer, cartId: str
     [cartId]
   )
   const amount = (rows[0] as { amount: string | null } | undefined)?.amount
-  return amount ? decimalToTiyin(amount) : null
+  return amount ? medusaAmountToTiyin(amount) : null
 }
 
-let lockingTableExists: Promise<boolean> | undefined
+/** Whether Medusa's Postgres locking table exists, asked once per database connection (a container's PG_CONNECTION). */
+const lockingTableExists = new WeakMap<object, Promise<boolean>>()
 
 /**
  * Deletes the owner-less row Medusa's Postgres locking left for a bare cart id.
@@ -213,14 +223,18 @@ export async function clearDeadCartLock(
   options: { onlyExpired: boolean }
 ): Promise<boolean> {
   const db = knex(container)
-  lockingTableExists ??= db
-    .raw(`SELECT to_regclass('locking') IS NOT NULL AS present`)
-    .then(({ rows }: { rows: Array<{ present: boolean }> }) => rows[0].present)
-    .catch((error: unknown) => {
-      lockingTableExists = undefined
-      throw error
-    })
-  if (!(await lockingTableExists)) {
+  let present = lockingTableExists.get(db)
+  if (!present) {
+    present = db
+      .raw(`SELECT to_regclass('locking') IS NOT NULL AS present`)
+      .then(({ rows }: { rows: Array<{ present: boolean }> }) => rows[0].present)
+      .catch((error: unknown) => {
+        lockingTableExists.delete(db)
+        throw error
+      })
+    lockingTableExists.set(db, present)
+  }
+  if (!(await present)) {
     return false
   }
   const { rowCount } = await db.raw(
@@ -299,7 +313,7 @@ export async function placedClickPaymentsRefundedInMedusa(
 ): Promise<Array<{ transaction_id: string; payment_id: string | null }>> {
   const { rows } = await knex(container).raw(
     `SELECT t.id AS transaction_id, p.id AS payment_id FROM click_transaction t
-       LEFT JOIN payment p ON p.payment_session_id = t.payment_session_id AND p.deleted_at IS NULL AND p.provider_id = ?
+       LEFT JOIN payment p ON p.payment_session_id = t.payment_session_id AND p.deleted_at IS NULL AND ${CLICK_PROVIDER_SQL("p.provider_id")}
       WHERE t.state = 'placed' AND t.deleted_at IS NULL
         AND ((p.id IS NOT NULL AND p.amount <= (SELECT COALESCE(SUM(r.amount), 0) FROM refund r
                                                  WHERE r.payment_id = p.id AND r.deleted_at IS NULL))
@@ -308,7 +322,7 @@ export async function placedClickPaymentsRefundedInMedusa(
           OR EXISTS (SELECT 1 FROM "order" o WHERE o.id = t.order_id AND o.status = 'canceled'))
       ORDER BY t.placed_at ASC
       LIMIT ?`,
-    [CLICK_PROVIDER_ID, limit]
+    [limit]
   )
   return rows
 }

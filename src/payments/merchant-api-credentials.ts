@@ -31,7 +31,7 @@ export async function noteMerchantApiCredentials(
 }
 
 async function noteCredentials(container: MedusaContainer, serviceId: string, sign: CredentialsSign, log: Logger): Promise<void> {
-  const payments = clickModule(container)
+  const { alerts } = clickModule(container)
   const key = alertKey(serviceId)
   if (sign.refused) {
     const message =
@@ -40,12 +40,12 @@ async function noteCredentials(container: MedusaContainer, serviceId: string, si
       `user id and secret key of this service in the Click merchant cabinet, check serviceId (CLICK_SERVICE_ID), and check that this ` +
       `server's clock is right. Until then no debit is verified, no order is placed for a Complete, and payments without a ` +
       `Complete are neither confirmed nor cancelled.`
-    if (await payments.raiseAlert({ key, service_id: serviceId, message })) {
+    if (await alerts.raiseAlert({ key, service_id: serviceId, message })) {
       log.error({ service_id: serviceId, alert: key }, message)
     }
     return
   }
-  if (await payments.resolveAlert(key)) {
+  if (await alerts.resolveAlert(key)) {
     log.info({ service_id: serviceId, alert: key }, "Click's Merchant API accepts this backend's credentials again")
   }
 }

@@ -3,12 +3,16 @@ import type { AddressInfo } from "node:net"
 import { z } from "zod"
 import {
   formatTashkentDate,
+  formatTiyinAsSoums,
   fromTashkentWallClock,
   parseSoumsToTiyin,
   verifyMerchantAuthHeader,
+  type ClickCardsEndpoint,
   type ClickMerchantEndpoint,
   type MerchantAuthCheck,
 } from "../click"
+import { playClickPayment } from "./click-payer"
+import { cardErrorCode, INVOICE_STATUS, MerchantApiCardsBook } from "./merchant-api-cards-book"
 import { DoubleErrorCode } from "./merchant-api-double-codes"
 import {
   DoubleInputError,
@@ -25,15 +29,24 @@ import {
  * Click's reversal rules (see merchant-api-double-codes.ts for its answers).
  *
  * A control API under `/__double/` (no Auth: it binds to 127.0.0.1 by default)
- * registers payments, reads the ledger, counts reversal calls and injects faults:
+ * registers payments, reads the ledger and counts reversal calls:
  *
  *   POST   /__double/payments                        register a payment (PaymentRegistration)
  *   GET    /__double/payments                        { payments }
  *   GET    /__double/payments/{payment_id}           { payment }
  *   GET    /__double/payments/{payment_id}/reversal-calls   { payment_id, reversal_calls }
  *   POST   /__double/payments/{payment_id}/settle    { status }: an in-progress payment becomes paid (2) or failed (<0)
- *   POST   /__double/faults                          queue a fault (MerchantApiFault)
- *   DELETE /__double/faults                          clear all faults
+ *   GET    /__double/card-tokens/{token}             { card_token }: its masked card number and SMS code
+ *   POST   /__double/card-tokens/{token}/expire-code the SMS code expires (verify answers -301)
+ *   POST   /__double/card-tokens/{token}/refusal     { refusal: "card_blocked" | "insufficient_funds" | null }
+ *   POST   /__double/card-tokens/{token}/payment-status { payment_status: 1 | 2 }: card_token/payment answers
+ *                                                    (and records) the payment still processing, or paid
+ *   GET    /__double/invoices/{invoice_id}           { invoice }
+ *   POST   /__double/invoices/{invoice_id}/status    { status: "paid" | "cancelled" }: only the status changes
+ *   POST   /__double/invoices/{invoice_id}/pay       { prepare_url?, complete_url? }: the shopper confirms the
+ *                                                    invoice in the Click app; Click's Prepare and Complete go to
+ *                                                    the merchant (these URLs, else the option callbackUrls) and
+ *                                                    the debit into the ledger → { invoice, result }
  *
  * The same operations are methods of the returned object.
  */
@@ -48,6 +61,8 @@ export interface MerchantApiDoubleOptions {
   now?: () => Date
   /** Inside a backend process: the double must not keep a process alive that is otherwise done. */
   unref?: boolean
+  /** The merchant's Prepare and Complete URLs (Click's cabinet), where a paid invoice's callbacks go. */
+  callbackUrls?: { prepareUrl: string; completeUrl: string }
 }
 
 export interface MerchantApiDouble {
@@ -62,10 +77,6 @@ export interface MerchantApiDouble {
   settlePayment(paymentId: string, status: number): LedgerPayment
   /** Requests received on payment/reversal and payment/partial_reversal for it, whatever their outcome. */
   reversalCalls(paymentId: string): number
-  injectFault(fault: MerchantApiFault): void
-  clearFaults(): void
-  /** Requests a hang fault holds right now. */
-  heldRequests(): number
   stop(): Promise<void>
 }
 
@@ -76,14 +87,23 @@ const MAX_BODY_BYTES = 64 * 1024
 const AUTH_MAX_SKEW_SEC = 300
 
 // params: path segments after the service id (submit_items has neither: its body names the service).
-const ROUTES: Record<ClickMerchantEndpoint, { method: "GET" | "DELETE" | "POST"; params: number }> = {
+const ROUTES: Record<ClickMerchantEndpoint | ClickCardsEndpoint, { method: "GET" | "DELETE" | "POST"; params: number }> = {
   "payment/status": { method: "GET", params: 1 },
   "payment/status_by_mti": { method: "GET", params: 2 },
   "payment/reversal": { method: "DELETE", params: 1 },
   "payment/partial_reversal": { method: "DELETE", params: 2 },
-  "payment/ofd_data/submit_items": { method: "POST", params: 0 },
+  "payment/ofd_data/submit_items": { method: "POST", params: -1 },
   "payment/ofd_data": { method: "GET", params: 1 },
+  "card_token/request": { method: "POST", params: -1 },
+  "card_token/verify": { method: "POST", params: -1 },
+  "card_token/payment": { method: "POST", params: -1 },
+  card_token: { method: "DELETE", params: 1 },
+  "invoice/create": { method: "POST", params: -1 },
+  "invoice/status": { method: "GET", params: 1 },
 }
+
+// Bodies of the POST endpoints that name their service in the body (params: -1 above).
+const BODY_ENDPOINTS = new Set<string>(["payment/ofd_data/submit_items", "card_token/request", "card_token/verify", "card_token/payment", "invoice/create"])
 
 const tiyin = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)
 
@@ -117,69 +137,9 @@ const submitItemsSchema = z.strictObject({
   received_card: tiyin,
 })
 
-const endpointSchema = z.enum(Object.keys(ROUTES) as [ClickMerchantEndpoint, ...ClickMerchantEndpoint[]])
-const timesSchema = z.number().int().min(1).max(1000).default(1)
-
-/**
- * The next `times` requests to `endpoint` (default 1):
- * - http_error: answer `http_status` (default 503) without acting;
- * - hang: wait `ms`, then act and answer as usual: Click acted, but too late for
- *   a client with a shorter timeout;
- * - click_error: answer `error_code`/`error_note` (HTTP `http_status`, default 200) without acting.
- * - lost_answer: act as usual, then lose the answer: the connection is reset (`as: "reset"`, the
- *   default) or a proxy answers 502 (`as: "http_502"`). Click did it; the client cannot know.
- * - http_answer: answer `http_status` (300–599) with `body` as it is (default empty, `content_type`
- *   default text/html) and, when given, a `location` header, without acting: a redirect, a proxy's
- *   bare 404 page, anything that is not Click's JSON.
- */
-const faultSchema = z.discriminatedUnion("kind", [
-  z.strictObject({
-    endpoint: endpointSchema,
-    kind: z.literal("http_error"),
-    http_status: z.number().int().min(500).max(599).default(503),
-    times: timesSchema,
-  }),
-  z.strictObject({
-    endpoint: endpointSchema,
-    kind: z.literal("hang"),
-    ms: z.number().int().min(0).max(600_000),
-    times: timesSchema,
-  }),
-  z.strictObject({
-    endpoint: endpointSchema,
-    kind: z.literal("click_error"),
-    error_code: z.number().int().refine((code) => code !== 0, "must not be 0 (success)"),
-    error_note: z.string().max(1024),
-    http_status: z.number().int().min(200).max(599).default(200),
-    times: timesSchema,
-  }),
-  z.strictObject({
-    endpoint: endpointSchema,
-    kind: z.literal("lost_answer"),
-    as: z.enum(["reset", "http_502"]).default("reset"),
-    times: timesSchema,
-  }),
-  z.strictObject({
-    endpoint: endpointSchema,
-    kind: z.literal("http_answer"),
-    http_status: z.number().int().min(300).max(599),
-    body: z.string().max(4096).default(""),
-    content_type: z.string().max(100).default("text/html; charset=utf-8"),
-    location: z.string().max(2048).optional(),
-    times: timesSchema,
-  }),
-])
-
-export type MerchantApiFault = z.input<typeof faultSchema>
-type Fault = z.output<typeof faultSchema>
-
 interface Answer {
   status: number
   body: Record<string, unknown>
-  /** Sent as it is instead of `body` as JSON (an http_answer fault). */
-  raw?: { text: string; contentType: string; location?: string }
-  /** A lost_answer fault: what happens to this answer on its way back. */
-  lost?: "reset" | "http_502"
 }
 
 const AUTH_PROBLEMS: Record<Exclude<MerchantAuthCheck, "ok">, string> = {
@@ -193,80 +153,32 @@ const AUTH_PROBLEMS: Record<Exclude<MerchantAuthCheck, "ok">, string> = {
 export async function startMerchantApiDouble(options: MerchantApiDoubleOptions): Promise<MerchantApiDouble> {
   const now = options.now ?? (() => new Date())
   const ledger = new MerchantApiLedger(options.serviceId, now)
-  const faults: { fault: Fault; remaining: number }[] = []
   const reversalCalls = new Map<string, number>()
-  // Releases for requests held by a hang fault, so stop() does not wait for them.
-  const hangs = new Set<() => void>()
+  const cards = new MerchantApiCardsBook()
 
-  function injectFault(input: unknown): Fault {
-    const parsed = faultSchema.safeParse(input)
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]
-      throw new DoubleInputError(400, `Invalid fault: ${issue.path.join(".") || "body"}: ${issue.message}`)
-    }
-    faults.push({ fault: parsed.data, remaining: parsed.data.times })
-    return parsed.data
-  }
-
-  function takeFault(endpoint: ClickMerchantEndpoint): Fault | undefined {
-    const index = faults.findIndex((queued) => queued.fault.endpoint === endpoint)
-    if (index === -1) return undefined
-    const queued = faults[index]
-    if (--queued.remaining === 0) faults.splice(index, 1)
-    return queued.fault
-  }
-
-  /** Resolves true after `ms`, or false as soon as the double stops. */
-  function hang(ms: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const release = () => {
-        clearTimeout(timer)
-        hangs.delete(release)
-        resolve(false)
-      }
-      const timer = setTimeout(() => {
-        hangs.delete(release)
-        resolve(true)
-      }, ms)
-      hangs.add(release)
-    })
-  }
-
-  async function merchantApi(request: IncomingMessage, path: string, body: Buffer): Promise<Answer | null> {
+  async function merchantApi(request: IncomingMessage, path: string, body: Buffer): Promise<Answer> {
     const raw = path.split("/")
-    const endpoint = path === "payment/ofd_data/submit_items" ? path : `${raw[0]}/${raw[1]}`
-    if (!isEndpoint(endpoint) || raw.length !== 3 + ROUTES[endpoint].params) {
+    const endpoint = BODY_ENDPOINTS.has(path) ? path : raw[0] === "card_token" ? raw[0] : `${raw[0]}/${raw[1]}`
+    const fixedSegments = endpoint.split("/").length
+    if (!isEndpoint(endpoint) || (!BODY_ENDPOINTS.has(endpoint) && raw.length !== fixedSegments + 1 + ROUTES[endpoint].params)) {
       return failure(404, DoubleErrorCode.NotFound, "Not found")
     }
     if (request.method !== ROUTES[endpoint].method) {
       return failure(405, DoubleErrorCode.MethodNotAllowed, `Method not allowed: use ${ROUTES[endpoint].method}`)
     }
-    const segments = endpoint === "payment/ofd_data/submit_items" ? [] : decodeSegments(raw.slice(2))
+    const segments = BODY_ENDPOINTS.has(endpoint) ? [] : decodeSegments(raw.slice(fixedSegments))
     if (!segments) return failure(400, DoubleErrorCode.BadRequest, "Bad request: malformed path")
     const [serviceId, ...params] = segments
     if (endpoint === "payment/reversal" || endpoint === "payment/partial_reversal") {
       reversalCalls.set(params[0], (reversalCalls.get(params[0]) ?? 0) + 1)
     }
 
-    const fault = takeFault(endpoint)
-    if (fault?.kind === "http_error") {
-      return failure(fault.http_status, DoubleErrorCode.Internal, `Injected fault: HTTP ${fault.http_status}`)
-    }
-    if (fault?.kind === "click_error") return failure(fault.http_status, fault.error_code, fault.error_note)
-    if (fault?.kind === "http_answer") {
-      return { status: fault.http_status, body: {}, raw: { text: fault.body, contentType: fault.content_type, location: fault.location } }
-    }
-    if (fault?.kind === "hang" && !(await hang(fault.ms))) return null
-    if (fault?.kind === "lost_answer") {
-      const acted = await merchantApiAnswer(request, endpoint, serviceId, params, body)
-      return { ...acted, lost: fault.as }
-    }
     return merchantApiAnswer(request, endpoint, serviceId, params, body)
   }
 
   async function merchantApiAnswer(
     request: IncomingMessage,
-    endpoint: ClickMerchantEndpoint,
+    endpoint: ClickMerchantEndpoint | ClickCardsEndpoint,
     serviceId: string,
     params: string[],
     body: Buffer
@@ -282,10 +194,61 @@ export async function startMerchantApiDouble(options: MerchantApiDoubleOptions):
       return failure(401, DoubleErrorCode.AuthorizationFailed, `Authorization failed: ${AUTH_PROBLEMS[auth]}`)
     }
     if (endpoint === "payment/ofd_data/submit_items") return submitFiscalItems(body)
+    if (BODY_ENDPOINTS.has(endpoint)) return cardsBodyOperation(endpoint, body)
     if (serviceId !== options.serviceId) {
       return failure(403, DoubleErrorCode.AccessDenied, `Access denied: service_id ${serviceId} is not this merchant user's service`)
     }
+    if (endpoint === "card_token") {
+      return cards.forgetToken(params[0]) ? success({}) : failure(404, DoubleErrorCode.NotFound, "Card token not found")
+    }
+    if (endpoint === "invoice/status") {
+      const invoice = cards.invoice(params[0])
+      if (!invoice) return failure(404, DoubleErrorCode.NotFound, "Invoice not found")
+      return success({ invoice_status: INVOICE_STATUS[invoice.status], invoice_status_note: invoice.status })
+    }
+    if (isCardsEndpoint(endpoint)) return failure(404, DoubleErrorCode.NotFound, "Not found")
     return clickOperation(endpoint, serviceId, params)
+  }
+
+  /** card_token/request, verify, payment and invoice/create: the service and the fields are in the JSON body. */
+  function cardsBodyOperation(endpoint: string, body: Buffer): Answer {
+    // Numbers are read as the digits that were sent: ids may exceed 2^53 and amounts are exact decimals.
+    const text = body.toString("utf8").replace(/("(?:service_id|amount|sms_code)"\s*:\s*)(\d+(?:\.\d+)?)/g, '$1"$2"')
+    const parsed = cardsBodySchema.safeParse(parseJson(Buffer.from(text)))
+    if (!parsed.success) return failure(400, DoubleErrorCode.BadRequest, `Bad request: ${parsed.error.issues[0].path.join(".") || "body"}`)
+    const fields = parsed.data
+    if (fields.service_id !== options.serviceId) {
+      return failure(403, DoubleErrorCode.AccessDenied, `Access denied: service_id ${fields.service_id} is not this merchant user's service`)
+    }
+    if (endpoint === "card_token/request") {
+      if (!fields.card_number || !/^\d{16}$/.test(fields.card_number)) return failure(400, DoubleErrorCode.BadRequest, "Bad request: card_number")
+      const token = cards.issueToken(fields.card_number)
+      return success({ card_token: token.card_token, phone_number: "+998*****4567" })
+    }
+    const token = fields.card_token === undefined ? undefined : cards.token(fields.card_token)
+    if (endpoint === "card_token/verify") {
+      if (!token) return failure(404, DoubleErrorCode.NotFound, "Card token not found")
+      if (token.sms_code_expired) return failure(200, cardErrorCode("sms_code_expired"), "SMS code expired")
+      if (fields.sms_code !== token.sms_code) return failure(200, cardErrorCode("sms_code_wrong"), "Wrong SMS code")
+      token.verified = true
+      return success({ card_number: token.masked_card_number })
+    }
+    const amount = fields.amount === undefined ? null : parseSoumsToTiyin(fields.amount)
+    if (amount === null || amount === 0n) return failure(400, DoubleErrorCode.BadRequest, "Bad request: amount")
+    if (endpoint === "card_token/payment") {
+      if (!token || !token.verified) return failure(404, DoubleErrorCode.NotFound, "Card token not found or not verified")
+      if (token.refusal) return failure(200, cardErrorCode(token.refusal), `Payment refused: ${token.refusal}`)
+      if (!fields.transaction_parameter) return failure(400, DoubleErrorCode.BadRequest, "Bad request: transaction_parameter")
+      const payment = ledger.register({ merchant_trans_id: fields.transaction_parameter, amount_tiyin: amount, status: token.payment_status })
+      return success({ payment_id: idForJson(payment.payment_id), payment_status: payment.status })
+    }
+    if (!fields.phone_number || !fields.merchant_trans_id) return failure(400, DoubleErrorCode.BadRequest, "Bad request: phone_number and merchant_trans_id")
+    const invoice = cards.createInvoice({
+      phone_number: fields.phone_number,
+      amount_tiyin: amount.toString(),
+      merchant_trans_id: fields.merchant_trans_id,
+    })
+    return success({ invoice_id: idForJson(invoice.invoice_id) })
   }
 
   /** Click's checks on a receipt: its fields and limits, the payment, and the sums to the tiyin. */
@@ -352,18 +315,42 @@ export async function startMerchantApiDouble(options: MerchantApiDoubleOptions):
     return reversalAnswer(ledger.reverse(serviceId, paymentId, amount), paymentId)
   }
 
-  function control(method: string | undefined, path: string, body: Buffer): Answer {
+  /**
+   * The shopper confirms an invoice in the Click app: Click pays it as it pays
+   * on its page (click-payer.ts), signed with this merchant's secret key. The
+   * invoice is paid once the merchant accepted the Complete.
+   */
+  async function payInvoice(invoiceId: string, body: Buffer): Promise<Answer> {
+    const invoice = cards.invoice(invoiceId)
+    if (!invoice) return failure(404, DoubleErrorCode.NotFound, "Invoice not found")
+    if (invoice.status !== "created") throw new DoubleInputError(409, `invoice ${invoiceId} is ${invoice.status}`)
+    const fields = z
+      .object({ prepare_url: z.url().optional(), complete_url: z.url().optional() })
+      .safeParse(body.length ? parseJson(body) : {})
+    if (!fields.success) throw new DoubleInputError(400, "prepare_url and complete_url must be URLs")
+    const prepareUrl = fields.data.prepare_url ?? options.callbackUrls?.prepareUrl
+    const completeUrl = fields.data.complete_url ?? options.callbackUrls?.completeUrl
+    if (!prepareUrl || !completeUrl) throw new DoubleInputError(400, "no callback URLs: give prepare_url and complete_url, or start the double with callbackUrls")
+    const result = await playClickPayment(
+      { serviceId: options.serviceId, secretKey: options.secretKey, prepareUrl, completeUrl },
+      { merchantTransId: invoice.merchant_trans_id, amount: formatTiyinAsSoums(BigInt(invoice.amount_tiyin)), decline: false },
+      async (payment) => void ledger.register(payment)
+    )
+    if (result.error === 0) cards.setInvoiceStatus(invoiceId, "paid")
+    return { status: 200, body: { invoice: cards.invoice(invoiceId), result } }
+  }
+
+  async function control(method: string | undefined, path: string, body: Buffer): Promise<Answer> {
+    const payMatch = /^invoices\/([^/]+)\/pay$/.exec(path)
+    if (payMatch) {
+      if (method !== "POST") return failure(405, DoubleErrorCode.MethodNotAllowed, "Method not allowed")
+      return payInvoice(decodeSegments([payMatch[1]])?.[0] ?? "", body)
+    }
+    const cardsMatch = /^(card-tokens|invoices)\/([^/]+)(\/expire-code|\/refusal|\/payment-status|\/status)?$/.exec(path)
+    if (cardsMatch) return cardsControl(method, cardsMatch[1], decodeSegments([cardsMatch[2]])?.[0] ?? "", cardsMatch[3], body)
     if (path === "payments") {
       if (method === "GET") return { status: 200, body: { payments: ledger.list() } }
       if (method === "POST") return { status: 201, body: { payment: ledger.register(parseJson(body)) } }
-      return failure(405, DoubleErrorCode.MethodNotAllowed, "Method not allowed")
-    }
-    if (path === "faults") {
-      if (method === "POST") return { status: 201, body: { fault: injectFault(parseJson(body)) } }
-      if (method === "DELETE") {
-        faults.length = 0
-        return { status: 200, body: { faults: [] } }
-      }
       return failure(405, DoubleErrorCode.MethodNotAllowed, "Method not allowed")
     }
     const match = /^payments\/([^/]+)(\/reversal-calls|\/settle)?$/.exec(path)
@@ -382,12 +369,27 @@ export async function startMerchantApiDouble(options: MerchantApiDoubleOptions):
     return payment ? { status: 200, body: { payment } } : failure(404, DoubleErrorCode.NotFound, "Payment not found")
   }
 
-  async function answer(request: IncomingMessage): Promise<Answer | null> {
+  function cardsControl(method: string | undefined, kind: string, id: string, action: string | undefined, body: Buffer): Answer {
+    if (method !== (action ? "POST" : "GET")) return failure(405, DoubleErrorCode.MethodNotAllowed, "Method not allowed")
+    const fields = (action && action !== "/expire-code" ? parseJson(body) ?? {} : {}) as { refusal?: unknown; status?: unknown; payment_status?: unknown }
+    if (kind === "invoices") {
+      if (action === "/status") return { status: 200, body: { invoice: cards.setInvoiceStatus(id, fields.status) } }
+      const invoice = action ? undefined : cards.invoice(id)
+      return invoice ? { status: 200, body: { invoice } } : failure(404, DoubleErrorCode.NotFound, "Invoice not found")
+    }
+    if (action === "/expire-code") return { status: 200, body: { card_token: cards.expireSmsCode(id) } }
+    if (action === "/refusal") return { status: 200, body: { card_token: cards.setRefusal(id, fields.refusal ?? null) } }
+    if (action === "/payment-status") return { status: 200, body: { card_token: cards.setPaymentStatus(id, fields.payment_status) } }
+    const token = action ? undefined : cards.token(id)
+    return token ? { status: 200, body: { card_token: token } } : failure(404, DoubleErrorCode.NotFound, "Card token not found")
+  }
+
+  async function answer(request: IncomingMessage): Promise<Answer> {
     const body = await readBody(request)
     if (body === null) return failure(413, DoubleErrorCode.BodyTooLarge, "Request body too large")
     const { pathname } = new URL(request.url ?? "/", "http://double.invalid")
     try {
-      if (pathname.startsWith(CONTROL_PATH)) return control(request.method, pathname.slice(CONTROL_PATH.length), body)
+      if (pathname.startsWith(CONTROL_PATH)) return await control(request.method, pathname.slice(CONTROL_PATH.length), body)
       if (pathname.startsWith(BASE_PATH)) return await merchantApi(request, pathname.slice(BASE_PATH.length), body)
       return failure(404, DoubleErrorCode.NotFound, "Not found")
     } catch (error) {
@@ -404,19 +406,10 @@ export async function startMerchantApiDouble(options: MerchantApiDoubleOptions):
       // Never a stack trace in an answer.
       .catch(() => failure(500, DoubleErrorCode.Internal, "Internal error"))
       .then((result) => {
-        if (!result) return
-        if (result.lost === "reset") {
-          request.socket.destroy()
-          return
-        }
-        if (result.lost === "http_502") {
-          result = failure(502, DoubleErrorCode.Internal, "Bad gateway")
-        }
-        const text = result.raw ? result.raw.text : JSON.stringify(result.body)
+        const text = JSON.stringify(result.body)
         response.writeHead(result.status, {
-          "Content-Type": result.raw ? result.raw.contentType : "application/json; charset=utf-8",
+          "Content-Type": "application/json; charset=utf-8",
           "Content-Length": Buffer.byteLength(text),
-          ...(result.raw?.location ? { Location: result.raw.location } : {}),
         })
         response.end(text)
       })
@@ -442,21 +435,33 @@ export async function startMerchantApiDouble(options: MerchantApiDoubleOptions):
     payment: (paymentId) => ledger.get(paymentId),
     settlePayment: (paymentId, status) => ledger.settle(paymentId, status),
     reversalCalls: (paymentId) => reversalCalls.get(paymentId) ?? 0,
-    injectFault: (fault) => void injectFault(fault),
-    clearFaults: () => void (faults.length = 0),
-    heldRequests: () => hangs.size,
     stop: () =>
       new Promise<void>((resolve) => {
-        for (const release of hangs) release()
         server.close(() => resolve())
         server.closeAllConnections()
       }),
   }
 }
 
-function isEndpoint(value: string): value is ClickMerchantEndpoint {
+function isEndpoint(value: string): value is ClickMerchantEndpoint | ClickCardsEndpoint {
   return Object.prototype.hasOwnProperty.call(ROUTES, value)
 }
+
+function isCardsEndpoint(value: string): value is ClickCardsEndpoint {
+  return value.startsWith("card_token") || value.startsWith("invoice/")
+}
+
+// Which fields each endpoint needs is checked where it is answered.
+const cardsBodySchema = z.object({
+  service_id: z.string(),
+  card_number: z.string().optional(),
+  card_token: z.string().optional(),
+  sms_code: z.string().optional(),
+  amount: z.string().optional(),
+  transaction_parameter: z.string().optional(),
+  phone_number: z.string().optional(),
+  merchant_trans_id: z.string().optional(),
+})
 
 function decodeSegments(segments: string[]): string[] | null {
   try {

@@ -10,6 +10,16 @@
  *   const payment = await click.waitForOrder(cartId)
  *   if (payment.status === "paid") showOrder(payment.order_display_id)
  *
+ *   // or pay by phone: Click's app asks the shopper to confirm
+ *   const invoice = await click.payByPhone(cart.id, "+998 90 123 45 67")
+ *   const paid = await click.waitForOrder(cart.id, { onStatus: (p) => p.invoice?.status === "waiting" && showConfirmInApp() })
+ *
+ *   // or a logged-in customer's saved card (customerToken, or Medusa's session cookie):
+ *   const { card_token } = await click.saveCard("8600 1234 5678 9012", "1229") // Click sends an SMS code
+ *   const card = await click.verifyCard(card_token, smsCode) // masked: 860012******9012
+ *   await click.payWithSavedCard(cart.id, card.id)
+ *   const order = await click.waitForOrder(cart.id)
+ *
  * `createClickCheckout` is self-contained (it uses nothing from outside its
  * own body but `fetch`), so the sandbox demo shop ships this very function to
  * the browser.
@@ -23,12 +33,47 @@ export type ClickCartStatus =
   | "refund_pending"
   | "refunded"
 
+/**
+ * An invoice sent to the shopper's Click app (pay by phone): `waiting` (say
+ * "confirm in your Click app"), `paid` (the order follows, as `status` shows),
+ * `cancelled` (cancelled or expired: the cart can be paid again, by a new
+ * invoice or on Click's page), `unknown` (Click could not be asked just now).
+ */
+export interface ClickCartInvoice {
+  invoice_id: string
+  /** Masked: +998*****4567. */
+  phone: string
+  status: "waiting" | "paid" | "cancelled" | "unknown"
+  created_at: string
+}
+
 /** The answer of `GET /store/click/carts/:id`. */
 export interface ClickCartPayment {
   cart_id: string
   status: ClickCartStatus
   order_id: string | null
   order_display_id: number | null
+  /** The cart's newest invoice, if the shopper asked to pay by phone. */
+  invoice: ClickCartInvoice | null
+}
+
+/** A customer's saved Click card (a Click card token kept as a Medusa payment method); the number is masked. */
+export interface ClickSavedCard {
+  /** `clickcard_…`: the `paymentMethodId` of `payWithSavedCard` and `deleteSavedCard`. */
+  id: string
+  provider_id: string
+  /** Masked: 860012******9012. */
+  card_number: string
+  saved_at: string
+}
+
+/**
+ * A saved card's debit, as Click answered it: `debited` (the backend places
+ * the order next) or `processing` (Click is still debiting; the backend asks
+ * Click until it knows). Either way `waitForOrder` shows the outcome.
+ */
+export interface ClickCardPayment {
+  status: "debited" | "processing"
 }
 
 export interface ClickCheckoutOptions {
@@ -38,6 +83,14 @@ export interface ClickCheckoutOptions {
   publishableKey: string
   /** The Click provider's id in Medusa: `pp_<provider id>_<config id>`. */
   providerId?: string
+  /**
+   * The logged-in customer's token (from Medusa's `/auth/customer/emailpass`),
+   * sent as `Authorization: Bearer` on the saved-card calls and the payment
+   * session `payWithSavedCard` creates; a function is asked at every call.
+   * Without one, those calls send the browser's cookies
+   * (`credentials: "include"`), for a Medusa session (`POST /auth/session`).
+   */
+  customerToken?: string | (() => string | null | undefined)
   fetch?: typeof fetch
 }
 
@@ -54,11 +107,55 @@ export interface WaitForOrderOptions {
 export interface ClickCheckout {
   /** Creates the cart's Click payment session; send the shopper to `paymentUrl`. */
   startPayment(cartId: string): Promise<{ paymentUrl: string; paymentSessionId: string }>
-  /** What Click's callbacks recorded for the cart, read once. */
+  /**
+   * Pay by phone: creates the cart's Click payment session, then asks the
+   * backend to send its invoice to the Click app of `phone` (+998 and 9
+   * digits; spaces and dashes allowed). The shopper confirms it in the app;
+   * `status` / `waitForOrder` then show the invoice and the order. Throws with
+   * `status` 400 (bad phone), 409 (cart paid, in payment, or an invoice
+   * already waiting), 422 (Click refused the number), 429 or 503, and the
+   * backend's `code` and `message` on the error's `body`.
+   */
+  payByPhone(cartId: string, phone: string): Promise<ClickCartInvoice>
+  /**
+   * Saved cards (a logged-in customer, see `customerToken`): Click sends an
+   * SMS code to the card's phone. `expireDate` is MMYY. Answers the token to
+   * verify and the phone, masked (+998*****4567). Throws like `payByPhone`:
+   * 400 `invalid_card_data`, 401 (not logged in), 409 `too_many_cards`, 422
+   * `card_blocked` / `card_refused`, 429, 503. The card is saved with the
+   * `providerId` this helper was created with, if any (a store with several
+   * Click services requires one: 409 `provider_required`). `temporary`: a card
+   * for one payment, never listed, spent by `payWithSavedCard`.
+   */
+  saveCard(cardNumber: string, expireDate: string, cardOptions?: { temporary?: boolean }): Promise<{ card_token: string; phone_number: string }>
+  /**
+   * The SMS code: the card is saved as the customer's payment method. Throws
+   * 404 `card_request_not_found`, 422 `sms_code_wrong` or `sms_code_expired`
+   * (add the card again), 429 `too_many_attempts`.
+   */
+  verifyCard(cardToken: string, smsCode: string): Promise<ClickSavedCard>
+  /** The customer's saved cards, masked. */
+  listSavedCards(): Promise<ClickSavedCard[]>
+  /** Deletes the card at Click, then here. Throws 404 `card_not_found` for a card that is not the customer's. */
+  deleteSavedCard(id: string): Promise<{ id: string; object: "click_saved_card"; deleted: true }>
+  /**
+   * Pays the customer's cart with a saved card: creates the cart's Click
+   * session (as the customer), then asks the backend to debit the card. The
+   * backend places the order itself: follow with `waitForOrder`. Throws with
+   * the backend's `code` on `body`: 401 (not logged in), 404 `card_not_found`
+   * / `cart_not_found`, 409 `cart_paid`, `click_payment_in_progress`,
+   * `no_click_session`, `amount_changed`, `cart_not_payable`,
+   * `card_of_another_service`, 422 `insufficient_funds`, `card_blocked`,
+   * `card_refused`, `card_payment_failed` (nothing was taken: the cart stays
+   * payable), 503 `click_unavailable`.
+   */
+  payWithSavedCard(cartId: string, paymentMethodId: string): Promise<ClickCardPayment>
+  /** What Click's callbacks recorded for the cart, and its invoice, read once. */
   status(cartId: string): Promise<ClickCartPayment>
   /**
    * Reads the status until it is final: `paid` (with the order), `cancelled`
-   * (the cart is payable again), `refund_pending` or `refunded`. The shopper's
+   * (the cart is payable again), `refund_pending` or `refunded`; or, paying by
+   * phone, until the invoice is `cancelled` with nothing paid. The shopper's
    * return from Click proves nothing by itself, so the return page waits here.
    */
   waitForOrder(cartId: string, options?: WaitForOrderOptions): Promise<ClickCartPayment>
@@ -70,13 +167,17 @@ export function createClickCheckout(options: ClickCheckoutOptions): ClickCheckou
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis)
   const finalStatuses = ["paid", "cancelled", "refund_pending", "refunded"]
 
-  async function request(method: string, path: string, body?: unknown) {
+  /** `asCustomer`: the customer's token, else the browser's cookies (a Medusa session). */
+  async function request(method: string, path: string, body?: unknown, asCustomer = false) {
     const headers: Record<string, string> = { "x-publishable-api-key": options.publishableKey }
     if (body !== undefined) headers["content-type"] = "application/json"
+    const token = typeof options.customerToken === "function" ? options.customerToken() : options.customerToken
+    if (asCustomer && token) headers.authorization = `Bearer ${token}`
     const response = await doFetch(backendUrl + path, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
+      ...(asCustomer && !token ? { credentials: "include" as const } : {}),
     })
     const text = await response.text()
     let json: any = null
@@ -99,21 +200,62 @@ export function createClickCheckout(options: ClickCheckoutOptions): ClickCheckou
     return request("GET", `/store/click/carts/${encodeURIComponent(cartId)}`)
   }
 
+  async function startPayment(cartId: string, asCustomer = false) {
+    // Medusa answers with the cart's existing collection when it has one.
+    const { payment_collection } = await request("POST", "/store/payment-collections", { cart_id: cartId }, asCustomer)
+    const result = await request(
+      "POST",
+      `/store/payment-collections/${encodeURIComponent(payment_collection.id)}/payment-sessions`,
+      { provider_id: providerId },
+      asCustomer
+    )
+    const sessions: any[] = result.payment_collection.payment_sessions ?? []
+    const session = sessions.find((s) => s.provider_id === providerId)
+    if (!session || typeof session.data?.payment_url !== "string") {
+      throw new Error(`The backend created no ${providerId} payment session for cart ${cartId}.`)
+    }
+    return { paymentUrl: session.data.payment_url, paymentSessionId: session.id }
+  }
+
+  const cardsPath = "/store/click/cards"
   return {
-    async startPayment(cartId) {
-      // Medusa answers with the cart's existing collection when it has one.
-      const { payment_collection } = await request("POST", "/store/payment-collections", { cart_id: cartId })
-      const result = await request(
+    startPayment: (cartId) => startPayment(cartId),
+    async payByPhone(cartId, phone) {
+      // The invoice is for the cart's current Click session, with what it owes now.
+      await startPayment(cartId)
+      const { invoice } = await request("POST", `/store/click/carts/${encodeURIComponent(cartId)}/invoice`, { phone })
+      return invoice
+    },
+    saveCard: (cardNumber, expireDate, cardOptions = {}) =>
+      request(
         "POST",
-        `/store/payment-collections/${encodeURIComponent(payment_collection.id)}/payment-sessions`,
-        { provider_id: providerId }
+        cardsPath,
+        {
+          card_number: cardNumber,
+          expire_date: expireDate,
+          ...(cardOptions.temporary ? { temporary: true } : {}),
+          ...(options.providerId ? { provider_id: options.providerId } : {}),
+        },
+        true
+      ),
+    async verifyCard(cardToken, smsCode) {
+      const { card } = await request("POST", `${cardsPath}/${encodeURIComponent(cardToken)}/verify`, { sms_code: smsCode }, true)
+      return card
+    },
+    async listSavedCards() {
+      return (await request("GET", cardsPath, undefined, true)).cards
+    },
+    deleteSavedCard: (id) => request("DELETE", `${cardsPath}/${encodeURIComponent(id)}`, undefined, true),
+    async payWithSavedCard(cartId, paymentMethodId) {
+      // The debit is for the cart's current Click session; as the customer, whose cart and card it must be.
+      await startPayment(cartId, true)
+      const { card_payment } = await request(
+        "POST",
+        `/store/click/carts/${encodeURIComponent(cartId)}/card-payment`,
+        { payment_method_id: paymentMethodId },
+        true
       )
-      const sessions: any[] = result.payment_collection.payment_sessions ?? []
-      const session = sessions.find((s) => s.provider_id === providerId)
-      if (!session || typeof session.data?.payment_url !== "string") {
-        throw new Error(`The backend created no ${providerId} payment session for cart ${cartId}.`)
-      }
-      return { paymentUrl: session.data.payment_url, paymentSessionId: session.id }
+      return card_payment
     },
     status,
     async waitForOrder(cartId, waitOptions = {}) {
@@ -122,7 +264,9 @@ export function createClickCheckout(options: ClickCheckoutOptions): ClickCheckou
       for (;;) {
         const payment = await status(cartId)
         waitOptions.onStatus?.(payment)
-        if (finalStatuses.includes(payment.status) || Date.now() + intervalMs > deadline) {
+        // An invoice cancelled (or expired) while nothing was paid: the cart is payable again.
+        const invoiceGone = payment.status === "awaiting_payment" && payment.invoice?.status === "cancelled"
+        if (finalStatuses.includes(payment.status) || invoiceGone || Date.now() + intervalMs > deadline) {
           return payment
         }
         await new Promise<void>((resolve, reject) => {

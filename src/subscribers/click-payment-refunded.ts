@@ -4,7 +4,7 @@ import { clickLogger } from "../lib/logger"
 import { ClickPaymentState } from "../modules/click"
 import { followClickRefund } from "../payments/money-back/admin-refunds"
 import { findTransaction } from "../payments/click-transactions"
-import { CLICK_PROVIDER_ID } from "../providers/click/ids"
+import { isClickProviderId } from "../providers/click/ids"
 
 /**
  * A merchant refunded a Click order in full from the admin, and Click
@@ -20,7 +20,7 @@ export default async function clickPaymentRefunded({ event, container }: Subscri
     relations: ["refunds", "payment_session"],
   })
   const sessionId = payment.payment_session?.id
-  if (payment.provider_id !== CLICK_PROVIDER_ID || !sessionId) {
+  if (!isClickProviderId(payment.provider_id) || !sessionId) {
     return
   }
   const refunded = (payment.refunds ?? []).reduce((sum, refund) => MathBN.add(sum, refund.raw_amount ?? refund.amount), MathBN.convert(0))

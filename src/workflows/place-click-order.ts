@@ -38,7 +38,9 @@ export async function markMedusaPaymentPlaced(container: MedusaContainer, transa
     paydoc_id: transaction.click_paydoc_id,
     merchant_prepare_id: transaction.merchant_prepare_id,
   }
-  await paymentModule.updatePayment({ id: payment.id, data: { ...payment.data, click_placed: placed } } as never)
+  // UpdatePaymentDTO declares only the id, but the payment module writes every field it is given.
+  const update = { id: payment.id, data: { ...payment.data, click_placed: placed } }
+  await paymentModule.updatePayment(update)
 }
 
 /**

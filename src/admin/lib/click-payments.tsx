@@ -1,5 +1,6 @@
 import { Badge, Button, StatusBadge, Table, Text, toast } from "@medusajs/ui"
 import { useCallback, useEffect, useState } from "react"
+import { CLICK_STATE_COLOR, isClickState, RETRYABLE } from "./click-states"
 
 /** A Click payment as GET /admin/click/transactions returns it. */
 export interface ClickTransaction {
@@ -7,6 +8,8 @@ export interface ClickTransaction {
   merchant_prepare_id: number
   click_trans_id: string
   click_paydoc_id: string | null
+  /** How Click debited it: its callbacks (page or app), or our card_token/payment with a saved card. */
+  debit_via: "click_callbacks" | "card_token"
   merchant_trans_id: string
   amount: string
   state: string
@@ -34,6 +37,8 @@ export interface ClickTransaction {
 export interface ClickReversal {
   id: string
   amount_tiyin: string
+  /** The same amount in soums with two decimals, as the backend formats Click's amounts. */
+  amount: string
   full_reversal: boolean
   status: string
   click_answer: string | null
@@ -95,28 +100,9 @@ export function useClickApi<T>(path: string | null) {
   return { data, error, reload }
 }
 
-/** States a person must look at; the list shows them first. */
-export const NEEDS_ATTENTION = ["contradicted", "reversal_failed", "refund_required", "confirmed"]
-
-const STATE_COLOR: Record<string, "green" | "red" | "blue" | "orange" | "grey" | "purple"> = {
-  prepared: "grey",
-  confirmed: "orange",
-  placed: "green",
-  cancelled: "grey",
-  refund_required: "orange",
-  reversed: "purple",
-  reversal_failed: "red",
-  // A Complete that Click's Merchant API says was never paid.
-  contradicted: "red",
-  duplicate: "grey",
-  // Waits on another attempt of the same cart.
-  queued: "blue",
-  refunded_outside_click: "purple",
-}
-
 export function ClickStateBadge({ transaction }: { transaction: ClickTransaction }) {
   return (
-    <StatusBadge color={STATE_COLOR[transaction.state] ?? "grey"} data-testid="click-state">
+    <StatusBadge color={isClickState(transaction.state) ? CLICK_STATE_COLOR[transaction.state] : "grey"} data-testid="click-state">
       {transaction.state}
       {transaction.refund_reason ? ` (${transaction.refund_reason})` : ""}
       {transaction.state === "contradicted" && transaction.verification_answer ? ` (Click: ${transaction.verification_answer})` : ""}
@@ -124,7 +110,7 @@ export function ClickStateBadge({ transaction }: { transaction: ClickTransaction
   )
 }
 
-/** Click's amounts are soums with two decimals, as Click sent them. */
+/** Click's amounts are soums with two decimals, as Click sent them or the admin API formatted them. */
 export function formatSoums(amount: string) {
   return `${amount} UZS`
 }
@@ -148,7 +134,7 @@ export function ClickActions({ transaction, onDone }: { transaction: ClickTransa
       onDone()
     }
   }
-  const canRetry = ["confirmed", "refund_required", "reversal_failed"].includes(transaction.state)
+  const canRetry = RETRYABLE.some((state) => state === transaction.state)
   const reversals = transaction.reversals ?? []
   // Click said no, and nothing of this payment may still be reversing at Click.
   const clickRefused =
@@ -183,12 +169,6 @@ export function ClickActions({ transaction, onDone }: { transaction: ClickTransa
       </Button>
     </div>
   )
-}
-
-/** Tiyin (Click's integer hundredths) as soums with two decimals. */
-function formatTiyin(tiyin: string) {
-  const value = BigInt(tiyin)
-  return `${value / 100n}.${(value % 100n).toString().padStart(2, "0")} UZS`
 }
 
 const REVERSAL_STATUS: Record<string, string> = {
@@ -237,7 +217,7 @@ export function ClickReversals({ transaction, onDone }: { transaction: ClickTran
         return (
           <li key={reversal.id} className="flex flex-wrap items-center gap-x-2" data-testid="click-reversal" data-reversal-id={reversal.id}>
             <Text size="xsmall">
-              {reversal.full_reversal ? "Full" : "Partial"} reversal {formatTiyin(reversal.amount_tiyin)},{" "}
+              {reversal.full_reversal ? "Full" : "Partial"} reversal {formatSoums(reversal.amount)},{" "}
               {new Date(reversal.sent_at).toLocaleString()}: {REVERSAL_STATUS[reversal.status] ?? reversal.status}
               {reversal.click_answer && !reversal.settled_by ? ` (${reversal.click_answer})` : ""}
               {reversal.settled_by ? ` — settled by ${reversal.settled_by}: ${reversal.settled_note ?? ""}` : ""}

@@ -40,6 +40,8 @@ const ClickOrderPaymentWidget = ({ data: order }: DetailWidgetProps<AdminOrder>)
           <dl className="grid grid-cols-2 gap-x-4 gap-y-1">
             <Text size="small" className="text-ui-fg-subtle">Amount</Text>
             <Text size="small">{formatSoums(t.amount)}</Text>
+            <Text size="small" className="text-ui-fg-subtle">Paid with</Text>
+            <Text size="small">{t.debit_via === "card_token" ? "a saved card (card_token/payment)" : "Click's page or app"}</Text>
             <Text size="small" className="text-ui-fg-subtle">click_trans_id</Text>
             <Text size="small" className="font-mono">{t.click_trans_id}</Text>
             <Text size="small" className="text-ui-fg-subtle">click_paydoc_id</Text>

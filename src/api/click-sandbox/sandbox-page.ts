@@ -1,6 +1,5 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
-import { requestGuard } from "../../lib/request-guard"
-import { sandboxClick } from "../../providers/click/merchant-gateway"
+import { clickRequestGuard, hasSandboxClick, sandboxClick } from "../../providers/click/merchant-gateway"
 import type { SandboxClick } from "../../providers/click/sandbox-click"
 
 /** The sandbox pages' HTML escaping: every value shown comes from a request or the database. */
@@ -15,7 +14,9 @@ dl{display:grid;grid-template-columns:auto 1fr;gap:8px 16px;margin:0 0 24px}dt{c
 .amount{font-size:28px}button{font-size:16px;padding:12px;border-radius:10px;border:0;width:100%;margin-top:8px;cursor:pointer}
 .pay{background:#0a57d0;color:#fff}.decline{background:#e8ecf2;color:#223}.error{color:#c0262d;font-weight:600}
 .product{border:1px solid #e3e7ee;border-radius:12px;padding:16px;margin-bottom:12px}.product h2{font-size:17px;margin:0 0 4px}
-.price{color:#334;margin-bottom:8px}.ok{color:#137a3a;font-weight:600;font-size:20px}`
+.price{color:#334;margin-bottom:8px}.ok{color:#137a3a;font-weight:600;font-size:20px}
+label{display:block;color:#334;font-size:14px}input:not([type=radio]){font:inherit;font-size:16px;padding:10px;border:1px solid #cfd6e0;border-radius:8px;width:100%;box-sizing:border-box;margin:4px 0 8px}
+button:disabled{opacity:.5;cursor:default}.saved-card{display:flex;align-items:center;gap:8px;padding:8px 0}.saved-card button{width:auto;margin:0 0 0 auto;padding:6px 12px;font-size:14px}`
 
 /** Sends one self-contained sandbox page (no external assets: it works offline). */
 export function sendSandboxPage(res: MedusaResponse, title: string, body: string, status = 200) {
@@ -27,23 +28,37 @@ export function sendSandboxPage(res: MedusaResponse, title: string, body: string
 }
 
 /**
- * The sandbox's Click for a request the sandbox pages may serve, or null after
- * answering: 404 outside sandbox mode, 403 for a caller that is not this
- * machine (unless CLICK_SANDBOX_PUBLIC=true), so that a backend left in
- * sandbox mode on a public address takes no orders.
+ * Whether the sandbox pages may serve this request, or false after answering:
+ * 404 outside sandbox mode, 403 for a caller that is not this machine (unless
+ * CLICK_SANDBOX_PUBLIC=true), so that a backend left in sandbox mode on a
+ * public address takes no orders.
  */
-export function sandboxClickFor(req: MedusaRequest, res: MedusaResponse): SandboxClick | null {
-  const serviceId = (req.query as Record<string, unknown>)?.service_id ?? (req.body as Record<string, unknown> | undefined)?.service_id
-  const click = sandboxClick(typeof serviceId === "string" && serviceId ? serviceId : undefined)
-  if (!click) {
+export function sandboxServes(req: MedusaRequest, res: MedusaResponse): boolean {
+  if (!hasSandboxClick()) {
     res.status(404).json({ message: "Not found" })
-    return null
+    return false
   }
-  if (!requestGuard().allowsSandboxFor(req)) {
+  if (!clickRequestGuard().allowsSandboxFor(req)) {
     res.status(403).json({
       message:
         "The Click sandbox serves only this machine (a loopback address, not through a proxy). To open it to other addresses on a private network, set CLICK_SANDBOX_PUBLIC=true.",
     })
+    return false
+  }
+  return true
+}
+
+/**
+ * The sandbox's Click of the service the request names (`service_id`; without
+ * one, the only sandbox service) for a request the sandbox pages may serve,
+ * or null after answering (sandboxServes; 404 for a service it does not play).
+ */
+export function sandboxClickFor(req: MedusaRequest, res: MedusaResponse): SandboxClick | null {
+  if (!sandboxServes(req, res)) return null
+  const serviceId = (req.query as Record<string, unknown>)?.service_id ?? (req.body as Record<string, unknown> | undefined)?.service_id
+  const click = sandboxClick(typeof serviceId === "string" && serviceId ? serviceId : undefined)
+  if (!click) {
+    res.status(404).json({ message: "Not found" })
     return null
   }
   return click

@@ -8,4 +8,4 @@ export default Module(CLICK_MODULE, {
 })
 
 export * from "./payment-state"
-export type { MovedPayment, OpenAlert, StoredReconcileStreak, TransitionInput, WorkClaim } from "./service"
+export type { ClickInvoiceRecord, MovedPayment, OpenAlert, StoredReconcileStreak, TransitionInput, WorkClaim } from "./types"

@@ -128,8 +128,40 @@ export const CART_PAID_STATES: readonly ClickPaymentStateValue[] = [...PAYING_ST
 /**
  * States during which the storefront may not replace the cart's Click session
  * or change the cart: the money (about to be) taken is for exactly this cart.
+ * A `prepared` attempt holds it only for CLICK_PREPARED_HOLD_SEC after its
+ * Prepare (payments/views/cart-payment-status.ts), except a saved-card debit
+ * Click has not answered (isUnansweredCardDebit).
  */
 export const CART_HOLDING_STATES: readonly ClickPaymentStateValue[] = [S.Prepared, S.Confirmed, S.Queued]
+
+/**
+ * How Click debited an attempt: Click's Prepare and Complete callbacks (its pay
+ * page, or an invoice paid in its app) wrote the row, or our `card_token/payment`
+ * with a saved card did, before asking Click. From `prepared` on, both take the
+ * same transitions.
+ */
+export const DebitVia = {
+  ClickCallbacks: "click_callbacks",
+  CardToken: "card_token",
+} as const
+export type DebitViaValue = (typeof DebitVia)[keyof typeof DebitVia]
+
+/**
+ * A saved-card debit Click has not answered (`prepared`, card_token) holds its
+ * cart until reconciliation settles it, however long that takes, and a Prepare
+ * for the cart is refused meanwhile: Click can be
+ * asked about it only by the cart id (payment/status_by_mti), which names one
+ * payment, the cart's newest; a second debit of the cart meanwhile would hide
+ * it, and it would never become an order or a reversal.
+ */
+export function isUnansweredCardDebit(attempt: { state: string; debit_via?: string | null }): boolean {
+  return attempt.state === S.Prepared && attempt.debit_via === DebitVia.CardToken
+}
+
+/** States as an SQL list of literals (`'confirmed', 'placed'`), for statements that cannot take them as parameters (an index's WHERE). */
+export function sqlList(states: readonly ClickPaymentStateValue[]): string {
+  return states.map((state) => `'${state}'`).join(", ")
+}
 
 /**
  * The fiscal receipt of a placed payment, a track beside the money's state:

@@ -14,14 +14,15 @@ import { clickModule, findTransaction, type ClickTransactionRecord } from "../cl
 import { loadClickCart } from "../medusa-tables"
 import { placeClickOrderInBackground, settleCartQueueInBackground } from "../placement/place-order"
 import { reconcileClickPaymentInBackground } from "../money-back/reconcile-payment"
+import { isPaymentOfService, type LateClickCallback, type VerifiedClickCallback } from "../../providers/click/merchant-gateway"
 import { recordDebit } from "./record-debit"
 
-export interface CompleteContext {
-  /** HMAC stamp the provider made for this verified Complete (error=0 only). */
-  confirmation?: string
-  /** What to answer to a cancel of an already confirmed payment (-4 or -9). */
-  cancelOfConfirmedAnswer: -4 | -9
-}
+/**
+ * What a Complete's handling takes from its service's gateway: the HMAC stamp
+ * made for a verified Complete (error=0 only), and what a cancel of an already
+ * confirmed payment hears (-4 or -9).
+ */
+type CompleteContext = Pick<VerifiedClickCallback<"complete">, "confirmation" | "cancelOfConfirmedAnswer">
 
 /** Our merchant_prepare_id is a Postgres serial: a longer number can name no transaction. */
 const MAX_PREPARE_ID = 2_147_483_647
@@ -39,10 +40,11 @@ const MAX_PREPARE_ID = 2_147_483_647
  */
 export async function handleComplete(
   container: MedusaContainer,
-  request: CompleteRequest,
-  context: CompleteContext,
+  verified: VerifiedClickCallback<"complete">,
   log: Logger
 ): Promise<CompleteAnswer> {
+  const { request } = verified
+  const context: CompleteContext = verified
   const answer = answerTo(request)
   const clickError = Number(request.error)
   if (clickError > 0) {
@@ -61,7 +63,7 @@ export async function handleComplete(
         // A cancel for a payment an earlier Complete confirmed: one of the two
         // is not Click's (`error` is not signed). Click's Merchant API decides,
         // now: placement asks it before anything else, even while it waits.
-        await clickModule(container).expediteWork(transaction.id, ClickPaymentState.Confirmed)
+        await clickModule(container).workQueue.expediteWork(transaction.id, ClickPaymentState.Confirmed)
       }
       // Paid, but the order is still missing: Click's retry is a chance to try again.
       placeClickOrderInBackground(container, transaction.id, log)
@@ -92,10 +94,11 @@ export async function handleComplete(
  */
 export async function answerLateComplete(
   container: MedusaContainer,
-  request: CompleteRequest,
-  context: Pick<CompleteContext, "cancelOfConfirmedAnswer">,
+  late: LateClickCallback<"complete">,
   log: Logger
 ): Promise<CompleteAnswer> {
+  const { request } = late
+  const context: Pick<CompleteContext, "cancelOfConfirmedAnswer"> = late
   const answer = answerTo(request)
   const clickError = Number(request.error)
   const transaction = clickError > 0 ? undefined : await findAttemptNamedBy(container, request)
@@ -120,7 +123,11 @@ function answerTo(request: CompleteRequest) {
     })
 }
 
-/** The attempt a Complete's `merchant_prepare_id` names, if it is of the same cart. */
+/**
+ * The attempt a Complete's `merchant_prepare_id` names, if it is of the same
+ * cart and was prepared for the service the Complete is signed for: an attempt
+ * of another Click service is unknown to this one (-6), and nothing moves.
+ */
 async function findAttemptNamedBy(
   container: MedusaContainer,
   request: CompleteRequest
@@ -128,7 +135,9 @@ async function findAttemptNamedBy(
   const prepareId = Number(request.merchant_prepare_id)
   const transaction =
     prepareId <= MAX_PREPARE_ID ? await findTransaction(container, { merchant_prepare_id: prepareId }) : undefined
-  return transaction?.merchant_trans_id === request.merchant_trans_id ? transaction : undefined
+  return transaction?.merchant_trans_id === request.merchant_trans_id && isPaymentOfService(transaction.service_id, request.service_id)
+    ? transaction
+    : undefined
 }
 
 /**

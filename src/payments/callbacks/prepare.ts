@@ -4,16 +4,18 @@ import {
   ClickErrorCode,
   parseSoumsToTiyin,
   prepareAnswer,
+  type ClickErrorCodeValue,
   type PrepareAnswer,
   type PrepareRequest,
 } from "../../click"
-import { CART_PAID_STATES, ClickPaymentState, DEBITED_STATES } from "../../modules/click"
+import { CART_PAID_STATES, ClickPaymentState, DEBITED_STATES, isUnansweredCardDebit } from "../../modules/click"
 import {
   clickModule,
   findTransaction,
   isUniqueViolation,
 } from "../click-transactions"
 import { loadClickCart, type ClickCart } from "../medusa-tables"
+import { isPaymentOfService, type VerifiedClickCallback } from "../../providers/click/merchant-gateway"
 
 /**
  * Prepare (action=0): Click asks whether this cart can be paid for this
@@ -21,15 +23,15 @@ import { loadClickCart, type ClickCart } from "../medusa-tables"
  */
 export async function handlePrepare(
   container: MedusaContainer,
-  request: PrepareRequest,
+  { request }: VerifiedClickCallback<"prepare">,
   log: Logger
 ): Promise<PrepareAnswer> {
-  const answer = (error: PrepareAnswer["error"], merchantPrepareId?: number) =>
+  const answer = (error: ClickErrorCodeValue, merchantPrepareId?: number) =>
     prepareAnswer({
       click_trans_id: request.click_trans_id,
       merchant_trans_id: request.merchant_trans_id,
       merchant_prepare_id: merchantPrepareId ?? null,
-      error: error as never,
+      error,
     })
 
   const cartId = request.merchant_trans_id
@@ -38,6 +40,11 @@ export async function handlePrepare(
     clickModule(container).listCartAttempts(cartId),
   ])
   if (!cart || !cart.session) {
+    return answer(ClickErrorCode.UserNotFound)
+  }
+  if (!isPaymentOfService(cart.session.serviceId, request.service_id)) {
+    // The cart pays with another Click service: for this one it is no order at all.
+    log.warn({ cart_id: cartId, service_id: request.service_id, session_service_id: cart.session.serviceId }, "prepare refused: the cart pays with another Click service")
     return answer(ClickErrorCode.UserNotFound)
   }
   const repeated = attempts.find((t) => t.click_trans_id === request.click_trans_id)
@@ -50,6 +57,11 @@ export async function handlePrepare(
   }
   if (repeated?.state === ClickPaymentState.Cancelled || repeated?.state === ClickPaymentState.Contradicted) {
     return answer(ClickErrorCode.TransactionCancelled)
+  }
+  if (!repeated && attempts.some(isUnansweredCardDebit)) {
+    // A saved-card debit of this cart awaits Click's word: a second debit would hide it (isUnansweredCardDebit).
+    log.info({ cart_id: cartId, reason: "card_debit_unanswered" }, "prepare refused")
+    return answer(ClickErrorCode.UserNotFound)
   }
   const unpayable = whyNotPayable(cart)
   if (unpayable) {
@@ -74,7 +86,7 @@ export async function handlePrepare(
  * Answering 0 lets Click take the money, so a cart that could not become an
  * order now is refused here (-5, "order not payable"), not refunded later.
  */
-function whyNotPayable(cart: ClickCart): string | null {
+export function whyNotPayable(cart: ClickCart): string | null {
   if (!cart.hasItems) return "no_items"
   if (!cart.hasShipping) return "no_shipping_method"
   if (!cart.session?.isCurrent) return "stale_session"

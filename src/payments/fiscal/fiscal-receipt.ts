@@ -1,11 +1,12 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
-import { ContainerRegistrationKeys, MathBN } from "@medusajs/framework/utils"
+import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import type { Logger } from "pino"
+import { z } from "zod"
 import { apportionTiyin, buildFiscalReceipt, ClickMerchantApiError, type FiscalLine } from "../../click"
 import { FiscalReceiptStatus, type FiscalReceiptStatusValue } from "../../modules/click"
 import { clickMerchantGateway } from "../../providers/click/merchant-gateway"
 import type { FiscalizationOptions } from "../../providers/click/options"
-import { medusaAmountToTiyin, storedTiyin } from "../../lib/medusa-amount"
+import { medusaAmountSchema, medusaAmountToTiyin, medusaDecimal, storedTiyin } from "../../lib/medusa-amount"
 import { clickModule } from "../click-transactions"
 import { paymentPolicy } from "../policy"
 
@@ -16,12 +17,6 @@ export const FISCAL_METADATA = {
   vatPercent: "click_vat_percent",
   units: "click_units",
 } as const
-
-/** A receipt Click did not take after this many tries (network, 5xx) needs a person. */
-const MAX_FISCAL_ATTEMPTS = 10
-
-/** A refunded sale's receipt is not claimed again (claimFiscalWork): a later look only if its refund did not happen after all. */
-const REFUNDED_SALE_RECHECK_SEC = 3600
 
 export type FiscalSubmission = FiscalReceiptStatusValue | "not_due"
 
@@ -43,7 +38,29 @@ export async function fiscalStatusAtPlacement(
   return fiscalizationOf(service_id) ? FiscalReceiptStatus.Pending : undefined
 }
 
-type Metadata = Record<string, unknown> | null | undefined
+const metadataSchema = z.record(z.string(), z.unknown()).nullish()
+type Metadata = z.infer<typeof metadataSchema>
+
+/** The order as fiscalLinesOfOrder's query.graph reads it: what a receipt line is made of. */
+const fiscalOrderSchema = z.object({
+  items: z
+    .array(
+      z.object({
+        id: z.string(),
+        title: z.string().nullish(),
+        product_title: z.string().nullish(),
+        variant_title: z.string().nullish(),
+        quantity: medusaAmountSchema,
+        original_total: medusaAmountSchema,
+        total: medusaAmountSchema,
+        variant: z.object({ metadata: metadataSchema, product: z.object({ metadata: metadataSchema }).nullish() }).nullish(),
+      })
+    )
+    .nullish(),
+  shipping_methods: z
+    .array(z.object({ id: z.string(), name: z.string(), original_total: medusaAmountSchema, total: medusaAmountSchema }))
+    .nullish(),
+})
 
 function pick(key: string, ...sources: Metadata[]): string | undefined {
   for (const source of sources) {
@@ -59,8 +76,6 @@ function wholeNumber(value: string | undefined, fallback: number): number {
 
 /** A receipt line before rounding: what was paid for it, exactly, in soums. */
 type ExactLine = Omit<FiscalLine, "discountTiyin"> & { paidSoums: string }
-
-const exactSoums = (amount: unknown) => MathBN.convert(amount as never).toFixed()
 
 const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
@@ -105,24 +120,29 @@ async function fiscalLinesOfOrder(
     ],
     filters: { id: orderId },
   })
-  const order = data[0] as any
-  if (!order) throw new Error(`order ${orderId} was not found`)
+  if (!data[0]) throw new Error(`order ${orderId} was not found`)
+  const parsed = fiscalOrderSchema.safeParse(data[0])
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new Error(`order ${orderId} cannot be read for its receipt (${issue.path.join(".")}: ${issue.message}): no receipt was sent`)
+  }
+  const order = parsed.data
   const lines: ExactLine[] = []
-  const namedItems = (order.items ?? []).map((item: any) => ({
+  const namedItems = (order.items ?? []).map((item) => ({
     item,
-    id: item.id as string,
+    id: item.id,
     name: [item.product_title ?? item.title, item.variant_title].filter((part) => part && part !== "Default variant").join(" "),
   }))
   for (const { item, name } of namedItems.sort(byNameThenId)) {
-    const variant: Metadata = item.variant?.metadata
-    const product: Metadata = item.variant?.product?.metadata
+    const variant = item.variant?.metadata
+    const product = item.variant?.product?.metadata
     const total = medusaAmountToTiyin(item.original_total)
     const units = pick(FISCAL_METADATA.units, variant, product)
     lines.push({
       name,
-      quantity: MathBN.convert(item.quantity).toNumber(),
+      quantity: Number(medusaDecimal(item.quantity)),
       totalTiyin: total,
-      paidSoums: exactSoums(item.total),
+      paidSoums: medusaDecimal(item.total),
       spic: pick(FISCAL_METADATA.spic, variant, product) ?? fiscal.spic ?? null,
       packageCode: pick(FISCAL_METADATA.packageCode, variant, product) ?? fiscal.packageCode ?? null,
       vatPercent: wholeNumber(pick(FISCAL_METADATA.vatPercent, variant, product), fiscal.vatPercent),
@@ -136,7 +156,7 @@ async function fiscalLinesOfOrder(
       name: method.name,
       quantity: 1,
       totalTiyin: total,
-      paidSoums: exactSoums(method.total),
+      paidSoums: medusaDecimal(method.total),
       spic: fiscal.shippingSpic ?? fiscal.spic ?? null,
       packageCode: fiscal.shippingPackageCode ?? fiscal.packageCode ?? null,
       vatPercent: fiscal.shippingVatPercent ?? fiscal.vatPercent,
@@ -163,10 +183,10 @@ export async function submitFiscalReceipt(
   log: Logger
 ): Promise<FiscalSubmission> {
   const payments = clickModule(container)
-  const claim = await payments.claimFiscalWork(transactionId, paymentPolicy().leaseSec)
+  const claim = await payments.fiscalTrack.claimFiscalWork(transactionId, paymentPolicy().leaseSec)
   if (!claim) return "not_due"
   const settle = async (status: FiscalReceiptStatusValue, details: { qrUrl?: string | null; error?: string | null; retryInSec?: number } = {}) => {
-    await payments.settleFiscalWork(claim, { status, ...details })
+    await payments.fiscalTrack.settleFiscalWork(claim, { status, ...details })
     return status
   }
   const transaction = await payments.retrieveClickTransaction(transactionId)
@@ -202,9 +222,9 @@ export async function submitFiscalReceipt(
       log.error({ ...fields, err: error }, "fiscal receipt cannot be built")
       return settle(FiscalReceiptStatus.Failed, { error })
     }
-    if (await payments.isRefundedInFull(transactionId)) {
+    if (await payments.fiscalTrack.isRefundedInFull(transactionId)) {
       // Refunded while the receipt was being built: its state follows to reversed, which ends this track.
-      return settle(FiscalReceiptStatus.Pending, { error: "the sale was refunded: no receipt is sent", retryInSec: REFUNDED_SALE_RECHECK_SEC })
+      return settle(FiscalReceiptStatus.Pending, { error: "the sale was refunded: no receipt is sent", retryInSec: paymentPolicy().refundedSaleRecheckSec })
     }
     const api = clickMerchantGateway(transaction.service_id).api
     await submitOrFindReceipt(api, built.body)
@@ -217,7 +237,7 @@ export async function submitFiscalReceipt(
       log.error({ ...fields, err: message }, "Click refused the fiscal receipt")
       return settle(FiscalReceiptStatus.Failed, { error: `Click refused the receipt: ${message}` })
     }
-    if (claim.attempt >= MAX_FISCAL_ATTEMPTS) {
+    if (claim.attempt >= paymentPolicy().fiscalMaxAttempts) {
       return settle(FiscalReceiptStatus.Failed, { error: `Click did not take the receipt after ${claim.attempt} attempts: ${message}` })
     }
     return settle(FiscalReceiptStatus.Pending, { error: message, retryInSec: paymentPolicy().retryDelaySec(claim.attempt) })

@@ -3,6 +3,7 @@ import type { Logger } from "pino"
 import { ClickPaymentState, RefundReason } from "../../modules/click"
 import { clickModule } from "../click-transactions"
 import { placedClickPaymentsRefundedInMedusa } from "../medusa-tables"
+import { paymentPolicy } from "../policy"
 import { reverseClickPayment, type ReversalOutcome } from "./reverse-payment"
 
 /**
@@ -37,7 +38,7 @@ export async function followClickRefund(
  * it `reversal_failed` with Click's reason, in the admin's needs-attention list.
  */
 export async function followMissedClickRefunds(container: MedusaContainer, log: Logger): Promise<void> {
-  for (const row of await placedClickPaymentsRefundedInMedusa(container, 50)) {
+  for (const row of await placedClickPaymentsRefundedInMedusa(container, paymentPolicy().jobBatchSize)) {
     const detail = `refunded or cancelled from the admin (payment ${row.payment_id ?? "unknown"}), found by the job`
     await followClickRefund(container, row.transaction_id, detail, log).catch((error) =>
       log.error({ transaction_id: row.transaction_id, err: (error as Error)?.message }, "following a Click refund failed; the job retries")

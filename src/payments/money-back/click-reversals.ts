@@ -2,7 +2,8 @@ import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, generateEntityId } from "@medusajs/framework/utils"
 import { ClickMerchantApiError, ClickPaymentStatus } from "../../click"
 import { storedTiyin } from "../../lib/medusa-amount"
-import type { ClickPaymentStateValue } from "../../modules/click/payment-state"
+import { CART_PAID_STATES, ClickPaymentState, type ClickPaymentStateValue } from "../../modules/click/payment-state"
+import { storedText } from "../../modules/click/stored-text"
 import type { ClickMerchantGateway } from "../../providers/click/merchant-gateway"
 import { paymentPolicy } from "../policy"
 
@@ -58,6 +59,62 @@ export interface ReversalTarget {
   capturedTiyin: bigint
 }
 
+/** A Click payment as a reversal reads it: its row's columns. */
+export interface ReversiblePayment {
+  id: string
+  state: ClickPaymentStateValue
+  service_id: string | null
+  click_paydoc_id: string | null
+  amount_tiyin: unknown
+}
+
+/** Another attempt of ours that Click debited under the same paydoc (ClickModuleService.findDebitedTwin). */
+export interface DebitedTwin {
+  id: string
+  state: ClickPaymentStateValue
+}
+
+export type ReversalDecision =
+  /** It may be sent, through reverseAtClick (which still finds a reversal already sent). */
+  | { send: true; target: ReversalTarget }
+  /** Nothing is sent; `detail` says why, for a person. */
+  | { send: false; because: "no_paydoc" | "returned_outside_click"; detail: string }
+  | { send: false; because: "pays_another_attempt"; twin: DebitedTwin; detail: string }
+
+/**
+ * Whether a payment's money may go back through Click, for an admin's refund
+ * (the provider) and the reversal job alike: never without Click's payment id
+ * (the Merchant API cannot address it), never when a person recorded it
+ * returned outside Click, and never when its paydoc is the money of another
+ * attempt that paid, pays or may yet pay its cart (`twin`: Click repeated
+ * Prepare under a new click_trans_id), which makes this row a duplicate.
+ */
+export function reversalDecision(payment: ReversiblePayment, twin: DebitedTwin | null): ReversalDecision {
+  const paydocId = payment.click_paydoc_id
+  if (!paydocId) {
+    return {
+      send: false,
+      because: "no_paydoc",
+      detail: "Click sent no click_paydoc_id for this payment, so the Merchant API cannot address it: reverse it in the Click merchant cabinet",
+    }
+  }
+  if (payment.state === ClickPaymentState.RefundedOutsideClick) {
+    return { send: false, because: "returned_outside_click", detail: "a person recorded the money returned outside Click" }
+  }
+  if (twin && CART_PAID_STATES.includes(twin.state)) {
+    return {
+      send: false,
+      because: "pays_another_attempt",
+      twin,
+      detail: `not reversed: click_paydoc_id ${paydocId} is also attempt ${twin.id}, which is ${twin.state}`,
+    }
+  }
+  return {
+    send: true,
+    target: { transactionId: payment.id, serviceId: payment.service_id, paydocId, capturedTiyin: storedTiyin(payment.amount_tiyin) },
+  }
+}
+
 export type ReversalAttempt =
   /** The money went back (`sent`: by this call's request; otherwise an earlier one, settled now or before). */
   | { outcome: "done"; sent: boolean }
@@ -106,7 +163,7 @@ export async function reverseAtClick(
   if (!full && request.refundsInMedusaTiyin && partialReversalNotInMedusa(rows, request.amountTiyin!, request.refundsInMedusaTiyin)) {
     return { outcome: "done", sent: false }
   }
-  const reversedTiyin = rows.filter((row) => row.status === ReversalStatus.Done).reduce((sum, row) => sum + BigInt(row.amount_tiyin), 0n)
+  const reversedTiyin = rows.filter((row) => row.status === ReversalStatus.Done).reduce((sum, row) => sum + storedTiyin(row.amount_tiyin), 0n)
   const amountTiyin = request.amountTiyin ?? target.capturedTiyin - reversedTiyin
   if (full) {
     // Click reverses only a paid payment; one it reports reversed went back earlier (a request we never heard of).
@@ -172,7 +229,7 @@ export async function reverseAtClick(
       await settle(db, id, ReversalStatus.NotDone, `never reached Click: ${error.message}`)
       return { outcome: "not_sent", detail: error.message }
     }
-    await db.raw(`UPDATE click_reversal SET click_answer = ?, updated_at = now() WHERE id = ?`, [error.message.slice(0, 2000), id])
+    await db.raw(`UPDATE click_reversal SET click_answer = ?, updated_at = now() WHERE id = ?`, [storedText(error.message), id])
     const [row] = (await reversalsOf(db, target.transactionId)).filter((r) => r.id === id)
     return uncertain(row)
   }
@@ -221,12 +278,12 @@ export function partialReversalNotInMedusa(rows: ReversalRow[], amountTiyin: big
   const unmatched = [...refundsInMedusaTiyin]
   return rows.find((row) => {
     if (row.status !== ReversalStatus.Done || row.full_reversal) return false
-    const index = unmatched.indexOf(BigInt(row.amount_tiyin))
+    const index = unmatched.indexOf(storedTiyin(row.amount_tiyin))
     if (index >= 0) {
       unmatched.splice(index, 1)
       return false
     }
-    return BigInt(row.amount_tiyin) === amountTiyin
+    return storedTiyin(row.amount_tiyin) === amountTiyin
   })
 }
 
@@ -294,12 +351,12 @@ export async function settleReversalOnPersonsWord(
     [
       input.outcome,
       input.settledBy.slice(0, 255),
-      input.note.slice(0, 2000),
+      storedText(input.note),
       reversal.id,
       input.transactionId,
       ReversalStatus.Sent,
       generateEntityId(undefined, "clickev"),
-      detail.slice(0, 2000),
+      storedText(detail),
     ]
   )
   if (!rows.length) {
@@ -340,7 +397,7 @@ async function settle(db: ReversalDatabase, id: string, status: ReversalRow["sta
   await db.raw(
     `UPDATE click_reversal SET status = ?, click_answer = ?, click_error_code = ?, settled_at = now(), updated_at = now()
       WHERE id = ? AND status = ?`,
-    [status, answer.slice(0, 2000), errorCode, id, ReversalStatus.Sent]
+    [status, storedText(answer), errorCode, id, ReversalStatus.Sent]
   )
 }
 
@@ -356,22 +413,12 @@ async function recordReversedAtClick(db: ReversalDatabase, target: ReversalTarge
   )
 }
 
-/** The Click payment behind a placed order's Medusa payment (its `click_placed` mark names it), and its state. */
-export async function reversalTargetOfPlaced(
-  db: ReversalDatabase,
-  merchantPrepareId: number
-): Promise<{ target: ReversalTarget; state: ClickPaymentStateValue } | null> {
+/** The Click payment behind a placed order's Medusa payment (its `click_placed` mark names it), or null when there is none. */
+export async function clickPaymentOfPlaced(db: ReversalDatabase, merchantPrepareId: number): Promise<ReversiblePayment | null> {
   const { rows } = await db.raw(
     `SELECT id, state, service_id, click_paydoc_id, amount_tiyin::text AS amount_tiyin FROM click_transaction
       WHERE merchant_prepare_id = ? AND deleted_at IS NULL`,
     [merchantPrepareId]
   )
-  const row = rows[0] as
-    | { id: string; state: ClickPaymentStateValue; service_id: string | null; click_paydoc_id: string | null; amount_tiyin: string }
-    | undefined
-  if (!row?.click_paydoc_id) return null
-  return {
-    target: { transactionId: row.id, serviceId: row.service_id, paydocId: row.click_paydoc_id, capturedTiyin: storedTiyin(row.amount_tiyin) },
-    state: row.state,
-  }
+  return (rows[0] as ReversiblePayment | undefined) ?? null
 }

@@ -15,7 +15,7 @@ import { noteMerchantApiCredentials, type CredentialsSign } from "../merchant-ap
 import { placeClickOrderInBackground, settleCartQueueInBackground } from "../placement/place-order"
 import { paymentPolicy } from "../policy"
 import { recordDebit } from "../callbacks/record-debit"
-import { withWorkClaim } from "../work-claim"
+import { workOnClaimedPayment } from "../work-claim"
 
 export type ReconcileOutcome = "confirmed" | "queued" | "refund_required" | "cancelled" | "duplicate" | "pending" | "stalled" | "not_due"
 
@@ -42,20 +42,18 @@ export async function reconcileClickPayment(
   transactionId: string,
   log: Logger
 ): Promise<ReconcileOutcome> {
-  const claimed = await withWorkClaim(
-    container,
-    transactionId,
-    ClickPaymentState.Prepared,
-    paymentPolicy().leaseSec,
-    log,
-    (claim) => reconcileUnderClaim(container, claim, log)
+  return workOnClaimedPayment(container, transactionId, ClickPaymentState.Prepared, log, (claim, transaction) =>
+    reconcileUnderClaim(container, claim, transaction, log)
   )
-  return claimed?.result ?? "not_due"
 }
 
-async function reconcileUnderClaim(container: MedusaContainer, claim: WorkClaim, log: Logger): Promise<ReconcileOutcome> {
+async function reconcileUnderClaim(
+  container: MedusaContainer,
+  claim: WorkClaim,
+  transaction: ClickTransactionRecord,
+  log: Logger
+): Promise<ReconcileOutcome> {
   const payments = clickModule(container)
-  const transaction = await payments.retrieveClickTransaction(claim.id)
   const fields = { merchant_trans_id: transaction.merchant_trans_id, merchant_prepare_id: transaction.merchant_prepare_id }
 
   const twin = await payments.findDebitedTwin(transaction)
@@ -64,7 +62,7 @@ async function reconcileUnderClaim(container: MedusaContainer, claim: WorkClaim,
   }
 
   const gateway = clickMerchantGateway(transaction.service_id)
-  const word = await askClick(container, gateway, transaction)
+  const { word, foundPaymentId } = await askClick(container, gateway, transaction)
   const credentials = credentialsSignOf(word)
   if (credentials) {
     await noteMerchantApiCredentials(container, gateway.serviceId, credentials, log)
@@ -84,10 +82,12 @@ async function reconcileUnderClaim(container: MedusaContainer, claim: WorkClaim,
     case "confirm": {
       const confirmation = gateway.confirmationFor({
         cartId: transaction.merchant_trans_id,
-        amountTiyin: storedTiyin(transaction.amount_tiyin).toString(),
-        merchantPrepareId: String(transaction.merchant_prepare_id),
+        amountTiyin: storedTiyin(transaction.amount_tiyin),
+        merchantPrepareId: transaction.merchant_prepare_id,
       })
-      const outcome = await recordDebit(container, transaction, { confirmation, reason: "reconciled" }, log)
+      // A payment found by our cart id is kept on the row: later steps and a person then name the same one.
+      const set = foundPaymentId ? { click_paydoc_id: foundPaymentId } : undefined
+      const outcome = await recordDebit(container, transaction, { confirmation, reason: "reconciled", set }, log)
       if (outcome.state === "confirmed") {
         placeClickOrderInBackground(container, transaction.id, log)
       }
@@ -134,7 +134,7 @@ async function askClick(
   container: MedusaContainer,
   gateway: ClickMerchantGateway,
   transaction: ClickTransactionRecord
-): Promise<ClickWord> {
+): Promise<{ word: ClickWord; foundPaymentId?: string }> {
   const { api } = gateway
   try {
     const paymentId = await clickPaymentNumber(api, transaction)
@@ -144,13 +144,13 @@ async function askClick(
         { select: ["id"], take: 1 }
       )
       if (owner && owner.id !== transaction.id) {
-        return { word: "none", credentials: false, detail: `Click's payment ${paymentId} for this cart is attempt ${owner.id}'s, not this one's` }
+        return { word: { word: "none", credentials: false, detail: `Click's payment ${paymentId} for this cart is attempt ${owner.id}'s, not this one's` } }
       }
     }
     const { paymentStatus, errorNote } = await api.paymentStatus(paymentId)
-    return wordOfPaymentStatus(paymentStatus, errorNote)
+    return { word: wordOfPaymentStatus(paymentStatus, errorNote), foundPaymentId: transaction.click_paydoc_id ? undefined : paymentId }
   } catch (error) {
-    return wordOfLookupFailure(error)
+    return { word: wordOfLookupFailure(error) }
   }
 }
 

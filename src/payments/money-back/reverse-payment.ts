@@ -1,12 +1,11 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import type { Logger } from "pino"
-import { storedTiyin } from "../../lib/medusa-amount"
-import { CART_PAID_STATES, ClickPaymentState, type WorkClaim } from "../../modules/click"
+import { ClickPaymentState, type WorkClaim } from "../../modules/click"
 import { clickMerchantGateway } from "../../providers/click/merchant-gateway"
-import { clickModule } from "../click-transactions"
-import { reversalDatabase, reverseAtClick } from "./click-reversals"
+import { clickModule, type ClickTransactionRecord } from "../click-transactions"
+import { reversalDatabase, reversalDecision, reverseAtClick } from "./click-reversals"
 import { paymentPolicy } from "../policy"
-import { withWorkClaim } from "../work-claim"
+import { workOnClaimedPayment } from "../work-claim"
 
 export type ReversalOutcome = "reversed" | "reversal_failed" | "retrying" | "duplicate" | "not_due"
 
@@ -25,20 +24,18 @@ export async function reverseClickPayment(
   transactionId: string,
   log: Logger
 ): Promise<ReversalOutcome> {
-  const claimed = await withWorkClaim(
-    container,
-    transactionId,
-    ClickPaymentState.RefundRequired,
-    paymentPolicy().leaseSec,
-    log,
-    (claim) => reverseUnderClaim(container, claim, log)
+  return workOnClaimedPayment(container, transactionId, ClickPaymentState.RefundRequired, log, (claim, transaction) =>
+    reverseUnderClaim(container, claim, transaction, log)
   )
-  return claimed?.result ?? "not_due"
 }
 
-async function reverseUnderClaim(container: MedusaContainer, claim: WorkClaim, log: Logger): Promise<ReversalOutcome> {
+async function reverseUnderClaim(
+  container: MedusaContainer,
+  claim: WorkClaim,
+  transaction: ClickTransactionRecord,
+  log: Logger
+): Promise<ReversalOutcome> {
   const payments = clickModule(container)
-  const transaction = await payments.retrieveClickTransaction(claim.id)
   const fields = { merchant_trans_id: transaction.merchant_trans_id, refund_reason: transaction.refund_reason }
   const fail = async (detail: string) => {
     await payments.transition({
@@ -52,27 +49,23 @@ async function reverseUnderClaim(container: MedusaContainer, claim: WorkClaim, l
     log.error({ ...fields, err: detail }, "Click payment could not be reversed: a person has to act")
     return "reversal_failed" as const
   }
-  if (!transaction.click_paydoc_id) {
-    return fail("Click sent no click_paydoc_id for this payment: reverse it in the Click merchant cabinet")
-  }
-  const paydocId = transaction.click_paydoc_id
-  const twin = await payments.findDebitedTwin(transaction)
-  if (twin && CART_PAID_STATES.includes(twin.state)) {
-    // Click repeated Prepare under a new click_trans_id: this paydoc is the money
-    // of an attempt that paid, is paying or may yet pay its order (queued). It is
-    // never reversed here.
-    const detail = `not reversed: click_paydoc_id ${paydocId} is also attempt ${twin.id}, which is ${twin.state}`
+  const decision = reversalDecision(transaction, await payments.findDebitedTwin(transaction))
+  if (!decision.send) {
+    if (decision.because !== "pays_another_attempt") {
+      return fail(decision.detail)
+    }
     await payments.transition({
       id: claim.id,
       from: ClickPaymentState.RefundRequired,
       to: ClickPaymentState.Duplicate,
       reason: "same_click_payment",
-      detail,
-      set: { last_error: detail },
+      detail: decision.detail,
+      set: { last_error: decision.detail },
     })
-    log.warn({ ...fields, twin: twin.id }, "Click payment not reversed: it pays another attempt's order")
+    log.warn({ ...fields, twin: decision.twin.id }, "Click payment not reversed: it pays another attempt's order")
     return "duplicate"
   }
+  const { target } = decision
   const reversed = async (reason: string, detail?: string) => {
     await payments.transition({
       id: claim.id,
@@ -82,16 +75,13 @@ async function reverseUnderClaim(container: MedusaContainer, claim: WorkClaim, l
       detail,
       set: { last_error: null },
     })
-    log.warn({ ...fields, click_paydoc_id: paydocId }, "Click payment reversed")
+    log.warn({ ...fields, click_paydoc_id: target.paydocId }, "Click payment reversed")
     return "reversed" as const
   }
   const { api } = clickMerchantGateway(transaction.service_id)
-  const attempt = await reverseAtClick(
-    reversalDatabase(container),
-    api,
-    { transactionId: claim.id, serviceId: transaction.service_id, paydocId, capturedTiyin: storedTiyin(transaction.amount_tiyin) },
-    { requestedBy: `refund_required:${transaction.refund_reason ?? "unknown"}` }
-  )
+  const attempt = await reverseAtClick(reversalDatabase(container), api, target, {
+    requestedBy: `refund_required:${transaction.refund_reason ?? "unknown"}`,
+  })
   switch (attempt.outcome) {
     case "done":
       return reversed(attempt.sent ? "reversed" : "click_reports_reversed")
@@ -103,7 +93,7 @@ async function reverseUnderClaim(container: MedusaContainer, claim: WorkClaim, l
       // Never a failure: Click may have reversed it, so nobody may return the money another way yet.
       const dueInSec = Math.max(1, Math.ceil((attempt.settlesAfter.getTime() - Date.now()) / 1000))
       log.warn({ ...fields, settles_in_sec: dueInSec }, "Click reversal uncertain: its answer was lost")
-      await payments.rescheduleWork(claim, dueInSec, `reversal uncertain: ${attempt.detail}`)
+      await payments.workQueue.rescheduleWork(claim, dueInSec, `reversal uncertain: ${attempt.detail}`)
       return "retrying"
     }
     case "not_sent":
@@ -117,6 +107,6 @@ async function reverseUnderClaim(container: MedusaContainer, claim: WorkClaim, l
 async function retry(container: MedusaContainer, claim: WorkClaim, message: string, log: Logger): Promise<ReversalOutcome> {
   const retryInSec = paymentPolicy().retryDelaySec(claim.attempt)
   log.warn({ merchant_trans_id: claim.merchant_trans_id, attempt: claim.attempt, retry_in_sec: retryInSec, err: message }, "Click reversal delayed")
-  await clickModule(container).rescheduleWork(claim, retryInSec, `reversal delayed: ${message}`)
+  await clickModule(container).workQueue.rescheduleWork(claim, retryInSec, `reversal delayed: ${message}`)
   return "retrying"
 }

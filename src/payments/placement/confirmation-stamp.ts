@@ -2,6 +2,7 @@ import type { MedusaContainer } from "@medusajs/framework/types"
 import { MedusaError, Modules } from "@medusajs/framework/utils"
 import { formatTiyinAsSoums } from "../../click"
 import { storedTiyin } from "../../lib/medusa-amount"
+import type { ClickSessionStamp } from "../../providers/click/session-data"
 
 /**
  * Copies a `confirmed` payment's confirmation stamp (written with `confirmed`
@@ -42,15 +43,16 @@ export async function stampSession(
     }
     // The provider's updatePayment rebuilds the rest of the session data from
     // these; the amount is the one Prepare matched against this very session.
+    const stamp: ClickSessionStamp = {
+      cart_id: transaction.merchant_trans_id,
+      session_id: transaction.payment_session_id,
+      click_confirmation: { merchant_prepare_id: transaction.merchant_prepare_id, token },
+    }
     await payment.updatePaymentSession({
       id: transaction.payment_session_id,
       amount: formatTiyinAsSoums(amountTiyin),
       currency_code: "uzs",
-      data: {
-        cart_id: transaction.merchant_trans_id,
-        session_id: transaction.payment_session_id,
-        click_confirmation: { merchant_prepare_id: transaction.merchant_prepare_id, token },
-      },
+      data: stamp,
     })
     return null
   } catch (error) {

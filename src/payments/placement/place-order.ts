@@ -5,6 +5,7 @@ import { isCredentialsRefusal, isExplicitNotFound, judgeDebitLookupFailure, judg
 import { clickMerchantGateway } from "../../providers/click/merchant-gateway"
 import {
   ClickPaymentState,
+  DebitVia,
   RefundReason,
   type ClickPaymentStateValue,
   type WorkClaim,
@@ -12,7 +13,6 @@ import {
 } from "../../modules/click"
 import { placeClickOrderWorkflow, recordFoundClickOrderWorkflow } from "../../workflows/place-click-order"
 import { fiscalStatusAtPlacement, submitFiscalReceiptInBackground } from "../fiscal/fiscal-receipt"
-import { clickCallbacksInFlight } from "../callbacks/callbacks-in-flight"
 import { clickModule, type ClickTransactionRecord } from "../click-transactions"
 import { reversalDatabase, reversalSentOrDone } from "../money-back/click-reversals"
 import { clickPaymentNumber } from "../click-payment-number"
@@ -41,7 +41,7 @@ export type PlacementOutcome =
  * used by the Complete callback (after it answered), Click's repeated
  * Complete, the storefront's cart completion and the recovery job.
  *
- * Exclusion is a claim on the payment row (ClickModuleService.claimWork):
+ * Exclusion is a claim on the payment row (ClickWorkQueueService.claimWork):
  * one conditional UPDATE, no connection held while the order is placed, and
  * nothing to clean up when a process dies: the claim is a lease that runs out.
  * While placement runs, the lease is renewed. At most one payment per cart is
@@ -126,6 +126,7 @@ const PLACEMENT_FIELDS = [
   "payment_session_id",
   "amount_tiyin",
   "confirmation_token",
+  "debit_via",
 ] as const
 type ClaimedPayment = Pick<ClickTransactionRecord, (typeof PLACEMENT_FIELDS)[number]>
 
@@ -208,7 +209,8 @@ async function verifyDebitWithClick(
   try {
     // No provider for the payment's service id is our configuration, not Click's word: it waits.
     const gateway = clickMerchantGateway(transaction.service_id)
-    if (!gateway.verifyPayments) {
+    // A saved-card debit may be confirmed while Click still processes it: only payment/status tells it paid.
+    if (!gateway.verifyPayments && transaction.debit_via !== DebitVia.CardToken) {
       return null
     }
     serviceId = gateway.serviceId
@@ -228,13 +230,13 @@ async function verifyDebitWithClick(
     case "paid":
       return (await payments.recordClickPaid(claim, 2)) ? null : { status: "pending" }
     case "wait": {
-      const retryInSec = paymentPolicy().retryDelaySec(claim.attempt)
+      const retryInSec = paymentPolicy().verificationWaitSec(claim.attempt, transaction.debit_via)
       log.warn({ ...fields, attempt: claim.attempt, retry_in_sec: retryInSec, err: verdict.reason }, "order waits for Click to confirm the debit")
-      await payments.deferForClick(claim, retryInSec, `waiting for Click's Merchant API to confirm the debit: ${verdict.reason}`)
+      await payments.workQueue.deferForClick(claim, retryInSec, `waiting for Click's Merchant API to confirm the debit: ${verdict.reason}`)
       return { status: "awaiting_click", reason: verdict.reason }
     }
     case "contradicted": {
-      const detail = `Click's Merchant API says this payment was not paid (${verdict.answer}), although a Complete reported it debited: no order. Check it in the Click merchant cabinet.`
+      const detail = `Click's Merchant API says this payment was not paid (${verdict.answer}), although it was reported debited (${transaction.debit_via === DebitVia.CardToken ? "card_token/payment" : "Complete"}): no order. Check it in the Click merchant cabinet.`
       const moved = await payments.transition({
         id: claim.id,
         from: ClickPaymentState.Confirmed,
@@ -333,7 +335,7 @@ async function recordFailure(
   }
   const retryInSec = policy.retryDelaySec(claim.attempt)
   log.error({ merchant_trans_id: claim.merchant_trans_id, attempt: claim.attempt, retry_in_sec: retryInSec, err: message }, "order placement failed")
-  await clickModule(container).rescheduleWork(claim, retryInSec, `order placement failed: ${message}`)
+  await clickModule(container).workQueue.rescheduleWork(claim, retryInSec, `order placement failed: ${message}`)
   return { status: "retrying", error: message }
 }
 
@@ -363,46 +365,18 @@ async function requireRefund(
 }
 
 /**
- * Placements started after Click's answer, per process. By default all start
- * at once: placement is the backend's own work after Click has its answer, and
- * measured on 2 cores (docs/BENCHMARKS.md) every cart of a 24–128-cart flash
- * sale had its order in 0.5–0.8× the time of as many bare Medusa completions.
- * `CLICK_PLACEMENT_CONCURRENCY=n` runs n at a time instead: fewer placements
- * holding Medusa's 10 pool connections keep Click's answers faster at large K
- * (n=4: slowest of 128 Completes 3.3 s instead of 8.1 s), at the cost of
- * throughput (all 128 orders 1.3× bare). Nothing waiting is a decision: a
- * process that dies loses only this queue, the payments stay `confirmed`, and
- * the job (which does not queue) places them.
- */
-const backgroundPlacements = {
-  running: 0,
-  waiting: [] as Array<() => void>,
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    const limit = paymentPolicy().placementConcurrency
-    if (limit > 0 && this.running >= limit) {
-      await new Promise<void>((resolve) => this.waiting.push(resolve))
-    } else {
-      this.running++
-    }
-    try {
-      return await work()
-    } finally {
-      const next = this.waiting.shift()
-      if (next) next()
-      else this.running--
-    }
-  },
-}
-
-/**
- * Starts placement without waiting for it, once Click has this answer and the
- * other callbacks in flight have theirs (bounded: CLICK_PLACEMENT_YIELD_MS);
- * a failure is recorded on the payment and retried.
+ * Starts placement without waiting for it, through this container's placement
+ * scheduler (ClickPlacementSchedulerService): once Click has this answer and
+ * the other callbacks in flight have theirs (bounded: CLICK_PLACEMENT_YIELD_MS),
+ * at most CLICK_PLACEMENT_CONCURRENCY at a time; a failure is recorded on the
+ * payment and retried.
  */
 export function placeClickOrderInBackground(container: MedusaContainer, transactionId: string, log: Logger): void {
   const policy = paymentPolicy()
-  clickCallbacksInFlight
-    .whenIdle(policy.placementYieldMs)
-    .then(() => backgroundPlacements.run(() => placeClickOrder(container, transactionId, log)))
+  clickModule(container)
+    .placementScheduler.placeAfterCallbacks(
+      { yieldMs: policy.placementYieldMs, concurrency: policy.placementConcurrency },
+      () => placeClickOrder(container, transactionId, log)
+    )
     .catch((error) => log.error({ err: (error as Error)?.message }, "order placement could not start; the recovery job retries it"))
 }

@@ -21,7 +21,7 @@ import { cartAmountDueTiyin, cartCompletion } from "../medusa-tables"
  * several processes) settle each debit once; a second `confirmed` is refused
  * by the one-paying-attempt-per-cart index. Nothing is held between the
  * moves: a process that dies leaves rows the job's next run settles
- * (ClickModuleService.listCartsWithUnblockedQueue).
+ * (ClickWorkQueueService.listCartsWithUnblockedQueue).
  */
 export async function settleQueuedDebits(container: MedusaContainer, cartId: string, log: Logger): Promise<string | null> {
   const payments = clickModule(container)

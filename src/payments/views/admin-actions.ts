@@ -2,7 +2,7 @@ import type { MedusaContainer } from "@medusajs/framework/types"
 import type { Logger } from "pino"
 import { MedusaError } from "@medusajs/framework/utils"
 import { ClickMerchantApiError } from "../../click"
-import { ClickPaymentState } from "../../modules/click"
+import { ClickPaymentState, type ClickPaymentStateValue } from "../../modules/click"
 import { clickMerchantGateway } from "../../providers/click/merchant-gateway"
 import { clickModule } from "../click-transactions"
 import { reversalDatabase, reversalsOf, ReversalStatus, settleReversalOnPersonsWord, type PersonsWord } from "../money-back/click-reversals"
@@ -14,6 +14,13 @@ export type AdminRetryResult =
   | { action: "place_order"; outcome: PlacementOutcome }
   | { action: "reverse"; outcome: ReversalOutcome }
   | { action: "none"; reason: string }
+
+/** The states a person's Retry acts on (the admin's Retry button, src/admin/lib/click-states.ts, follows this list). */
+export const RETRYABLE_STATES: readonly ClickPaymentStateValue[] = [
+  ClickPaymentState.Confirmed,
+  ClickPaymentState.RefundRequired,
+  ClickPaymentState.ReversalFailed,
+]
 
 /**
  * A person's "Retry": the work the payment's state waits for, now, through
@@ -29,8 +36,11 @@ export async function retryClickPayment(
 ): Promise<AdminRetryResult> {
   const payments = clickModule(container)
   const { state } = await payments.retrieveClickTransaction(transactionId, { select: ["state"] })
+  if (!RETRYABLE_STATES.includes(state)) {
+    return { action: "none", reason: `Nothing to retry: the payment is ${state}.` }
+  }
   if (state === ClickPaymentState.Confirmed) {
-    await payments.expediteWork(transactionId, ClickPaymentState.Confirmed)
+    await payments.workQueue.expediteWork(transactionId, ClickPaymentState.Confirmed)
     return { action: "place_order", outcome: await placeClickOrder(container, transactionId, log) }
   }
   if (state === ClickPaymentState.ReversalFailed) {
@@ -41,11 +51,8 @@ export async function retryClickPayment(
       reason: "retried_by_admin",
     })
   }
-  if (state === ClickPaymentState.ReversalFailed || state === ClickPaymentState.RefundRequired) {
-    await payments.expediteWork(transactionId, ClickPaymentState.RefundRequired)
-    return { action: "reverse", outcome: await reverseClickPayment(container, transactionId, log) }
-  }
-  return { action: "none", reason: `Nothing to retry: the payment is ${state}.` }
+  await payments.workQueue.expediteWork(transactionId, ClickPaymentState.RefundRequired)
+  return { action: "reverse", outcome: await reverseClickPayment(container, transactionId, log) }
 }
 
 export type AdminReconcileResult =
@@ -75,7 +82,7 @@ export async function reconcileClickPaymentNow(
       // Click kept it in progress past the horizon; a person asks for it to be asked again.
       await payments.resumeReconciliation(transactionId)
     }
-    await payments.expediteWork(transactionId, ClickPaymentState.Prepared)
+    await payments.workQueue.expediteWork(transactionId, ClickPaymentState.Prepared)
     return { action: "reconcile", outcome: await reconcileClickPayment(container, transactionId, log) }
   }
   if (!transaction.click_paydoc_id) {

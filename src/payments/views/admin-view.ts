@@ -1,5 +1,6 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { MedusaError } from "@medusajs/framework/utils"
+import { formatTiyinAsSoums } from "../../click"
 import { ClickPaymentState, type ClickPaymentStateValue } from "../../modules/click"
 import { clickModule } from "../click-transactions"
 import { reversalDatabase, settlesAfter } from "../money-back/click-reversals"
@@ -12,6 +13,7 @@ export const TRANSACTION_FIELDS = [
   "complete_click_trans_id",
   "click_paydoc_id",
   "service_id",
+  "debit_via",
   "merchant_trans_id",
   "amount",
   "state",
@@ -75,6 +77,8 @@ export interface TransactionListFilters {
   needs_attention?: boolean
   merchant_trans_id?: string
   order_id?: string
+  /** One Click service's payments (several services in one backend). */
+  service_id?: string
   q?: string
   created_at?: { gte?: Date; lte?: Date }
 }
@@ -85,6 +89,7 @@ function moduleFilters(filters: TransactionListFilters): Record<string, unknown>
   if (filters.needs_attention) where.push({ $or: [{ state: [...NEEDS_ATTENTION_STATES] }, STALLED_RECONCILIATION] })
   if (filters.merchant_trans_id) where.push({ merchant_trans_id: filters.merchant_trans_id })
   if (filters.order_id) where.push({ order_id: filters.order_id })
+  if (filters.service_id) where.push({ service_id: filters.service_id })
   if (filters.created_at?.gte) where.push({ created_at: { $gte: filters.created_at.gte } })
   if (filters.created_at?.lte) where.push({ created_at: { $lte: filters.created_at.lte } })
   if (filters.q) where.push({ $or: searchTerms(filters.q) })
@@ -132,8 +137,12 @@ async function withHistory<T extends { id: string; click_trans_id: string; compl
        FROM click_reversal WHERE transaction_id = ANY(?) ORDER BY sent_at, id`,
     [transactions.map((t) => t.id)]
   )
-  // An uncertain partial reversal may be settled by a person from settle_after on.
-  const reversals = (rows as Array<{ transaction_id: string; sent_at: Date }>).map((r) => ({ ...r, settle_after: settlesAfter(r) }))
+  // An uncertain partial reversal may be settled by a person from settle_after on; `amount` is in soums, as the admin shows it.
+  const reversals = (rows as Array<{ transaction_id: string; sent_at: Date; amount_tiyin: string }>).map((r) => ({
+    ...r,
+    amount: formatTiyinAsSoums(BigInt(r.amount_tiyin)),
+    settle_after: settlesAfter(r),
+  }))
   return transactions.map((transaction) => ({
     ...transaction,
     /** Every reversal sent for it (click-reversals.ts): Click's answer, or none yet (`sent`). */
@@ -161,7 +170,7 @@ export async function listTransactionsForAdmin(
 
 /** Open alerts about the backend's own configuration (for example Click refusing our credentials). */
 export async function openAlertsForAdmin(container: MedusaContainer) {
-  return clickModule(container).listOpenAlerts()
+  return clickModule(container).alerts.listOpenAlerts()
 }
 
 export async function transactionForAdmin(container: MedusaContainer, id: string) {

@@ -1,9 +1,12 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
-import { ClickPaymentState, PAYING_STATES, type ClickPaymentStateValue } from "../../modules/click"
+import { clickLogger } from "../../lib/logger"
+import { CART_HOLDING_STATES, ClickPaymentState, DebitVia, isUnansweredCardDebit, PAYING_STATES, type ClickPaymentStateValue } from "../../modules/click"
 import type { ClickCartPayment, ClickCartStatus } from "../../storefront"
 import { clickModule, type ClickTransactionRecord } from "../click-transactions"
 import { cartCompletion } from "../medusa-tables"
+import { placeClickOrderInBackground } from "../placement/place-order"
 import { paymentPolicy } from "../policy"
+import { cartInvoice } from "./click-invoices"
 
 /** The status route's answer: the shape the storefront helper reads (src/storefront). */
 export type CartPaymentStatus = ClickCartStatus
@@ -34,9 +37,8 @@ export async function cartClickPayment(
   const paying = attempts.find((t) => PAYING_STATES.includes(t.state as ClickPaymentStateValue))
   const holding = attempts.find(
     (t) =>
-      t.state === ClickPaymentState.Confirmed ||
-      t.state === ClickPaymentState.Queued ||
-      (t.state === ClickPaymentState.Prepared && new Date(t.created_at).getTime() >= holdSince)
+      CART_HOLDING_STATES.includes(t.state as ClickPaymentStateValue) &&
+      (t.state !== ClickPaymentState.Prepared || isUnansweredCardDebit(t) || new Date(t.created_at).getTime() >= holdSince)
   )
   const queued = attempts.find((t) => t.state === ClickPaymentState.Queued)
   return { paying, holding, queued, latest: attempts[0] }
@@ -60,9 +62,10 @@ export async function cartPaymentState(
   container: MedusaContainer,
   cartId: string
 ): Promise<CartPaymentState | null> {
-  const [cart, { paying, queued, latest }] = await Promise.all([
+  const [cart, { paying, queued, latest }, invoice] = await Promise.all([
     cartCompletion(container, cartId),
     cartClickPayment(container, cartId),
+    cartInvoice(container, cartId),
   ])
   if (!cart.exists) {
     return null
@@ -72,10 +75,15 @@ export async function cartPaymentState(
     // payment, and rolls the order back if that fails.
     // A debit still queued is not yet the order nor a refund: processing.
     if (paying?.state === ClickPaymentState.Placed) {
-      return { cart_id: cartId, status: "paid", order_id: paying.order_id, order_display_id: cart.orderDisplayId }
+      return { cart_id: cartId, status: "paid", order_id: paying.order_id, order_display_id: cart.orderDisplayId, invoice }
     }
-    return { cart_id: cartId, status: "processing", order_id: null, order_display_id: null }
+    if (paying?.state === ClickPaymentState.Confirmed && paying.debit_via === DebitVia.CardToken) {
+      // The shopper waits at checkout while Click processes a saved-card debit: each look asks
+      // Click again once its wait is over (placement claims only due work, one process at a time).
+      placeClickOrderInBackground(container, paying.id, clickLogger)
+    }
+    return { cart_id: cartId, status: "processing", order_id: null, order_display_id: null, invoice }
   }
   const status = latest ? STATUS_OF_LATEST[latest.state as ClickPaymentStateValue] ?? "processing" : "awaiting_payment"
-  return { cart_id: cartId, status, order_id: null, order_display_id: null }
+  return { cart_id: cartId, status, order_id: null, order_display_id: null, invoice }
 }

@@ -8,15 +8,29 @@ import { createHmac, timingSafeEqual } from "node:crypto"
  */
 export interface ConfirmationSubject {
   cartId: string
-  amountTiyin: string
-  /** Our id of the confirmed attempt: Click's `click_trans_id` may differ between Prepare and Complete. */
-  merchantPrepareId: string
+  /** Whole tiyin, or their decimal string. */
+  amountTiyin: bigint | string
+  /**
+   * Our id of the confirmed attempt (Click's `click_trans_id` may differ between Prepare and
+   * Complete): the number, however the Complete wrote it ("017" names attempt 17).
+   */
+  merchantPrepareId: string | number
+}
+
+/** The one written form of an attempt's number that stamps are made over. */
+const canonicalPrepareId = (id: string | number) => String(id).replace(/^0+(?=\d)/, "")
+
+/**
+ * The text a stamp covers. Its one builder, whichever record the subject
+ * comes from (Click's verified Complete, our row, the session data), so that
+ * the stamp written and the stamp checked cover the same bytes.
+ */
+function stampedText(subject: ConfirmationSubject): string {
+  return ["click-confirmed", subject.cartId, String(subject.amountTiyin), canonicalPrepareId(subject.merchantPrepareId)].join("\n")
 }
 
 export function signConfirmation(subject: ConfirmationSubject, secretKey: string): string {
-  return createHmac("sha256", secretKey)
-    .update(["click-confirmed", subject.cartId, subject.amountTiyin, subject.merchantPrepareId].join("\n"))
-    .digest("hex")
+  return createHmac("sha256", secretKey).update(stampedText(subject)).digest("hex")
 }
 
 export function isValidConfirmation(

@@ -1,7 +1,14 @@
-import { CLICK_MERCHANT_API_URL, ClickMerchantApiClient, parseSoumsToTiyin, verifyClickCallback } from "../../click"
-import { configureRequestGuard, DEFAULT_REQUEST_GUARD } from "../../lib/request-guard"
+import { CLICK_MERCHANT_API_URL, ClickMerchantCardsClient, parseSoumsToTiyin, verifyClickCallback } from "../../click"
+import { DEFAULT_REQUEST_GUARD } from "../../lib/request-guard"
 import { signConfirmation } from "./confirmation"
-import { clickMerchantGateway, hasClickMerchantGateway, registerClickMerchantGateway, registerSandboxClick, type ClickMerchantGateway } from "./merchant-gateway"
+import {
+  clickMerchantGateway,
+  hasClickMerchantGateway,
+  registerClickMerchantGateway,
+  registerClickRequestGuard,
+  registerSandboxClick,
+  type ClickMerchantGateway,
+} from "./merchant-gateway"
 import { clickLogger } from "../../lib/logger"
 import { unverifiedPaymentsWarning, type ClickOptions } from "./options"
 import { SandboxClick } from "./sandbox-click"
@@ -19,7 +26,7 @@ export function connectClickService(config: ClickOptions): ClickMerchantGateway 
   if (hasClickMerchantGateway(config.serviceId)) {
     return clickMerchantGateway(config.serviceId)
   }
-  configureRequestGuard(config.serviceId, {
+  registerClickRequestGuard(config.serviceId, {
     ...DEFAULT_REQUEST_GUARD,
     allowedIps: config.allowedIps,
     trustProxy: config.trustProxy,
@@ -33,23 +40,25 @@ export function connectClickService(config: ClickOptions): ClickMerchantGateway 
     secretKey: config.secretKey,
     timeoutMs: config.merchantApiTimeoutMs,
   }
-  const client = (baseUrl: string) => new ClickMerchantApiClient({ ...credentials, baseUrl })
+  const client = (baseUrl: string) => new ClickMerchantCardsClient({ ...credentials, baseUrl })
   let api: ClickMerchantGateway["api"]
   if (config.sandbox) {
-    const local = sandboxMerchantApi(credentials)
-    api = config.merchantApiUrl ? client(config.merchantApiUrl) : local.api
     const callbacks = config.callbackBaseUrl.replace(/\/$/, "")
+    const callbackUrls = { prepareUrl: `${callbacks}/hooks/click/prepare`, completeUrl: `${callbacks}/hooks/click/complete` }
+    const local = sandboxMerchantApi(credentials, callbackUrls)
+    api = config.merchantApiUrl ? client(config.merchantApiUrl) : local.api
     registerSandboxClick(
       new SandboxClick({
         serviceId: config.serviceId,
         secretKey: config.secretKey,
-        prepareUrl: `${callbacks}/hooks/click/prepare`,
-        completeUrl: `${callbacks}/hooks/click/complete`,
+        ...callbackUrls,
         // The pay page's debits go to the ledger the backend asks: the local
         // double, or the double at merchantApiUrl (through its control API).
         recordPayment: config.merchantApiUrl
           ? (payment) => recordInDoubleAt(config.merchantApiUrl!, payment)
           : async (payment) => void (await local.double()).registerPayment(payment),
+        doubleControlUrl: async () =>
+          config.merchantApiUrl ? new URL("/__double/", config.merchantApiUrl).href : (await local.double()).controlUrl,
       })
     )
   } else {
@@ -69,14 +78,13 @@ export function connectClickService(config: ClickOptions): ClickMerchantGateway 
       })
       // Only a verified Complete reporting the debit is stamped: the stamp is what lets Medusa authorize the session.
       const debit = verification.ok && verification.kind === "complete" && verification.request.error === "0" ? verification.request : null
+      const amountTiyin = debit ? parseSoumsToTiyin(debit.amount) : null
       return {
         ...verification,
-        confirmation: debit
-          ? signConfirmation(
-              { cartId: debit.merchant_trans_id, amountTiyin: String(parseSoumsToTiyin(debit.amount)), merchantPrepareId: debit.merchant_prepare_id },
-              config.secretKey
-            )
-          : undefined,
+        confirmation:
+          debit && amountTiyin !== null
+            ? signConfirmation({ cartId: debit.merchant_trans_id, amountTiyin, merchantPrepareId: debit.merchant_prepare_id }, config.secretKey)
+            : undefined,
         cancelOfConfirmedAnswer: config.cancelOfConfirmedAnswer,
       }
     },

@@ -1,4 +1,4 @@
-import { ClickMerchantApiClient } from "../../click"
+import { ClickMerchantCardsClient } from "../../click"
 import { startMerchantApiDouble, type MerchantApiDouble } from "../../sandbox/merchant-api-double"
 import type { PaymentRegistration } from "../../sandbox/merchant-api-ledger"
 import type { ClickMerchantGateway } from "./merchant-gateway"
@@ -12,17 +12,21 @@ type MerchantApi = ClickMerchantGateway["api"]
  * status lookups of sandbox payments use. Started on first use, so that
  * commands which only load the provider (migrations, seeds) start nothing.
  */
-export function sandboxMerchantApi(credentials: {
-  serviceId: string
-  merchantUserId: string
-  secretKey: string
-  timeoutMs: number
-}): { api: MerchantApi; double: () => Promise<MerchantApiDouble> } {
-  let started: Promise<{ double: MerchantApiDouble; client: ClickMerchantApiClient }> | undefined
+export function sandboxMerchantApi(
+  credentials: {
+    serviceId: string
+    merchantUserId: string
+    secretKey: string
+    timeoutMs: number
+  },
+  /** This backend's Prepare and Complete URLs: where the double's paid invoices call. */
+  callbackUrls: { prepareUrl: string; completeUrl: string }
+): { api: MerchantApi; double: () => Promise<MerchantApiDouble> } {
+  let started: Promise<{ double: MerchantApiDouble; client: ClickMerchantCardsClient }> | undefined
   const start = () =>
-    (started ??= startMerchantApiDouble({ ...credentials, unref: true }).then((double) => ({
+    (started ??= startMerchantApiDouble({ ...credentials, callbackUrls, unref: true }).then((double) => ({
       double,
-      client: new ClickMerchantApiClient({ ...credentials, baseUrl: double.url }),
+      client: new ClickMerchantCardsClient({ ...credentials, baseUrl: double.url }),
     })))
   const api: MerchantApi = {
     paymentStatus: async (...args) => (await start()).client.paymentStatus(...args),
@@ -31,6 +35,12 @@ export function sandboxMerchantApi(credentials: {
     partiallyReversePayment: async (...args) => (await start()).client.partiallyReversePayment(...args),
     submitFiscalItems: async (...args) => (await start()).client.submitFiscalItems(...args),
     fiscalReceipt: async (...args) => (await start()).client.fiscalReceipt(...args),
+    createInvoice: async (...args) => (await start()).client.createInvoice(...args),
+    invoiceStatus: async (...args) => (await start()).client.invoiceStatus(...args),
+    requestCardToken: async (...args) => (await start()).client.requestCardToken(...args),
+    verifyCardToken: async (...args) => (await start()).client.verifyCardToken(...args),
+    payWithCardToken: async (...args) => (await start()).client.payWithCardToken(...args),
+    deleteCardToken: async (...args) => (await start()).client.deleteCardToken(...args),
   }
   return { api, double: async () => (await start()).double }
 }

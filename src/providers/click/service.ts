@@ -5,12 +5,21 @@ import {
   PaymentActions,
 } from "@medusajs/framework/utils"
 import type {
+  AccountHolderDTO,
   AuthorizePaymentInput,
   AuthorizePaymentOutput,
   CancelPaymentInput,
   CancelPaymentOutput,
   CapturePaymentInput,
   CapturePaymentOutput,
+  CreateAccountHolderInput,
+  CreateAccountHolderOutput,
+  DeletePaymentMethodInput,
+  DeletePaymentMethodOutput,
+  ListPaymentMethodsInput,
+  ListPaymentMethodsOutput,
+  SavePaymentMethodInput,
+  SavePaymentMethodOutput,
   DeletePaymentInput,
   DeletePaymentOutput,
   GetPaymentStatusInput,
@@ -23,23 +32,32 @@ import type {
   RetrievePaymentOutput,
   UpdatePaymentInput,
   UpdatePaymentOutput,
+  PaymentProviderContext,
   WebhookActionResult,
 } from "@medusajs/framework/types"
 import {
   activeSecretKeys,
   buildPayUrl,
+  ClickMerchantApiError,
   formatTiyinAsSoums,
 } from "../../click"
-import { medusaAmountToTiyin } from "../../lib/medusa-amount"
-import { ClickPaymentState } from "../../modules/click/payment-state"
-import { reversalTargetOfPlaced, reverseAtClick, type ReversalDatabase } from "../../payments/money-back/click-reversals"
+import {
+  forgetSavedCard,
+  markCardSaved,
+  savedCardOf,
+  savedCardsOf,
+  type SavedCardDatabase,
+  type SavedCardRow,
+} from "../../modules/click/saved-cards"
+import { medusaAmountToTiyin, storedTiyin } from "../../lib/medusa-amount"
+import { clickPaymentOfPlaced, reversalDecision, reverseAtClick, type ReversalDatabase } from "../../payments/money-back/click-reversals"
 import { isValidConfirmation } from "./confirmation"
 import { connectClickService } from "./connect"
 import { checkDeploymentAtBoot } from "./deployment"
-import type { ClickMerchantGateway } from "./merchant-gateway"
+import { isPaymentOfService, type ClickMerchantGateway } from "./merchant-gateway"
 import { parseClickOptions, type ClickOptions } from "./options"
 import { sessionStatus } from "./status"
-import type { ClickSessionData } from "./session-data"
+import { parseClickSessionData, parseClickSessionStamp, type ClickSessionData } from "./session-data"
 
 class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
   static identifier = "click"
@@ -72,25 +90,25 @@ class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
       )
     }
     const data = this.sessionData(cartId, input.amount, String(input.data?.session_id ?? ""))
-    return { id: cartId, data: data as unknown as Record<string, unknown>, status: sessionStatus(false) }
+    return { id: cartId, data, status: sessionStatus(false) }
   }
 
   async updatePayment(input: UpdatePaymentInput): Promise<UpdatePaymentOutput> {
-    const current = input.data as unknown as ClickSessionData
+    const stamp = parseClickSessionStamp(input.data)
     const data: ClickSessionData = {
-      ...this.sessionData(current.cart_id, input.amount, current.session_id),
-      click_confirmation: current.click_confirmation,
+      ...this.sessionData(stamp.cart_id, input.amount, stamp.session_id),
+      click_confirmation: stamp.click_confirmation,
     }
-    return { data: data as unknown as Record<string, unknown>, status: sessionStatus(false) }
+    return { data, status: sessionStatus(false) }
   }
 
   async authorizePayment(input: AuthorizePaymentInput): Promise<AuthorizePaymentOutput> {
-    const status = sessionStatus(this.isConfirmed(input.data as unknown as ClickSessionData))
+    const status = sessionStatus(this.isConfirmed(parseClickSessionData(input.data)))
     return { status, data: input.data }
   }
 
   async getPaymentStatus(input: GetPaymentStatusInput): Promise<GetPaymentStatusOutput> {
-    const status = sessionStatus(this.isConfirmed(input.data as unknown as ClickSessionData))
+    const status = sessionStatus(this.isConfirmed(parseClickSessionData(input.data)))
     return { status, data: input.data }
   }
 
@@ -123,39 +141,51 @@ class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
    * outside Click (Click refused) is recorded as refunded without asking Click.
    */
   async refundPayment(input: RefundPaymentInput): Promise<RefundPaymentOutput> {
-    const data = input.data as unknown as ClickSessionData
-    const placed = data?.click_placed
+    const data = parseClickSessionData(input.data)
+    const placed = data.click_placed
     if (!placed) {
       throw new MedusaError(
         MedusaError.Types.NOT_ALLOWED,
         "This Click payment has no placed order: a failed cart completion is not refunded, the backend places its order again."
       )
     }
-    // The payment module's container holds Medusa's shared database connection.
-    const db = (this.container as Record<string, unknown>)[ContainerRegistrationKeys.PG_CONNECTION] as ReversalDatabase
-    const found = placed.paydoc_id ? await reversalTargetOfPlaced(db, placed.merchant_prepare_id) : null
-    if (!found) {
+    const db: ReversalDatabase = this.database()
+    const payment = await clickPaymentOfPlaced(db, placed.merchant_prepare_id)
+    if (!payment) {
       throw new MedusaError(
         MedusaError.Types.NOT_ALLOWED,
-        "Click sent no click_paydoc_id for this payment, so the Merchant API cannot address it: reverse it in the Click merchant cabinet."
+        `No Click payment has merchant_prepare_id ${placed.merchant_prepare_id}: nothing was refunded.`
       )
     }
-    const refundTiyin = medusaAmountToTiyin(input.amount)
-    if (found.state === ClickPaymentState.RefundedOutsideClick) {
-      return { data: { ...input.data, click_reversals: this.withReversal(data, refundTiyin, "outside_click") } }
+    if (!isPaymentOfService(payment.service_id, this.config.serviceId)) {
+      // Each service reverses only its own payments, with its own credentials.
+      throw new MedusaError(
+        MedusaError.Types.NOT_ALLOWED,
+        `Click payment ${placed.merchant_prepare_id} belongs to service ${payment.service_id}, not to this provider's ${this.config.serviceId}: nothing was refunded.`
+      )
     }
-    const isFull = refundTiyin === BigInt(data.amount_tiyin)
+    // Its order is its paydoc's money: no other attempt pays with that paydoc (such a twin ends `duplicate`).
+    const decision = reversalDecision(payment, null)
+    const refundTiyin = medusaAmountToTiyin(input.amount)
+    if (!decision.send) {
+      if (decision.because === "returned_outside_click") {
+        return { data: { ...input.data, click_reversals: this.withReversal(data, refundTiyin, "outside_click") } }
+      }
+      throw new MedusaError(MedusaError.Types.NOT_ALLOWED, `${decision.detail}.`)
+    }
+    const capturedTiyin = storedTiyin(data.amount_tiyin)
+    const isFull = refundTiyin === capturedTiyin
     if (!isFull && !this.config.partialRefunds) {
       throw new MedusaError(
         MedusaError.Types.NOT_ALLOWED,
-        `Click reverses whole payments: refund the full ${formatTiyinAsSoums(BigInt(data.amount_tiyin))} UZS, or enable partial reversals with the Click provider option partialRefunds: true.`
+        `Click reverses whole payments: refund the full ${formatTiyinAsSoums(capturedTiyin)} UZS, or enable partial reversals with the Click provider option partialRefunds: true.`
       )
     }
-    const paydoc = found.target.paydocId
-    const attempt = await reverseAtClick(db, this.merchantApi, found.target, {
+    const paydoc = decision.target.paydocId
+    const attempt = await reverseAtClick(db, this.merchantApi, decision.target, {
       amountTiyin: isFull ? undefined : refundTiyin,
       requestedBy: "admin_refund",
-      refundsInMedusaTiyin: (data.click_reversals ?? []).filter((refund) => refund.by !== "outside_click").map((refund) => BigInt(refund.amount_tiyin)),
+      refundsInMedusaTiyin: (data.click_reversals ?? []).filter((refund) => refund.by !== "outside_click").map((refund) => storedTiyin(refund.amount_tiyin)),
     })
     switch (attempt.outcome) {
       case "done":
@@ -186,6 +216,74 @@ class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
     }
   }
 
+  /**
+   * Click keeps no customers: the account holder is ours, named after the
+   * Medusa customer (one per customer and provider, as Medusa's unique provider
+   * and external id require), records this provider's Click service (a card
+   * token belongs to one), and its saved cards live in `click_saved_card`.
+   */
+  async createAccountHolder(input: CreateAccountHolderInput): Promise<CreateAccountHolderOutput> {
+    return { id: `click_${input.context.customer.id}`, data: { service_id: this.config.serviceId } }
+  }
+
+  /**
+   * Saves a card whose SMS code Click has just verified (the store route
+   * `POST /store/click/cards/:token/verify` asks Click, then calls this through
+   * the payment module): `data` is { card_token, card_number } with Click's
+   * masked number. Only a token the same account holder requested is saved.
+   */
+  async savePaymentMethod(input: SavePaymentMethodInput): Promise<SavePaymentMethodOutput> {
+    const holderId = accountHolderIdOf(input.context)
+    const cardToken = input.data?.card_token
+    const maskedCardNumber = input.data?.card_number
+    if (!holderId || typeof cardToken !== "string" || typeof maskedCardNumber !== "string") {
+      throw new MedusaError(MedusaError.Types.INVALID_DATA, "A Click card is saved from its verified card token, for an account holder.")
+    }
+    const saved = await markCardSaved(this.database(), {
+      service_id: this.config.serviceId,
+      account_holder_id: holderId,
+      card_token: cardToken,
+      masked_card_number: maskedCardNumber,
+      temporary: false,
+    })
+    if (!saved) throw new MedusaError(MedusaError.Types.NOT_FOUND, "This card was not requested by this customer, or is already saved.")
+    return paymentMethodOf(saved)
+  }
+
+  /** The account holder's saved cards (Click has no list of them: they are ours). */
+  async listPaymentMethods(input: ListPaymentMethodsInput): Promise<ListPaymentMethodsOutput> {
+    const holderId = accountHolderIdOf(input.context)
+    if (!holderId) return []
+    return (await savedCardsOf(this.database(), holderId)).map(paymentMethodOf)
+  }
+
+  /**
+   * Deletes the token at Click (`DELETE card_token/{service_id}/{token}`), then
+   * our record. A token Click no longer knows is gone already; Click not
+   * answering keeps the card, so that its token is never left alive at Click
+   * with nothing here pointing at it.
+   */
+  async deletePaymentMethod(input: DeletePaymentMethodInput): Promise<DeletePaymentMethodOutput> {
+    const holderId = accountHolderIdOf(input.context)
+    if (!holderId) throw new MedusaError(MedusaError.Types.INVALID_DATA, "A Click card is deleted for its account holder.")
+    const db = this.database()
+    const card = await savedCardOf(db, holderId, input.data.id)
+    if (!card) return {}
+    try {
+      await this.merchantApi.deleteCardToken(card.card_token)
+    } catch (error) {
+      const goneAtClick = error instanceof ClickMerchantApiError && error.httpStatus === 404
+      if (!goneAtClick) throw error
+    }
+    await forgetSavedCard(db, card.id)
+    return {}
+  }
+
+  /** The payment module's container holds Medusa's shared database connection. */
+  private database(): SavedCardDatabase {
+    return (this.container as Record<string, unknown>)[ContainerRegistrationKeys.PG_CONNECTION] as SavedCardDatabase
+  }
+
   private withReversal(data: ClickSessionData, tiyin: bigint, by: "click" | "outside_click") {
     return [...(data.click_reversals ?? []), { amount_tiyin: tiyin.toString(), at: new Date().toISOString(), by }]
   }
@@ -201,15 +299,11 @@ class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
   }
 
   private isConfirmed(data: ClickSessionData): boolean {
-    const confirmation = data?.click_confirmation
-    if (!confirmation || typeof data.cart_id !== "string" || typeof data.amount_tiyin !== "string") {
+    const confirmation = data.click_confirmation
+    if (!confirmation) {
       return false
     }
-    const subject = {
-      cartId: data.cart_id,
-      amountTiyin: data.amount_tiyin,
-      merchantPrepareId: String(confirmation.merchant_prepare_id),
-    }
+    const subject = { cartId: data.cart_id, amountTiyin: data.amount_tiyin, merchantPrepareId: confirmation.merchant_prepare_id }
     // During a rotation, a process still on the old key may have stamped it.
     return activeSecretKeys(this.config, new Date()).some((secretKey) =>
       isValidConfirmation(subject, confirmation.token, secretKey)
@@ -226,6 +320,7 @@ class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
       amount: formatTiyinAsSoums(amountTiyin),
       amount_tiyin: amountTiyin.toString(),
       currency_code: "uzs",
+      service_id: this.config.serviceId,
       payment_url: buildPayUrl({
         payUrl: this.config.payUrl,
         serviceId: this.config.serviceId,
@@ -237,6 +332,17 @@ class ClickProviderService extends AbstractPaymentProvider<ClickOptions> {
       }),
     }
   }
+}
+
+/** Medusa's id of the account holder the payment module passes (typed as its data only). */
+function accountHolderIdOf(context: PaymentProviderContext | undefined): string | undefined {
+  const holder: Partial<AccountHolderDTO> | undefined = context?.account_holder
+  return holder?.id
+}
+
+/** What a saved card shows as a Medusa payment method: Click's masked number, never the token. */
+function paymentMethodOf(card: SavedCardRow): { id: string; data: Record<string, unknown> } {
+  return { id: card.id, data: { card_number: card.masked_card_number, saved_at: card.verified_at ? new Date(card.verified_at).toISOString() : null } }
 }
 
 export default ClickProviderService

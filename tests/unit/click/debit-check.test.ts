@@ -8,7 +8,7 @@ import {
   judgeDebitStatus,
   type DebitVerdict,
 } from "../../../src/click"
-import { startMerchantApiDouble, type MerchantApiDouble } from "../../../src/sandbox/merchant-api-double"
+import { startMerchantApiDoubleWithFaults, type MerchantApiDoubleWithFaults } from "../../harness/merchant-api-faults"
 
 const credentials = { serviceId: "39123", merchantUserId: "34567", secretKey: "s3cr3t-KEY" }
 
@@ -22,13 +22,13 @@ async function verdictFor(client: ClickMerchantApiClient, paymentId: string): Pr
 }
 
 describe("a debit is real only when Click's Merchant API says so", () => {
-  let double: MerchantApiDouble
+  let double: MerchantApiDoubleWithFaults
   let client: ClickMerchantApiClient
   let bare404: Server
   let bare404Url: string
 
   beforeAll(async () => {
-    double = await startMerchantApiDouble(credentials)
+    double = await startMerchantApiDoubleWithFaults(credentials)
     client = new ClickMerchantApiClient({ ...credentials, baseUrl: double.url, retries: 0 })
     double.registerPayment({ payment_id: "1000000002", merchant_trans_id: "cart_paid", amount_tiyin: "100000" })
     double.registerPayment({ payment_id: "1000000003", merchant_trans_id: "cart_declined", amount_tiyin: "100000", status: -5017 })

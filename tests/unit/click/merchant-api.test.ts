@@ -7,7 +7,7 @@ import {
   CLICK_MERCHANT_API_URL,
   type ClickMerchantApiOptions,
 } from "../../../src/click"
-import { startMerchantApiDouble, type MerchantApiDouble } from "../../../src/sandbox/merchant-api-double"
+import { startMerchantApiDoubleWithFaults, type MerchantApiDoubleWithFaults } from "../../harness/merchant-api-faults"
 import { PAYMENT_STATUS_REVERSED } from "../../../src/sandbox/merchant-api-ledger"
 
 const credentials = { serviceId: "39123", merchantUserId: "34567", secretKey: "s3cr3t-KEY" }
@@ -36,12 +36,12 @@ describe("ClickMerchantApiClient defaults", () => {
 })
 
 describe("ClickMerchantApiClient against the Merchant API double", () => {
-  let double: MerchantApiDouble
+  let double: MerchantApiDoubleWithFaults
   let sleeps: number[]
   let requests: { url: string; method: string; headers: Record<string, string> }[]
 
   beforeEach(async () => {
-    double = await startMerchantApiDouble(credentials)
+    double = await startMerchantApiDoubleWithFaults(credentials)
     double.registerPayment(paid)
     sleeps = []
     requests = []

@@ -11,7 +11,7 @@ import {
   type ReconcileRules,
   type ReconcileStreak,
 } from "../../../src/click"
-import { startMerchantApiDouble, type MerchantApiDouble } from "../../../src/sandbox/merchant-api-double"
+import { startMerchantApiDoubleWithFaults, type MerchantApiDoubleWithFaults } from "../../harness/merchant-api-faults"
 
 const rules: ReconcileRules = { cancelAnswers: 3, cancelSpreadSec: 3600, inProgressHorizonSec: 86_400 }
 const t0 = new Date("2025-03-15T10:00:00Z")
@@ -144,9 +144,9 @@ describe("candidatePaymentDays: the day of the Prepare and the neighbour across 
 
 describe("wordOfLookupFailure against the Merchant API double: only Click's explicit not-found is a 'no'", () => {
   const credentials = { serviceId: "39123", merchantUserId: "34567", secretKey: "s3cr3t-KEY" }
-  let double: MerchantApiDouble
+  let double: MerchantApiDoubleWithFaults
   beforeEach(async () => {
-    double = await startMerchantApiDouble(credentials)
+    double = await startMerchantApiDoubleWithFaults(credentials)
     double.registerPayment({ payment_id: "1000000001", merchant_trans_id: "cart_01", amount_tiyin: "1000000" })
   })
   afterEach(async () => {

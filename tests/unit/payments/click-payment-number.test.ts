@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { ClickMerchantApiClient, isCredentialsRefusal, isExplicitNotFound, wordOfLookupFailure } from "../../../src/click"
 import { clickPaymentNumber } from "../../../src/payments/click-payment-number"
-import { startMerchantApiDouble, type MerchantApiDouble } from "../../../src/sandbox/merchant-api-double"
+import { startMerchantApiDoubleWithFaults, type MerchantApiDoubleWithFaults } from "../../harness/merchant-api-faults"
 
 const credentials = { serviceId: "39123", merchantUserId: "34567", secretKey: "s3cr3t-KEY" }
 // 00:00:30 on 16 March in Tashkent (UTC+5): the neighbour across the nearer midnight is 15 March.
@@ -13,10 +13,10 @@ const preparedAt = "2025-03-15T19:00:30Z"
  * found" moves on to the other day. Reconciliation and placement both read it.
  */
 describe("clickPaymentNumber against the Merchant API double", () => {
-  let double: MerchantApiDouble
+  let double: MerchantApiDoubleWithFaults
   let api: ClickMerchantApiClient
   beforeEach(async () => {
-    double = await startMerchantApiDouble(credentials)
+    double = await startMerchantApiDoubleWithFaults(credentials)
     api = new ClickMerchantApiClient({ ...credentials, baseUrl: double.url, retries: 0, timeoutMs: 500 })
   })
   afterEach(async () => {

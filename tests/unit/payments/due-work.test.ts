@@ -7,7 +7,7 @@ const log = pino({ level: "silent" })
 
 /** The container a job gets, as far as runDueWork reads it: the click module's list of due rows. */
 const containerWithDue = (ids: string[]) =>
-  ({ resolve: (name: string) => (name === CLICK_MODULE ? { listDueWork: async () => ids } : undefined) }) as never
+  ({ resolve: (name: string) => (name === CLICK_MODULE ? { workQueue: { listDueWork: async () => ids } } : undefined) }) as never
 
 describe("a recovery job's batch", () => {
   afterEach(() => vi.unstubAllEnvs())

@@ -13,6 +13,13 @@ describe("confirmation stamp", () => {
     expect(isValidConfirmation(subject, token, "other-secret")).toBe(false)
   })
 
+  it("names the attempt by its number: a Complete's \"0017\" stamps what the session's 17 verifies", () => {
+    const token = signConfirmation({ ...subject, merchantPrepareId: "0017" }, "secret")
+    expect(isValidConfirmation({ ...subject, merchantPrepareId: 17 }, token, "secret")).toBe(true)
+    expect(isValidConfirmation({ ...subject, merchantPrepareId: "170" }, token, "secret")).toBe(false)
+    expect(isValidConfirmation({ ...subject, merchantPrepareId: "0" }, signConfirmation({ ...subject, merchantPrepareId: "000" }, "secret"), "secret")).toBe(true)
+  })
+
   it("rejects anything that is not the exact token", () => {
     const token = signConfirmation(subject, "secret")
     for (const forged of [undefined, null, 42, "", token.slice(1), token.toUpperCase(), "0".repeat(64)]) {

@@ -7,7 +7,7 @@ import { parseClickOptions } from "../../../src/providers/click/options"
 const credentials = { serviceId: "777", merchantUserId: "888", secretKey: "sandbox-secret", timeoutMs: 2000 }
 
 describe("sandbox mode", () => {
-  const sandbox = sandboxMerchantApi(credentials)
+  const sandbox = sandboxMerchantApi(credentials, { prepareUrl: "http://127.0.0.1:9/hooks/click/prepare", completeUrl: "http://127.0.0.1:9/hooks/click/complete" })
   afterAll(async () => {
     await (await sandbox.double()).stop()
   })

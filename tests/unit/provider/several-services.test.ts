@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest"
 import { ClickErrorCode, signedCompleteFields } from "../../../src/click"
-import { requestGuard } from "../../../src/lib/request-guard"
 import { connectClickService } from "../../../src/providers/click/connect"
 import { isValidConfirmation } from "../../../src/providers/click/confirmation"
-import { clickGatewayForCallback } from "../../../src/providers/click/merchant-gateway"
+import { clickGatewayForCallback, clickRequestGuard, isPaymentOfService } from "../../../src/providers/click/merchant-gateway"
+import { isClickProviderId } from "../../../src/providers/click/ids"
 import { parseClickOptions } from "../../../src/providers/click/options"
 
 const serviceOptions = (serviceId: string, secretKey: string, extra: Record<string, unknown> = {}) =>
@@ -51,12 +51,24 @@ describe("several Click services in one process", () => {
     expect(signedByNobody).toMatchObject({ ok: false, error: ClickErrorCode.SignCheckFailed })
   })
 
+  it("a payment belongs to the service it was recorded with; one without a service to none when there are several", () => {
+    expect(isPaymentOfService("31001", "31001")).toBe(true)
+    expect(isPaymentOfService("31002", "31001")).toBe(false)
+    expect(isPaymentOfService(null, "31001")).toBe(false)
+    expect(isPaymentOfService(undefined, "31002")).toBe(false)
+  })
+
+  it("tells every Click provider instance by its id, and no other provider", () => {
+    for (const id of ["pp_click_click", "pp_click_brand-b", "pp_click"]) expect(isClickProviderId(id)).toBe(true)
+    for (const id of ["pp_system_default", "pp_clickpay_a", "ppXclickXa", undefined]) expect(isClickProviderId(id)).toBe(false)
+  })
+
   it("shares one set of HTTP defences, and refuses a service that asks for different ones", () => {
-    expect(requestGuard().allowsCallbackFrom("185.8.212.10")).toBe(true)
-    expect(requestGuard().allowsCallbackFrom("203.0.113.5")).toBe(false)
+    expect(clickRequestGuard().allowsCallbackFrom("185.8.212.10")).toBe(true)
+    expect(clickRequestGuard().allowsCallbackFrom("203.0.113.5")).toBe(false)
     expect(() => connectClickService(serviceOptions("31003", "secret-of-c", { allowedIps: "203.0.113.0/24" }))).toThrow(
       /Click services 31002 and 31003 set different HTTP defences.*same values/
     )
-    expect(requestGuard().allowsCallbackFrom("203.0.113.5")).toBe(false)
+    expect(clickRequestGuard().allowsCallbackFrom("203.0.113.5")).toBe(false)
   })
 })

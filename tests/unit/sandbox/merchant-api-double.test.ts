@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
-import { buildFiscalReceipt, buildMerchantAuthHeader, ClickMerchantApiClient } from "../../../src/click"
+import { doubleRequests } from "./double-requests"
+import { buildFiscalReceipt, ClickMerchantApiClient } from "../../../src/click"
 import {
   startMerchantApiDouble,
   type MerchantApiDouble,
@@ -21,30 +22,7 @@ afterEach(async () => {
   await double.stop()
 })
 
-interface Reply {
-  status: number
-  body: Record<string, unknown>
-}
-
-async function click(method: string, path: string, auth: string | null = signed()): Promise<Reply> {
-  const headers: Record<string, string> = { Accept: "application/json", "Content-Type": "application/json" }
-  if (auth !== null) headers.Auth = auth
-  const response = await fetch(new URL(path, double.url), { method, headers })
-  return { status: response.status, body: await response.json() }
-}
-
-async function control(method: string, path: string, body?: unknown): Promise<Reply> {
-  const response = await fetch(new URL(path, double.controlUrl), {
-    method,
-    headers: { "Content-Type": "application/json" },
-    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-  })
-  return { status: response.status, body: await response.json() }
-}
-
-function signed(secretKey = config.secretKey, at = clock): string {
-  return buildMerchantAuthHeader({ merchantUserId: config.merchantUserId, secretKey }, at)
-}
+const { signed, click, control } = doubleRequests(() => double, config, () => clock)
 
 const paid = { payment_id: "1000000001", merchant_trans_id: "cart_01", amount_tiyin: "1000000" }
 
@@ -113,6 +91,30 @@ describe("control API and ledger", () => {
     expect(response.status).toBe(404)
     expect(response.headers.get("content-type")).toMatch(/^application\/json/)
     expect(await response.json()).toEqual({ error_code: -404, error_note: "Not found" })
+  })
+
+  it("settles a payment it had in progress, once: paid or failed, as payment/status then reports", async () => {
+    expect((await control("POST", "payments", { ...paid, payment_id: "1000000007", status: 1 })).status).toBe(201)
+    expect((await click("GET", "payment/status/39123/1000000007")).body.payment_status).toBe(1)
+    expect((await control("POST", "payments/1000000007/settle", { status: 0 })).status).toBe(400)
+    expect((await control("POST", "payments/1000000007/settle", { status: 2 })).status).toBe(200)
+    expect((await click("GET", "payment/status/39123/1000000007")).body.payment_status).toBe(2)
+    expect((await control("POST", "payments/1000000007/settle", { status: -1 })).status).toBe(409)
+    expect((await control("POST", "payments/1000000099/settle", { status: 2 })).status).toBe(400)
+    double.registerPayment({ ...paid, payment_id: "1000000008", status: 0 })
+    expect(double.settlePayment("1000000008", -5017).status).toBe(-5017)
+  })
+
+  it("counts reversal calls over the control API, whatever their outcome", async () => {
+    double.registerPayment(paid)
+    await click("DELETE", "payment/reversal/39123/1000000001", signed("wrong-secret"))
+    await click("DELETE", "payment/reversal/39123/1000000001")
+    await click("DELETE", "payment/reversal/39123/1000000001")
+    expect(await control("GET", "payments/1000000001/reversal-calls")).toEqual({
+      status: 200,
+      body: { payment_id: "1000000001", reversal_calls: 3 },
+    })
+    expect((await control("GET", "payments/77/reversal-calls")).body.reversal_calls).toBe(0)
   })
 
   it("rejects a body over 64 KB with 413", async () => {
@@ -259,121 +261,6 @@ describe("reversal rules", () => {
     double.registerPayment(paid)
     await partial("10000.00")
     expect(double.payment(paid.payment_id)?.status).toBe(PAYMENT_STATUS_REVERSED)
-  })
-})
-
-describe("faults", () => {
-  beforeEach(() => {
-    double.registerPayment(paid)
-  })
-
-  it("answers HTTP 5xx for the next N requests to one endpoint, then recovers", async () => {
-    expect(await control("POST", "faults", { endpoint: "payment/reversal", kind: "http_error", times: 2 })).toMatchObject({
-      status: 201,
-    })
-    expect(await click("DELETE", "payment/reversal/39123/1000000001")).toEqual({
-      status: 503,
-      body: { error_code: -500, error_note: "Injected fault: HTTP 503" },
-    })
-    expect((await click("GET", "payment/status/39123/1000000001")).status).toBe(200)
-    double.injectFault({ endpoint: "payment/reversal", kind: "http_error", http_status: 502 })
-    expect((await click("DELETE", "payment/reversal/39123/1000000001")).status).toBe(503)
-    expect((await click("DELETE", "payment/reversal/39123/1000000001")).status).toBe(502)
-    expect((await click("DELETE", "payment/reversal/39123/1000000001")).body.error_code).toBe(0)
-    expect(double.payment(paid.payment_id)?.reversals).toHaveLength(1)
-    expect(double.reversalCalls(paid.payment_id)).toBe(4)
-  })
-
-  it("answers a chosen Click error without acting", async () => {
-    double.injectFault({
-      endpoint: "payment/reversal",
-      kind: "click_error",
-      error_code: -35,
-      error_note: "Reversal not allowed by the card scheme",
-    })
-    expect(await click("DELETE", "payment/reversal/39123/1000000001")).toEqual({
-      status: 200,
-      body: { error_code: -35, error_note: "Reversal not allowed by the card scheme" },
-    })
-    expect(double.payment(paid.payment_id)?.status).toBe(2)
-  })
-
-  it("answers anything that is not Click's JSON (a redirect, a proxy's page) without acting", async () => {
-    double.injectFault({ endpoint: "payment/reversal", kind: "http_answer", http_status: 302, location: "https://elsewhere.example/" })
-    double.injectFault({ endpoint: "payment/status", kind: "http_answer", http_status: 404, body: "<html>Not Found</html>" })
-    const moved = await fetch(new URL("payment/reversal/39123/1000000001", double.url), {
-      method: "DELETE",
-      headers: { Auth: signed() },
-      redirect: "manual",
-    })
-    expect(moved.status).toBe(302)
-    expect(moved.headers.get("location")).toBe("https://elsewhere.example/")
-    const page = await fetch(new URL("payment/status/39123/1000000001", double.url), { headers: { Auth: signed() } })
-    expect(page.status).toBe(404)
-    expect(page.headers.get("content-type")).toMatch(/text\/html/)
-    expect(await page.text()).toBe("<html>Not Found</html>")
-    expect(double.payment(paid.payment_id)?.status).toBe(2)
-    expect((await click("GET", "payment/status/39123/1000000001")).body.payment_status).toBe(2)
-  })
-
-  it("holds a request, then acts: Click did it, but late", async () => {
-    double.injectFault({ endpoint: "payment/reversal", kind: "hang", ms: 150 })
-    const started = Date.now()
-    const reply = await click("DELETE", "payment/reversal/39123/1000000001")
-    expect(Date.now() - started).toBeGreaterThanOrEqual(140)
-    expect(reply.body.error_code).toBe(0)
-    expect(double.payment(paid.payment_id)?.status).toBe(PAYMENT_STATUS_REVERSED)
-  })
-
-  it("clears faults, and refuses invalid ones", async () => {
-    double.injectFault({ endpoint: "payment/status", kind: "http_error", times: 5 })
-    expect(await control("DELETE", "faults")).toEqual({ status: 200, body: { faults: [] } })
-    expect((await click("GET", "payment/status/39123/1000000001")).status).toBe(200)
-    for (const invalid of [
-      { endpoint: "payment/refund", kind: "http_error" },
-      { endpoint: "payment/status", kind: "explode" },
-      { endpoint: "payment/status", kind: "http_error", http_status: 404 },
-      { endpoint: "payment/status", kind: "click_error", error_code: 0, error_note: "ok" },
-      { endpoint: "payment/status", kind: "hang" },
-      { endpoint: "payment/status", kind: "http_answer", http_status: 200 },
-    ]) {
-      expect((await control("POST", "faults", invalid)).status, JSON.stringify(invalid)).toBe(400)
-    }
-  })
-
-  it("counts reversal calls over the control API, whatever their outcome", async () => {
-    double.injectFault({ endpoint: "payment/reversal", kind: "http_error" })
-    await click("DELETE", "payment/reversal/39123/1000000001")
-    await click("DELETE", "payment/reversal/39123/1000000001", signed("wrong-secret"))
-    await click("DELETE", "payment/reversal/39123/1000000001")
-    expect(await control("GET", "payments/1000000001/reversal-calls")).toEqual({
-      status: 200,
-      body: { payment_id: "1000000001", reversal_calls: 3 },
-    })
-    expect((await control("GET", "payments/77/reversal-calls")).body.reversal_calls).toBe(0)
-  })
-
-  it("settles a payment it had in progress, once: paid or failed, as payment/status then reports", async () => {
-    expect((await control("POST", "payments", { ...paid, payment_id: "1000000007", status: 1 })).status).toBe(201)
-    expect((await click("GET", "payment/status/39123/1000000007")).body.payment_status).toBe(1)
-    expect((await control("POST", "payments/1000000007/settle", { status: 0 })).status).toBe(400)
-    expect((await control("POST", "payments/1000000007/settle", { status: 2 })).status).toBe(200)
-    expect((await click("GET", "payment/status/39123/1000000007")).body.payment_status).toBe(2)
-    expect((await control("POST", "payments/1000000007/settle", { status: -1 })).status).toBe(409)
-    expect((await control("POST", "payments/1000000099/settle", { status: 2 })).status).toBe(400)
-    double.registerPayment({ ...paid, payment_id: "1000000008", status: 0 })
-    expect(double.settlePayment("1000000008", -5017).status).toBe(-5017)
-  })
-
-  it("stops at once even with a request on hold", async () => {
-    double.injectFault({ endpoint: "payment/status", kind: "hang", ms: 60_000 })
-    const held = click("GET", "payment/status/39123/1000000001").catch((error: unknown) => error)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    const started = Date.now()
-    await double.stop()
-    expect(Date.now() - started).toBeLessThan(1000)
-    expect(await held).toBeInstanceOf(Error)
-    await double.stop() // stopping twice is harmless (afterEach does it too)
   })
 })
 

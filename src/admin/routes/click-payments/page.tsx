@@ -2,15 +2,8 @@ import { defineRouteConfig } from "@medusajs/admin-sdk"
 import { CreditCard } from "@medusajs/icons"
 import { Button, Container, Heading, Input, Select, Text } from "@medusajs/ui"
 import { useState } from "react"
-import {
-  ClickTransactionRows,
-  NEEDS_ATTENTION,
-  useClickApi,
-  type ClickAlert,
-  type ClickTransactionList,
-} from "../../lib/click-payments"
-
-const STATES = ["prepared", "confirmed", "placed", "cancelled", "refund_required", "reversed", "reversal_failed", "contradicted", "duplicate", "queued", "refunded_outside_click"]
+import { ClickTransactionRows, useClickApi, type ClickAlert, type ClickTransactionList } from "../../lib/click-payments"
+import { CLICK_STATES, NEEDS_ATTENTION } from "../../lib/click-states"
 const PAGE_SIZE = 20
 
 /** Every Click payment; the ones a person must act on first. */
@@ -81,7 +74,7 @@ const ClickPaymentsPage = () => {
               </Select.Trigger>
               <Select.Content>
                 <Select.Item value="all">All states</Select.Item>
-                {STATES.map((s) => (
+                {CLICK_STATES.map((s) => (
                   <Select.Item key={s} value={s}>
                     {s}
                   </Select.Item>

@@ -1,13 +1,15 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { Modules } from "@medusajs/framework/utils"
 import { createClickCheckout } from "../../../storefront"
-import { sandboxClickFor } from "../sandbox-page"
+import { sandboxServes } from "../sandbox-page"
 
 /**
  * The browser side of the sandbox demo shop. It uses the storefront helper
  * itself (`createClickCheckout`, shipped as its own source, which is
  * self-contained) and Medusa's store API with a publishable key, exactly as a
- * merchant's storefront would; it never completes a cart.
+ * merchant's storefront would; it never completes a cart. The saved-card path
+ * logs a demo customer in through Medusa's auth routes and keeps the token in
+ * sessionStorage.
  */
 export function demoShopScript(publishableKey: string) {
   return `
@@ -17,11 +19,20 @@ const shop = {
   backendUrl: location.origin,
   publishableKey: ${JSON.stringify(publishableKey)},
 };
-const click = createClickCheckout(shop);
-async function store(method, path, body) {
+// The demo customer's token (saved cards), for this browser tab only.
+const customerTokenKey = "click-demo-customer-token";
+const customerToken = () => sessionStorage.getItem(customerTokenKey);
+const click = createClickCheckout({ ...shop, customerToken });
+// A backend may have several Click services, each a provider of its own (README "Several Click services").
+const clickWith = (providerId) => createClickCheckout({ ...shop, providerId, customerToken });
+async function store(method, path, body, token) {
   const response = await fetch(shop.backendUrl + path, {
     method,
-    headers: { "x-publishable-api-key": shop.publishableKey, ...(body ? { "content-type": "application/json" } : {}) },
+    headers: {
+      "x-publishable-api-key": shop.publishableKey,
+      ...(body ? { "content-type": "application/json" } : {}),
+      ...(token ? { authorization: "Bearer " + token } : {}),
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   const json = await response.json();
@@ -38,10 +49,11 @@ function showError(error) {
 /**
  * The demo shop's publishable key (the shop page is the storefront, so it
  * needs one), or null after answering: the shop exists only in sandbox mode,
- * for the callers the sandbox serves (sandboxClickFor).
+ * for the callers the sandbox serves (sandboxServes), whichever of the
+ * backend's Click services the shopper pays with.
  */
 export async function demoShopKeyOrRefuse(req: MedusaRequest, res: MedusaResponse): Promise<string | null> {
-  if (!sandboxClickFor(req, res)) return null
+  if (!sandboxServes(req, res)) return null
   const keys = await req.scope
     .resolve(Modules.API_KEY)
     .listApiKeys({ type: "publishable", revoked_at: { $eq: null } }, { take: 1, order: { created_at: "ASC" } })

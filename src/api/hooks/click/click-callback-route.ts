@@ -8,32 +8,36 @@ import {
   prepareAnswer,
   type CallbackEcho,
   type CallbackKind,
-  type ParsedCallback,
   type ClickErrorCodeValue,
   type CompleteAnswer,
+  type ParsedCallback,
   type PrepareAnswer,
 } from "../../../click"
-import { clickCallbacksInFlight } from "../../../payments/callbacks/callbacks-in-flight"
 import { clickModule } from "../../../payments/click-transactions"
 import { clickLogger } from "../../../lib/logger"
-import { requestGuard, type Spent } from "../../../lib/request-guard"
-import { clickGatewayForCallback, type ClickCallbackVerification } from "../../../providers/click/merchant-gateway"
+import type { Spent } from "../../../lib/request-guard"
+import {
+  clickGatewayForCallback,
+  clickRequestGuard,
+  type LateClickCallback,
+  type VerifiedClickCallback,
+} from "../../../providers/click/merchant-gateway"
 import { readCallbackBody, type CallbackBody } from "./read-callback-body"
 
-/** A callback its service's gateway verified, with what the handlers need from that service's options. */
-export type VerifiedCallback = Extract<ClickCallbackVerification, { ok: true }>
 type Answer = PrepareAnswer | CompleteAnswer
 
-/** A correctly signed callback for this endpoint whose sign_time is stale (see verify-callback.ts). */
-export type LateCallback = ParsedCallback & Pick<VerifiedCallback, "cancelOfConfirmedAnswer">
-
-export type CallbackHandler = (
+/** The endpoint's handler: decides, writes and answers a verified callback (payments/callbacks). */
+export type CallbackHandler<K extends CallbackKind> = (
   container: MedusaContainer,
-  verified: VerifiedCallback,
+  verified: VerifiedClickCallback<K>,
   log: Logger
 ) => Promise<Answer>
 
-export type LateCallbackHandler = (container: MedusaContainer, late: LateCallback, log: Logger) => Promise<Answer>
+export type LateCallbackHandler<K extends CallbackKind> = (
+  container: MedusaContainer,
+  late: LateClickCallback<K>,
+  log: Logger
+) => Promise<Answer>
 
 /**
  * One Click callback endpoint: source address (allow-list) → bounded body →
@@ -43,11 +47,12 @@ export type LateCallbackHandler = (container: MedusaContainer, late: LateCallbac
  * (a replay) included, spends its address's budget: past it, it is answered
  * -8 without a database read and not stored. `answerLate`, when given, answers
  * a stale callback within the budget from the stored state.
- * Orders are placed after the callbacks in flight are answered (callbacks-in-flight.ts).
+ * Orders are placed after the callbacks in flight are answered: each callback
+ * counts itself in the container's placement scheduler (ClickPlacementSchedulerService).
  */
-export function clickCallbackRoute(endpoint: CallbackKind, handle: CallbackHandler, answerLate?: LateCallbackHandler) {
+export function clickCallbackRoute<K extends CallbackKind>(endpoint: K, handle: CallbackHandler<K>, answerLate?: LateCallbackHandler<K>) {
   return async (req: MedusaRequest, res: MedusaResponse) => {
-    const leave = clickCallbacksInFlight.enter()
+    const leave = clickModule(req.scope).placementScheduler.enterCallback()
     try {
       await answerCallback(endpoint, { handle, answerLate }, req, res)
     } finally {
@@ -56,9 +61,9 @@ export function clickCallbackRoute(endpoint: CallbackKind, handle: CallbackHandl
   }
 }
 
-async function answerCallback(
-  endpoint: CallbackKind,
-  handlers: { handle: CallbackHandler; answerLate?: LateCallbackHandler },
+async function answerCallback<K extends CallbackKind>(
+  endpoint: K,
+  handlers: { handle: CallbackHandler<K>; answerLate?: LateCallbackHandler<K> },
   req: MedusaRequest,
   res: MedusaResponse
 ) {
@@ -70,7 +75,7 @@ async function answerCallback(
   let reason: string | null = null
   let answer: Answer
   const log = clickLogger.child({ endpoint })
-  const guard = requestGuard()
+  const guard = clickRequestGuard()
   const source = guard.sourceAddress(req)
   let budget: Promise<Spent> | undefined
   const spendBudget = () => (budget ??= guard.spendUnverifiedCallback(source))
@@ -89,10 +94,18 @@ async function answerCallback(
         signatureValid = verification.signatureValid
         reason = verification.reason
         answer = errorAnswer(endpoint, verification.error, echo)
-        if (verification.late && handlers.answerLate && (await spendBudget()).ok) {
-          const late = { ...verification.late, cancelOfConfirmedAnswer: verification.cancelOfConfirmedAnswer }
-          answer = await handlers.answerLate(req.scope, late, log.child(idsOf(echo)))
+        const late = verification.late
+        if (late && isLateAs(late, endpoint) && handlers.answerLate && (await spendBudget()).ok) {
+          answer = await handlers.answerLate(
+            req.scope,
+            { ...late, cancelOfConfirmedAnswer: verification.cancelOfConfirmedAnswer },
+            log.child(idsOf(echo))
+          )
         }
+      } else if (!isVerifiedAs(verification, endpoint)) {
+        // The gateway verifies a body as the endpoint's own kind; anything else is a bug, answered as Click's "bad request".
+        reason = "internal:kind"
+        answer = errorAnswer(endpoint, ClickErrorCode.BadRequest, echo)
       } else {
         echo = verification.request
         signatureValid = true
@@ -126,6 +139,14 @@ async function answerCallback(
   }).catch((error) => log.error({ err: (error as Error)?.message }, "callback audit write failed"))
   log.info({ ...idsOf(echo), error: answer.error, reason, duration_ms: durationMs, stored, source }, "callback answered")
   res.status(200).json(answer)
+}
+
+function isVerifiedAs<K extends CallbackKind>(callback: VerifiedClickCallback, kind: K): callback is VerifiedClickCallback<K> {
+  return callback.kind === kind
+}
+
+function isLateAs<K extends CallbackKind>(callback: ParsedCallback, kind: K): callback is Extract<ParsedCallback, { kind: K }> {
+  return callback.kind === kind
 }
 
 function errorAnswer(endpoint: CallbackKind, error: ClickErrorCodeValue, echo: CallbackEcho): Answer {
@@ -185,7 +206,7 @@ async function recordCallback(
     durationMs: number
   }
 ) {
-  await clickModule(req.scope).recordCallback({
+  await clickModule(req.scope).callbackAudit.recordCallback({
     endpoint: entry.endpoint,
     click_trans_id: entry.echo.click_trans_id ?? null,
     merchant_trans_id: entry.echo.merchant_trans_id ?? null,
@@ -193,7 +214,7 @@ async function recordCallback(
     signature_valid: entry.signatureValid,
     error: entry.answer.error,
     reason: entry.reason,
-    response: entry.answer as unknown as Record<string, unknown>,
+    response: { ...entry.answer },
     duration_ms: entry.durationMs,
     remote_address: source || null,
   })

@@ -1,7 +1,7 @@
 import type { MedusaNextFunction, MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { MedusaError } from "@medusajs/framework/utils"
 import { cartOfPaymentCollection } from "../../../payments/medusa-tables"
-import { CLICK_PROVIDER_ID } from "../../../providers/click/ids"
+import { isClickProviderId } from "../../../providers/click/ids"
 
 type SessionBody = { provider_id?: string; data?: Record<string, unknown> }
 
@@ -15,7 +15,7 @@ export async function attachCartToClickSession(
   _res: MedusaResponse,
   next: MedusaNextFunction
 ) {
-  if ((req.body as SessionBody | undefined)?.provider_id !== CLICK_PROVIDER_ID) {
+  if (!isClickProviderId((req.body as SessionBody | undefined)?.provider_id)) {
     return next()
   }
   const cartId = await cartOfPaymentCollection(req.scope, req.params.id)
@@ -27,9 +27,9 @@ export async function attachCartToClickSession(
   }
   const serverData = { cart_id: cartId }
   req.body = { ...(req.body as SessionBody), data: serverData }
-  const validated = (req as unknown as { validatedBody?: SessionBody }).validatedBody
-  if (validated) {
-    validated.data = serverData
+  const validated = req.validatedBody
+  if (validated && typeof validated === "object") {
+    req.validatedBody = { ...validated, data: serverData }
   }
   next()
 }

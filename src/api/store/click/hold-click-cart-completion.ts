@@ -4,11 +4,9 @@ import { ClickPaymentState } from "../../../modules/click"
 import { cartClickPayment } from "../../../payments/views/cart-payment-status"
 import { clearDeadCartLock, loadClickCart } from "../../../payments/medusa-tables"
 import { placeClickOrder } from "../../../payments/placement/place-order"
+import { paymentPolicy } from "../../../payments/policy"
 import { clickLogger } from "../../../lib/logger"
 import { respondConflict } from "./respond-conflict"
-
-/** How long a storefront completion waits for a placement already running elsewhere. */
-const WAIT_FOR_PLACEMENT_MS = 10_000
 
 /**
  * The backend places Click orders when Click confirms the payment. A
@@ -48,7 +46,8 @@ export async function holdClickCartCompletion(
     return next()
   }
   const log = clickLogger.child({ merchant_trans_id: cartId, via: "storefront" })
-  const deadline = Date.now() + WAIT_FOR_PLACEMENT_MS
+  const { storefrontPlacementWaitMs, storefrontPlacementPollMs } = paymentPolicy()
+  const deadline = Date.now() + storefrontPlacementWaitMs
   for (;;) {
     const outcome = await placeClickOrder(req.scope, paying.id, log)
     if (outcome.status === "placed") {
@@ -57,6 +56,6 @@ export async function holdClickCartCompletion(
     if (outcome.status !== "pending" || Date.now() > deadline) {
       return respondConflict(res, `Cart ${cartId} is paid with Click, but its order is not placed yet (${outcome.status}). ${status}`)
     }
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    await new Promise((resolve) => setTimeout(resolve, storefrontPlacementPollMs))
   }
 }

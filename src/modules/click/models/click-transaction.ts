@@ -1,5 +1,5 @@
 import { model } from "@medusajs/framework/utils"
-import { ClickPaymentState, FiscalReceiptStatus, RefundReason } from "../payment-state"
+import { ClickPaymentState, DebitVia, FiscalReceiptStatus, PAYING_STATES, RefundReason, sqlList } from "../payment-state"
 
 /**
  * One Click payment attempt (one `click_trans_id`) for one cart.
@@ -21,7 +21,16 @@ const ClickTransaction = model
     amount_tiyin: model.bigNumber(),
     state: model.enum(Object.values(ClickPaymentState)).default(ClickPaymentState.Prepared),
     refund_reason: model.enum(Object.values(RefundReason)).nullable(),
+    /**
+     * Click's `sign_time` of the Prepare; for a saved-card debit, when we
+     * asked Click (as Click formats it).
+     */
     sign_time: model.text(),
+    /**
+     * Click's callbacks wrote the row, or our saved-card debit did (then
+     * `click_trans_id` is ours, `card_token:<uuid>`: no callback names it).
+     */
+    debit_via: model.enum(Object.values(DebitVia)).default(DebitVia.ClickCallbacks),
     complete_click_trans_id: model.text().nullable(),
     click_error: model.text().nullable(),
     order_id: model.text().nullable(),
@@ -89,7 +98,7 @@ const ClickTransaction = model
       name: "IDX_click_transaction_one_paying_per_cart",
       on: ["merchant_trans_id"],
       unique: true,
-      where: "state IN ('confirmed', 'placed') AND deleted_at IS NULL",
+      where: `state IN (${sqlList(PAYING_STATES)}) AND deleted_at IS NULL`,
     },
     // Rows of one Click payment (Click repeating Prepare under a new click_trans_id) find each other.
     {

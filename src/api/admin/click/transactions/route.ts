@@ -17,6 +17,7 @@ const listQuery = z.object({
   needs_attention: z.enum(["true", "false"]).transform((v) => v === "true").optional(),
   merchant_trans_id: z.string().min(1).max(255).optional(),
   order_id: z.string().min(1).max(255).optional(),
+  service_id: z.string().regex(/^\d{1,20}$/, "is not a Click service id").optional(),
   q: z.string().trim().min(1).max(255).optional(),
   created_at: z.object({ gte: date.optional(), lte: date.optional() }).strict().optional(),
   offset: z.coerce.number().int().min(0).default(0),
@@ -27,7 +28,8 @@ const listQuery = z.object({
  * GET /admin/click/transactions: every Click payment attempt, newest first,
  * in Medusa's list shape `{ transactions, count, offset, limit }`, each with
  * Click's callbacks and its state changes. Filters: `state` (one or more),
- * `needs_attention=true`, `merchant_trans_id` (the cart), `order_id`, `q` (any
+ * `needs_attention=true`, `merchant_trans_id` (the cart), `order_id`, `service_id` (one
+ * Click service's payments), `q` (any
  * id, partial), `created_at[gte]` / `created_at[lte]`. Admin users only, as
  * every /admin route.
  */

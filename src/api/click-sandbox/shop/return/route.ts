@@ -14,6 +14,8 @@ export async function GET(req: MedusaRequest, res: MedusaResponse) {
     res,
     "Click demo shop — your order",
     `${shopHeader}<p data-testid="payment-status">Checking your payment…</p>
+<p data-testid="invoice-status" hidden>Confirm the payment in your Click app (<span data-testid="invoice-phone"></span>).
+<a data-testid="open-click-app" href="#">Open the sandbox's Click app</a></p>
 <button class="pay" data-testid="pay-again" hidden>Try again</button>
 <p><a href="/click-sandbox/shop">Back to the shop</a></p>
 <script>${demoShopScript(publishableKey)}
@@ -27,19 +29,41 @@ const messages = {
   refund_pending: "The payment could not become an order: it is being refunded.",
   refunded: "The payment was refunded.",
 };
+// The cart's Click session: of the backend's Click services, the one paying again and the sandbox's Click app use.
+const clickSession = store("GET", "/store/carts/" + encodeURIComponent(cartId)).then(
+  ({ cart }) => ((cart.payment_collection && cart.payment_collection.payment_sessions) || []).find((s) => s.provider_id.startsWith("pp_click_")),
+  () => undefined
+);
 payAgain.addEventListener("click", async () => {
   payAgain.disabled = true;
   try {
-    location.href = (await click.startPayment(cartId)).paymentUrl;
+    const session = await clickSession;
+    location.href = (await clickWith(session && session.provider_id).startPayment(cartId)).paymentUrl;
   } catch (error) {
     showError(error);
     payAgain.disabled = false;
   }
 });
-click.waitForOrder(cartId, {
+const invoiceLine = document.querySelector("[data-testid=invoice-status]");
+// "Confirm in your Click app" only while nothing was paid yet: after that the cart's status says it all.
+function showInvoice(payment, session) {
+  const invoice = payment.invoice;
+  invoiceLine.hidden = payment.status !== "awaiting_payment" || !invoice || invoice.status !== "waiting";
+  if (invoiceLine.hidden) return;
+  document.querySelector("[data-testid=invoice-phone]").textContent = invoice.phone;
+  const service = session && session.data && session.data.service_id ? "&service_id=" + encodeURIComponent(session.data.service_id) : "";
+  document.querySelector("[data-testid=open-click-app]").href = "/click-sandbox/app?invoice_id=" + encodeURIComponent(invoice.invoice_id)
+    + service + "&return_url=" + encodeURIComponent(location.pathname + location.search);
+}
+clickSession.then((session) => click.waitForOrder(cartId, {
   timeoutMs: 60000,
-  onStatus: (payment) => (statusLine.textContent = messages[payment.status] || payment.status),
-}).then((payment) => {
+  onStatus: (payment) => {
+    statusLine.textContent = payment.invoice && payment.invoice.status === "cancelled" && payment.status === "awaiting_payment"
+      ? "The invoice was cancelled — try again"
+      : messages[payment.status] || payment.status;
+    showInvoice(payment, session);
+  },
+})).then((payment) => {
   if (payment.status === "paid") {
     statusLine.className = "ok";
     statusLine.textContent = "Order #" + payment.order_display_id + " placed";

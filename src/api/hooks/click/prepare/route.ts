@@ -1,6 +1,4 @@
 import { handlePrepare } from "../../../../payments/callbacks/prepare"
 import { clickCallbackRoute } from "../click-callback-route"
 
-export const POST = clickCallbackRoute("prepare", (container, verified, log) =>
-  handlePrepare(container, verified.request, log)
-)
+export const POST = clickCallbackRoute("prepare", handlePrepare)

@@ -1,11 +1,11 @@
 import type { MedusaRequest, MedusaResponse } from "@medusajs/framework/http"
 import { MedusaError } from "@medusajs/framework/utils"
-import { requestGuard } from "../../../../../lib/request-guard"
+import { clickRequestGuard } from "../../../../../providers/click/merchant-gateway"
 import { cartPaymentState } from "../../../../../payments/views/cart-payment-status"
 
 /** GET /store/click/carts/:id → { cart_id, status, order_id } for the return page to poll. */
 export async function GET(req: MedusaRequest, res: MedusaResponse) {
-  const guard = requestGuard()
+  const guard = clickRequestGuard()
   const spent = await guard.spendStatusRequest(guard.sourceAddress(req))
   if (!spent.ok) {
     res.setHeader("Retry-After", String(spent.retryAfterSec))
