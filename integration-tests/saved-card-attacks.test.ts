@@ -6,6 +6,7 @@ import { startBackend, type Backend } from "./harness/backend"
 import { startClickDouble } from "./harness/click-double"
 import { clickPrepare, newClickTransId } from "./harness/click"
 import { customersCart, customerStore, loggedInCustomer, savedCard, type LoggedInCustomer } from "./harness/customers"
+import { faultInserts, releaseHeld, waitForStatement } from "./harness/faults"
 import { countOrdersForCart, poll, waitForOrders } from "./harness/storefront"
 
 /** A Prepare holds the cart for 2 s here (15 minutes by default); reconciliation asks after 5 s (a minute by default). */
@@ -245,6 +246,63 @@ describe("saved-card checkout under attack", () => {
   })
 
   // Last: it kills and restarts the backend.
+  it("a pay-page Prepare that read the cart before a card debit's row and writes after it gives way (-5): the card's lost answer still becomes the one order", async () => {
+    const alice = await loggedInCustomer(backend)
+    const card = await savedCard(backend, alice.bearer, double.controlUrl)
+    const { cartId, amountTiyin } = await customersCart(backend, alice)
+    const clickTransId = newClickTransId()
+    const restore = await faultInserts(backend, "click_transaction", { kind: "hold", only: { column: "click_trans_id", equals: clickTransId } })
+    try {
+      // Prepare has found the cart free and is held at its insert.
+      const prepare = clickPrepare(backend, { cartId, amount: formatTiyinAsSoums(amountTiyin), clickTransId, clickPaydocId: `9${clickTransId}` })
+      await waitForStatement(backend, "%INSERT INTO click_transaction%")
+      double.injectFault({ endpoint: "card_token/payment", kind: "lost_answer" })
+      expect((await pay(alice, cartId, card.id)).body).toEqual({ card_payment: { status: "processing" } })
+      expect(debitsAtClick(cartId)).toHaveLength(1)
+      await releaseHeld(backend, "click_transaction", "INSERT")
+      expect((await prepare).body.error).toBe(-5)
+    } finally {
+      await restore()
+    }
+    expect((await attemptsOf(cartId)).map((row) => `${row.debit_via}:${row.state}`).sort()).toEqual(["card_token:prepared", "click_callbacks:cancelled"])
+    await everyDebitEndsOnce(cartId, 40_000)
+  })
+
+  it("a card payment that read the cart before a pay-page Prepare's row and writes after it is withdrawn before Click is asked", async () => {
+    const alice = await loggedInCustomer(backend)
+    const card = await savedCard(backend, alice.bearer, double.controlUrl)
+    const { cartId, amountTiyin } = await customersCart(backend, alice)
+    const restore = await faultInserts(backend, "click_transaction", { kind: "hold", only: { column: "debit_via", equals: "card_token" } })
+    try {
+      // The card payment has found the cart free and is held at its insert.
+      const paying = pay(alice, cartId, card.id)
+      await waitForStatement(backend, "%INSERT INTO click_transaction%")
+      const prepare = await clickPrepare(backend, { cartId, amount: formatTiyinAsSoums(amountTiyin), clickTransId: newClickTransId() })
+      expect(prepare.body.error).toBe(0)
+      await releaseHeld(backend, "click_transaction", "INSERT")
+      const answer = await paying
+      expect(answer.status).toBe(409)
+      expect(answer.body).toMatchObject({ code: "click_payment_in_progress" })
+    } finally {
+      await restore()
+    }
+    expect(debitsAtClick(cartId)).toEqual([])
+    expect((await attemptsOf(cartId)).map((row) => `${row.debit_via}:${row.state}`).sort()).toEqual(["card_token:cancelled", "click_callbacks:prepared"])
+  })
+
+  it("a pay-page Prepare older than the hold still bars a saved card: Click may yet debit it, and nothing is sent to Click", async () => {
+    const alice = await loggedInCustomer(backend)
+    const card = await savedCard(backend, alice.bearer, double.controlUrl)
+    const { cartId, amountTiyin } = await customersCart(backend, alice)
+    expect((await clickPrepare(backend, { cartId, amount: formatTiyinAsSoums(amountTiyin), clickTransId: newClickTransId() })).body.error).toBe(0)
+    await new Promise((resolve) => setTimeout(resolve, (HOLD_SEC + 0.5) * 1000))
+    const answer = await pay(alice, cartId, card.id)
+    expect(answer.status).toBe(409)
+    expect(answer.body).toMatchObject({ code: "click_payment_in_progress" })
+    expect(debitsAtClick(cartId)).toEqual([])
+    expect((await attemptsOf(cartId)).map((row) => `${row.debit_via}:${row.state}`)).toEqual(["click_callbacks:prepared"])
+  })
+
   it("the backend killed (SIGKILL) while Click debits the card: after the restart, the debit becomes exactly one order", async () => {
     const alice = await loggedInCustomer(backend)
     const card = await savedCard(backend, alice.bearer, double.controlUrl)

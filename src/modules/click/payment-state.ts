@@ -158,6 +158,16 @@ export function isUnansweredCardDebit(attempt: { state: string; debit_via?: stri
   return attempt.state === S.Prepared && attempt.debit_via === DebitVia.CardToken
 }
 
+/**
+ * A saved-card debit is sent only while no other attempt of its cart awaits
+ * Click's word (`prepared`, whatever its age or way in: Click may still debit
+ * a Prepare after the hold) and none has paid it: a later debit of the cart
+ * would hide the card's from payment/status_by_mti (isUnansweredCardDebit).
+ */
+export function barsCardDebit(attempt: { state: string }): boolean {
+  return attempt.state === S.Prepared || CART_PAID_STATES.includes(attempt.state as ClickPaymentStateValue)
+}
+
 /** States as an SQL list of literals (`'confirmed', 'placed'`), for statements that cannot take them as parameters (an index's WHERE). */
 export function sqlList(states: readonly ClickPaymentStateValue[]): string {
   return states.map((state) => `'${state}'`).join(", ")

@@ -79,6 +79,24 @@ export async function handlePrepare(
     log.warn({ reason: "click_trans_id_of_another_cart" }, "prepare refused")
     return answer(ClickErrorCode.BadRequest)
   }
+  if (created.state === ClickPaymentState.Cancelled) {
+    // The same Prepare raced itself and its first copy gave way to a saved-card debit (below).
+    return answer(ClickErrorCode.TransactionCancelled)
+  }
+  if (created.written && (await clickModule(container).listCartAttempts(cartId)).some(isUnansweredCardDebit)) {
+    // Written, then looked again: a saved-card debit is started under a lock Prepare does not take, and
+    // one that found the cart free before this row existed went on to Click (saved-card-payment.ts
+    // looks again the same way). This attempt gives way before Click may debit it.
+    await clickModule(container).transition({
+      id: created.id,
+      from: ClickPaymentState.Prepared,
+      to: ClickPaymentState.Cancelled,
+      reason: "card_debit_unanswered",
+      detail: "a saved-card debit of the cart started meanwhile and awaits Click's word",
+    })
+    log.info({ cart_id: cartId, reason: "card_debit_unanswered" }, "prepare refused")
+    return answer(ClickErrorCode.UserNotFound)
+  }
   return answer(ClickErrorCode.Success, created.merchant_prepare_id)
 }
 
@@ -99,9 +117,9 @@ async function recordPreparedTransaction(
   container: MedusaContainer,
   request: PrepareRequest,
   paymentSessionId: string
-): Promise<{ merchant_prepare_id: number } | null> {
+): Promise<{ id: string; merchant_prepare_id: number; state: string; written: boolean } | null> {
   try {
-    return await clickModule(container).createPrepared({
+    const created = await clickModule(container).createPrepared({
       click_trans_id: request.click_trans_id,
       click_paydoc_id: request.click_paydoc_id ?? null,
       service_id: request.service_id,
@@ -111,13 +129,14 @@ async function recordPreparedTransaction(
       amount_tiyin: parseSoumsToTiyin(request.amount)!.toString(),
       sign_time: request.sign_time,
     })
+    return { ...created, state: ClickPaymentState.Prepared, written: true }
   } catch (error) {
     // The same Prepare raced itself: the first insert wins and both get its id.
     // A click_trans_id already used for another cart is a bad request.
     if (isUniqueViolation(error)) {
       const existing = await findTransaction(container, { click_trans_id: request.click_trans_id })
       if (existing) {
-        return existing.merchant_trans_id === request.merchant_trans_id ? existing : null
+        return existing.merchant_trans_id === request.merchant_trans_id ? { ...existing, written: false } : null
       }
     }
     throw error

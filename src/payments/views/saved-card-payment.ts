@@ -3,7 +3,7 @@ import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import type { Logger } from "pino"
 import { cardRefusalOf, ClickMerchantApiError, formatSignTime, formatTiyinAsSoums } from "../../click"
-import { ClickPaymentState, DebitVia } from "../../modules/click"
+import { barsCardDebit, ClickPaymentState, DebitVia } from "../../modules/click"
 import { clickMerchantGateway } from "../../providers/click/merchant-gateway"
 import { recordDebit } from "../callbacks/record-debit"
 import { clickModule } from "../click-transactions"
@@ -71,9 +71,12 @@ export async function payWithSavedCard(
         "This card is saved with another Click service than the one this cart pays with: pay on Click's page."
       )
     }
+    const payments = clickModule(container)
+    if ((await payments.listCartAttempts(cartId)).some(barsCardDebit)) throw unsettledPaymentRefusal(cartId)
     const amountTiyin = BigInt(session.amount_tiyin)
-    const created = await clickModule(container).createPrepared({
-      click_trans_id: `card_token:${randomUUID()}`,
+    const clickTransId = `card_token:${randomUUID()}`
+    const created = await payments.createPrepared({
+      click_trans_id: clickTransId,
       click_paydoc_id: null,
       service_id: session.service_id,
       merchant_trans_id: cartId,
@@ -83,7 +86,16 @@ export async function payWithSavedCard(
       sign_time: formatSignTime(new Date()),
       debit_via: DebitVia.CardToken,
     })
-    return { ...created, serviceId: session.service_id, amountTiyin }
+    const intent = { ...created, serviceId: session.service_id, amountTiyin }
+    // Written, then looked again: Prepare is not under this lock, and one that read the cart before
+    // this row existed writes its own after it. Of two such writes, the later one's look sees the
+    // other (Prepare looks again too), so at most one of them goes on to Click.
+    const others = (await payments.listCartAttempts(cartId)).filter((attempt) => attempt.click_trans_id !== clickTransId)
+    if (others.some(barsCardDebit)) {
+      await cancelIntent(container, intent, "withdrawn before Click was asked: another payment of the cart started", {})
+      throw unsettledPaymentRefusal(cartId)
+    }
+    return intent
   })
 
   const gateway = clickMerchantGateway(intent.serviceId)
@@ -174,6 +186,15 @@ async function debitFailure(
     return new ClickStoreRefusal(503, "click_unavailable", "Click cannot be reached right now: try again in a minute.")
   }
   return "unanswered"
+}
+
+function unsettledPaymentRefusal(cartId: string): ClickStoreRefusal {
+  return new ClickStoreRefusal(
+    409,
+    "click_payment_in_progress",
+    `Cart ${cartId} has a Click payment that Click has not settled yet: a saved card can pay it once Click has. ` +
+      `Poll GET /store/click/carts/${cartId} for its status.`
+  )
 }
 
 async function cancelIntent(
