@@ -36,7 +36,7 @@
 //      BENCH_HEAP_CALLBACKS (as many) more, a second snapshot (bench-results/heap),
 //      live objects compared by constructor
 // Writes bench-results/latest-split.json.
-import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
 import Redis from "ioredis"
@@ -314,12 +314,14 @@ async function allOrdersAt(db, cartIds, deadlineMs = 600_000) {
  * completions sent at once. Both are timed until the database holds every
  * cart's order (the same poll), and each request's own latency is kept.
  */
-async function flashSale(db, urls, clickCarts, bareCarts, ops, target = TARGETS.flash_all_orders_vs_bare) {
+async function flashSale(db, urls, clickCarts, bareCarts, ops, target = TARGETS.flash_all_orders_vs_bare, processes = {}) {
   const send = async (carts, request) => {
+    const cpuAtStart = cpuTicks(processes)
     const started = performance.now()
     const latencies = await Promise.all(carts.map((cart, i) => request(urls[i % urls.length], cart)))
+    const cpuAnswered = cpuTicks(processes)
     const done = await allOrdersAt(db, carts.map((c) => c.cartId))
-    return { allOrdersMs: done - started, latencies }
+    return { allOrdersMs: done - started, latencies, cpu: cpuSecondsBetween(cpuAtStart, cpuAnswered, cpuTicks(processes)) }
   }
   // Alternate which goes first between runs of different K, so noise hits both alike.
   const runClick = () => send(clickCarts, (url, cart) => ops.clickCompleteAt(url, cart, 0))
@@ -338,7 +340,55 @@ async function flashSale(db, urls, clickCarts, bareCarts, ops, target = TARGETS.
     click_complete_p95_ms: answers.p95_ms,
     click_complete_max_ms: answers.max_ms,
     bare_complete_max_ms: summarize(bare.latencies).max_ms,
+    ...(Object.keys(processes).length ? { click_cpu_s: click.cpu, bare_cpu_s: bare.cpu } : {}),
   }
+}
+
+/**
+ * CPU time (user + system, in clock ticks) of each named process with its
+ * children, and of every PostgreSQL and Redis process and of the bench itself:
+ * where a sale's CPU went, on a machine whose cores they all share.
+ */
+function cpuTicks(processes) {
+  const ticksOf = (pid) => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")
+      return Number(fields[11]) + Number(fields[12])
+    } catch {
+      return 0
+    }
+  }
+  const childrenOf = (pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number)
+    } catch {
+      return []
+    }
+  }
+  const tree = (pid) => ticksOf(pid) + childrenOf(pid).reduce((sum, child) => sum + tree(child), 0)
+  const byName = (name) =>
+    readdirSync("/proc")
+      .filter((entry) => /^\d+$/.test(entry))
+      .reduce((sum, pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/comm`, "utf8").trim() === name ? sum + ticksOf(pid) : sum
+        } catch {
+          return sum
+        }
+      }, 0)
+  const own = process.cpuUsage()
+  return {
+    ...Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, tree(pid)])),
+    postgres: byName("postgres"),
+    redis: byName("redis-server"),
+    bench: ((own.user + own.system) / 1e6) * 100,
+  }
+}
+
+/** CPU seconds per process until every answer, and until every order. */
+function cpuSecondsBetween(start, answered, done) {
+  const seconds = (from, to) => Object.fromEntries(Object.keys(from).map((name) => [name, Math.round(to[name] - from[name]) / 100]))
+  return { until_answers: seconds(start, answered), until_orders: seconds(start, done) }
 }
 
 /** The backend's own timing of the carts' callbacks (the audit's duration_ms, before its audit write). */
@@ -766,7 +816,11 @@ async function splitMain() {
   progress(`step 3: preparing ${SPLIT_K} Click carts over both servers (untimed)…`)
   await runPool(flashClickCarts, SETUP_CONCURRENCY, (cart, i) => ops.prepareAt(urls[i % urls.length], cart))
   progress(`step 3: ${SPLIT_K} carts paid at once over two servers, and ${SPLIT_K} bare completions at once…`)
-  const flash = await flashSale(db, urls, flashClickCarts, flashBareCarts, ops, SPLIT_TARGETS.all_orders_vs_bare)
+  const flash = await flashSale(db, urls, flashClickCarts, flashBareCarts, ops, SPLIT_TARGETS.all_orders_vs_bare, {
+    server_1: servers[0].child.pid,
+    server_2: servers[1].child.pid,
+    worker: worker.child.pid,
+  })
   const flashServer = await serverTimings(db, "complete", flashClickCarts, 0)
   flash.click_complete_server_p50_ms = flashServer.p50_ms
   flash.click_complete_server_p95_ms = flashServer.p95_ms
