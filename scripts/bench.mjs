@@ -19,7 +19,7 @@
 // Knobs: BENCH_CARTS (200), BENCH_COMPLETES (30), BENCH_CONCURRENCY (16),
 // BENCH_ROUND (50, carts per interleaved round in step 2), BENCH_DATABASE_URL,
 // BENCH_KEEP_DATABASE=1 (do not drop the bench database at the end),
-// BENCH_NODE_OPTIONS (NODE_OPTIONS for the Medusa process only, e.g. to profile it),
+// BENCH_NODE_OPTIONS (NODE_OPTIONS for the Medusa process only, e.g. "--require" of a profiling preload: --cpu-prof is not allowed in NODE_OPTIONS),
 // BENCH_FLASH_K ("24,64,128"), BENCH_PROCESSES ("1,2"), BENCH_MEMORY_CALLBACKS (10000).
 //
 // BENCH_SPLIT=1 measures Medusa's production layout instead: two `server`
@@ -179,7 +179,7 @@ async function startMedusa(env, logName = "backend", ownNodeOptions = "") {
   const url = `http://127.0.0.1:${port}`
   const logFile = path.join(resultsDir, `${logName}.log`)
   const log = createWriteStream(logFile)
-  // BENCH_NODE_OPTIONS reaches only the Medusa process, e.g. "--cpu-prof --cpu-prof-dir=bench-results/prof".
+  // BENCH_NODE_OPTIONS reaches only the Medusa process (NODE_OPTIONS takes no --cpu-prof: use a "--require" preload that starts the inspector's profiler).
   const nodeOptions = [process.env.BENCH_NODE_OPTIONS, ownNodeOptions].filter(Boolean).join(" ")
   const child = spawnMedusa(
     ["start"],
@@ -318,10 +318,18 @@ async function flashSale(db, urls, clickCarts, bareCarts, ops, target = TARGETS.
   const send = async (carts, request) => {
     const cpuAtStart = cpuTicks(processes)
     const started = performance.now()
+    const startedUs = monotonicUs()
     const latencies = await Promise.all(carts.map((cart, i) => request(urls[i % urls.length], cart)))
+    const answeredUs = monotonicUs()
     const cpuAnswered = cpuTicks(processes)
     const done = await allOrdersAt(db, carts.map((c) => c.cartId))
-    return { allOrdersMs: done - started, latencies, cpu: cpuSecondsBetween(cpuAtStart, cpuAnswered, cpuTicks(processes)) }
+    return {
+      allOrdersMs: done - started,
+      latencies,
+      cpu: cpuSecondsBetween(cpuAtStart, cpuAnswered, cpuTicks(processes)),
+      // On the clock of V8's CPU profiles (BENCH_NODE_OPTIONS="--cpu-prof"), to cut the answers' window out of one.
+      monotonicWindowUs: [startedUs, answeredUs],
+    }
   }
   // Alternate which goes first between runs of different K, so noise hits both alike.
   const runClick = () => send(clickCarts, (url, cart) => ops.clickCompleteAt(url, cart, 0))
@@ -341,6 +349,7 @@ async function flashSale(db, urls, clickCarts, bareCarts, ops, target = TARGETS.
     click_complete_max_ms: answers.max_ms,
     bare_complete_max_ms: summarize(bare.latencies).max_ms,
     ...(Object.keys(processes).length ? { click_cpu_s: click.cpu, bare_cpu_s: bare.cpu } : {}),
+    click_answers_monotonic_us: click.monotonicWindowUs,
   }
 }
 
@@ -384,6 +393,9 @@ function cpuTicks(processes) {
     bench: ((own.user + own.system) / 1e6) * 100,
   }
 }
+
+/** CLOCK_MONOTONIC in microseconds, the clock of V8's CPU profiles on Linux. */
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n)
 
 /** CPU seconds per process until every answer, and until every order. */
 function cpuSecondsBetween(start, answered, done) {

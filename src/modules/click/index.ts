@@ -8,4 +8,4 @@ export default Module(CLICK_MODULE, {
 })
 
 export * from "./payment-state"
-export type { ClickInvoiceRecord, MovedPayment, OpenAlert, StoredReconcileStreak, TransitionInput, WorkClaim } from "./types"
+export type { AttemptOfComplete, ClickInvoiceRecord, MovedPayment, OpenAlert, StoredReconcileStreak, TransitionInput, WorkClaim } from "./types"

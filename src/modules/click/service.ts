@@ -28,6 +28,7 @@ import type { ClickPlacementSchedulerService } from "./services/placement-schedu
 import type { ClickInvoicesService } from "./services/invoices"
 import type { ClickWorkQueueService } from "./services/work-queue"
 import type {
+  AttemptOfComplete,
   MovedPayment,
   NewPreparedTransaction,
   StoredReconcileStreak,
@@ -179,6 +180,24 @@ class ClickModuleService extends MedusaService({
         WHERE merchant_trans_id = ? AND deleted_at IS NULL`,
       [cartId]
     )) as Array<{ click_trans_id: string; state: ClickPaymentStateValue; merchant_prepare_id: number; debit_via: DebitViaValue }>
+  }
+
+  /**
+   * The attempt a Complete names by our `merchant_prepare_id`: what Complete
+   * decides on, in one indexed read without the ORM (Complete is on Click's
+   * clock). The amount is the exact stored tiyin.
+   */
+  @InjectManager()
+  async findAttemptByPrepareId(
+    merchantPrepareId: number,
+    @MedusaContext() sharedContext: Context = {}
+  ): Promise<AttemptOfComplete | undefined> {
+    const [attempt] = (await (sharedContext.manager as SqlEntityManager).execute(
+      `SELECT id, state, merchant_trans_id, service_id, merchant_prepare_id, raw_amount_tiyin->>'value' AS amount_tiyin
+         FROM click_transaction WHERE merchant_prepare_id = ? AND deleted_at IS NULL`,
+      [merchantPrepareId]
+    )) as AttemptOfComplete[]
+    return attempt
   }
 
   /**

@@ -14,6 +14,16 @@ export interface NewPreparedTransaction {
   debit_via?: DebitViaValue
 }
 
+/** What a Complete decides on (`amount_tiyin`: the exact integer as a decimal string). */
+export interface AttemptOfComplete {
+  id: string
+  state: ClickPaymentStateValue
+  merchant_trans_id: string
+  service_id: string | null
+  merchant_prepare_id: number
+  amount_tiyin: string
+}
+
 export interface NewCallbackRecord {
   endpoint: "prepare" | "complete"
   click_trans_id: string | null

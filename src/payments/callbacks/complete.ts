@@ -8,9 +8,9 @@ import {
   type CompleteAnswer,
   type CompleteRequest,
 } from "../../click"
-import { ClickPaymentState, DEBITED_STATES, RefundReason, type ClickPaymentStateValue } from "../../modules/click"
+import { ClickPaymentState, DEBITED_STATES, RefundReason, type AttemptOfComplete, type ClickPaymentStateValue } from "../../modules/click"
 import { storedTiyin } from "../../lib/medusa-amount"
-import { clickModule, findTransaction, type ClickTransactionRecord } from "../click-transactions"
+import { clickModule } from "../click-transactions"
 import { loadClickCart } from "../medusa-tables"
 import { placeClickOrderInBackground, settleCartQueueInBackground } from "../placement/place-order"
 import { reconcileClickPaymentInBackground } from "../money-back/reconcile-payment"
@@ -128,13 +128,9 @@ function answerTo(request: CompleteRequest) {
  * cart and was prepared for the service the Complete is signed for: an attempt
  * of another Click service is unknown to this one (-6), and nothing moves.
  */
-async function findAttemptNamedBy(
-  container: MedusaContainer,
-  request: CompleteRequest
-): Promise<ClickTransactionRecord | undefined> {
+async function findAttemptNamedBy(container: MedusaContainer, request: CompleteRequest): Promise<AttemptOfComplete | undefined> {
   const prepareId = Number(request.merchant_prepare_id)
-  const transaction =
-    prepareId <= MAX_PREPARE_ID ? await findTransaction(container, { merchant_prepare_id: prepareId }) : undefined
+  const transaction = prepareId <= MAX_PREPARE_ID ? await clickModule(container).findAttemptByPrepareId(prepareId) : undefined
   return transaction?.merchant_trans_id === request.merchant_trans_id && isPaymentOfService(transaction.service_id, request.service_id)
     ? transaction
     : undefined
@@ -171,7 +167,7 @@ function settledAnswer(
  */
 async function settle(
   container: MedusaContainer,
-  transaction: ClickTransactionRecord,
+  transaction: AttemptOfComplete,
   request: CompleteRequest,
   clickError: number,
   context: CompleteContext,

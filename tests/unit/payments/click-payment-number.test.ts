@@ -17,7 +17,7 @@ describe("clickPaymentNumber against the Merchant API double", () => {
   let api: ClickMerchantApiClient
   beforeEach(async () => {
     double = await startMerchantApiDoubleWithFaults(credentials)
-    api = new ClickMerchantApiClient({ ...credentials, baseUrl: double.url, retries: 0, timeoutMs: 500 })
+    api = new ClickMerchantApiClient({ ...credentials, baseUrl: double.url, retries: 0, timeoutMs: 10_000 })
   })
   afterEach(async () => {
     await double.stop()

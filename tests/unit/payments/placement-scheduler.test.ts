@@ -29,9 +29,35 @@ describe("placements wait for the callbacks in flight", () => {
     expect(settled()).toBe(false)
     expect(callbacks.callbacksInFlight).toBe(1)
     leaveSecond()
-    await vi.advanceTimersByTimeAsync(0)
-    expect(settled()).toBe(true)
     expect(callbacks.callbacksInFlight).toBe(0)
+    await vi.advanceTimersByTimeAsync(29)
+    expect(settled()).toBe(false)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(settled()).toBe(true)
+  })
+
+  it("a callback arriving in the quiet period after the last one holds placements back again", async () => {
+    const callbacks = new ClickPlacementSchedulerService()
+    const leaveFirst = callbacks.enterCallback()
+    const settled = await settledAfter(callbacks.whenCallbacksIdle(2000))
+    leaveFirst()
+    await vi.advanceTimersByTimeAsync(20)
+    const leaveSecond = callbacks.enterCallback()
+    await vi.advanceTimersByTimeAsync(100)
+    expect(settled()).toBe(false)
+    leaveSecond()
+    await vi.advanceTimersByTimeAsync(30)
+    expect(settled()).toBe(true)
+  })
+
+  it("a placement asked for in the quiet period waits for its end", async () => {
+    const callbacks = new ClickPlacementSchedulerService()
+    callbacks.enterCallback()()
+    const settled = await settledAfter(callbacks.whenCallbacksIdle(2000))
+    expect(settled()).toBe(false)
+    await vi.advanceTimersByTimeAsync(30)
+    expect(settled()).toBe(true)
+    expect(await settledAfter(callbacks.whenCallbacksIdle(2000)).then((s) => s())).toBe(true)
   })
 
   it("waits at most the bound while callbacks keep coming", async () => {

@@ -17,12 +17,18 @@ import type { PlacementBounds } from "../types"
  * placements holding Medusa's pool connections keep Click's answers faster in
  * a large sale, at the cost of its orders, docs/BENCHMARKS.md runs A and B).
  *
+ * "No callback in flight" must last QUIET_MS: in a burst, the requests Node
+ * has accepted but not yet routed are invisible here, and the instants between
+ * two of them would otherwise let placements in among the answers.
+ *
  * Nothing here is a decision: a process that dies loses only this queue, the
  * payments stay `confirmed`, and the recovery job (which does not queue)
  * places them.
  */
 export class ClickPlacementSchedulerService {
   private callbacks = 0
+  /** Running while the last callback left less than QUIET_MS ago. */
+  private quietTimer: ReturnType<typeof setTimeout> | null = null
   private idleWaiters = new Set<() => void>()
   private placementsRunning = 0
   private placementsWaiting: Array<() => void> = []
@@ -34,20 +40,31 @@ export class ClickPlacementSchedulerService {
   /** Counts one callback being answered until the returned function is called (once). */
   enterCallback(): () => void {
     this.callbacks++
+    if (this.quietTimer) {
+      clearTimeout(this.quietTimer)
+      this.quietTimer = null
+    }
     let left = false
     return () => {
       if (left) return
       left = true
       this.callbacks--
       if (this.callbacks === 0) {
-        for (const wake of [...this.idleWaiters]) wake()
+        this.quietTimer = setTimeout(() => {
+          this.quietTimer = null
+          for (const wake of [...this.idleWaiters]) wake()
+        }, QUIET_MS)
+        this.quietTimer.unref?.()
       }
     }
   }
 
-  /** Resolves when no callback is in flight, or after `maxWaitMs`, whichever comes first. */
+  /**
+   * Resolves once no callback has been in flight for QUIET_MS, or after
+   * `maxWaitMs`, whichever comes first.
+   */
   whenCallbacksIdle(maxWaitMs: number): Promise<void> {
-    if (this.callbacks === 0 || maxWaitMs <= 0) return Promise.resolve()
+    if ((this.callbacks === 0 && !this.quietTimer) || maxWaitMs <= 0) return Promise.resolve()
     return new Promise((resolve) => {
       const wake = () => {
         this.idleWaiters.delete(wake)
@@ -82,3 +99,6 @@ export class ClickPlacementSchedulerService {
     return this.runPlacement(bounds.concurrency, work)
   }
 }
+
+/** How long no callback may have been in flight before placements start (a burst's gaps are shorter). */
+const QUIET_MS = 30
