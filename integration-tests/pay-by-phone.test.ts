@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest"
-import { enableSystemProvider } from "../scripts/lib/admin.mjs"
+import { adminToken, enableSystemProvider } from "../scripts/lib/admin.mjs"
 import { parseSoumsToTiyin } from "../src/click"
-import { sharedBackend, type Backend } from "./harness/backend"
+import type { MerchantApiDoubleWithFaults } from "../tests/harness/merchant-api-faults"
+import { sharedBackend, startBackend, type Backend } from "./harness/backend"
 import { browserAvailable, openPage, sandboxInBrowser, screenshot } from "./harness/browser"
 import { newClickTransId, clickComplete, clickPrepare } from "./harness/click"
+import { startClickDouble } from "./harness/click-double"
 import { countOrdersForCart, createPayableCart, poll, waitForPaidStatus, type PayableCart } from "./harness/storefront"
 
 /**
@@ -185,6 +187,53 @@ describe("pay by phone (Click invoice)", () => {
     expect(await invoicesOf(cart.cartId)).toEqual([])
     expect(await invoicesOf(otherProvider.cartId)).toEqual([])
     expect(await status(cart.cartId)).toMatchObject({ status: "awaiting_payment", invoice: null })
+  })
+})
+
+/** Click's invoice/status refusing our own Merchant API credentials, through the double's fault front. */
+describe("pay by phone while Click refuses our credentials", () => {
+  let double: MerchantApiDoubleWithFaults
+  let backend: Backend
+  let token: string
+  beforeAll(async () => {
+    double = await startClickDouble()
+    backend = await startBackend({ env: { CLICK_MERCHANT_API_URL: double.url } })
+    token = await adminToken(backend.url)
+  })
+  afterAll(async () => {
+    await backend?.stop()
+    await double?.stop()
+  })
+
+  const status = async (cartId: string) =>
+    (await backend.http.get(`/store/click/carts/${cartId}`).set("x-publishable-api-key", backend.publishableKey)).body
+  const openAlerts = async () =>
+    (await fetch(`${backend.url}/admin/click/alerts`, { headers: { authorization: `Bearer ${token}` } }).then((response) => response.json())).alerts
+
+  it("invoice/status answering 401 or 403 raises the credentials alert naming the fix; Click's next answer closes it", async () => {
+    const cart = await createPayableCart(backend)
+    const asked = await backend.http
+      .post(`/store/click/carts/${cart.cartId}/invoice`)
+      .set("x-publishable-api-key", backend.publishableKey)
+      .send({ phone: "+998901234567" })
+    expect(asked.status, JSON.stringify(asked.body)).toBe(201)
+    const invoiceId: string = asked.body.invoice.invoice_id
+
+    for (const httpStatus of [401, 403]) {
+      double.injectFault({ endpoint: "invoice/status", kind: "click_error", http_status: httpStatus, error_code: -httpStatus, error_note: "Authorization failed", times: 1000 })
+      const refused = await poll(() => status(cart.cartId), (body) => body.invoice?.status === "unknown", 15_000)
+      expect(refused).toMatchObject({ status: "awaiting_payment", invoice: { invoice_id: invoiceId, status: "unknown" } })
+      const alerts = await openAlerts()
+      expect(alerts, String(httpStatus)).toHaveLength(1)
+      expect(alerts[0].message).toMatch(/refuses this backend's credentials for service_id 12345/)
+      expect(alerts[0].message).toContain(`invoice/status answered HTTP ${httpStatus}`)
+      expect(alerts[0].message).toMatch(/CLICK_MERCHANT_USER_ID, CLICK_SECRET_KEY/)
+
+      double.clearFaults()
+      const answered = await poll(() => status(cart.cartId), (body) => body.invoice?.status === "waiting", 15_000)
+      expect(answered).toMatchObject({ status: "awaiting_payment", invoice: { invoice_id: invoiceId, status: "waiting" } })
+      expect(await openAlerts()).toEqual([])
+    }
   })
 })
 

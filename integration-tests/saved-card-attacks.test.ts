@@ -144,6 +144,19 @@ describe("saved-card checkout under attack", () => {
     double.settlePayment(failing.payment_id, -1)
     expect(await poll(() => cartStatus(cartId), (status) => status === "cancelled", 20_000)).toBe("cancelled")
     expect(await countOrdersForCart(backend, cartId)).toBe(0)
+    // A card Click did not debit is a refusal, not a contradiction: cancelled, Click's answer kept, nobody called.
+    const listed = await admin("GET", `/admin/click/transactions?merchant_trans_id=${cartId}`)
+    expect(listed.body.transactions).toEqual([
+      expect.objectContaining({
+        debit_via: "card_token",
+        click_paydoc_id: failing.payment_id,
+        state: "cancelled",
+        verified_payment_status: -1,
+        verification_answer: expect.stringMatching(/^payment_status -1/),
+      }),
+    ])
+    expect((await admin("GET", `/admin/click/transactions?needs_attention=true&merchant_trans_id=${cartId}`)).body.transactions).toEqual([])
+    expect((await admin("GET", "/admin/click/alerts")).body.alerts).toEqual([])
 
     await setCardPaymentStatus(card.token, 2)
     const again = await pay(alice, cartId, card.id)

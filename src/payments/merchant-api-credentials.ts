@@ -6,7 +6,7 @@ import { clickModule } from "./click-transactions"
 export type CredentialsSign =
   /** 401/403: Click refused our merchantUserId, secretKey, serviceId or clock. */
   | { refused: true; detail: string }
-  /** Click answered about the payment (a status, or its explicit "not found"): the credentials work. */
+  /** Click answered (a payment's or an invoice's status, a debit, its explicit "not found"): the credentials work. */
   | { refused: false }
 
 const alertKey = (serviceId: string) => `merchant_api_credentials:${serviceId}`
@@ -14,9 +14,10 @@ const alertKey = (serviceId: string) => `merchant_api_credentials:${serviceId}`
 /**
  * 401/403 mean our own configuration is wrong, never that a payment is
  * unknown: one admin alert (click_alert) and one log line naming the fix,
- * whichever process and path (reconciliation, placement's debit check) sees it
- * first. The next proper answer from Click closes the alert. Answers that say
- * nothing (5xx, timeouts, other 4xx) are not passed here.
+ * whichever process and path (reconciliation, placement's debit check, a
+ * saved-card debit, an invoice or its status) sees it first. The next proper
+ * answer from Click closes the alert. Answers that say nothing (5xx,
+ * timeouts, other 4xx) are not passed here.
  */
 export async function noteMerchantApiCredentials(
   container: MedusaContainer,

@@ -35,7 +35,7 @@ const CONTROL_PATH = "/__double/"
 
 // The double's routes: a fault is taken only by a request the double would act on.
 // params: path segments after the service id (submit_items has neither: its body names the service).
-type FaultableEndpoint = ClickMerchantEndpoint | "card_token/payment"
+type FaultableEndpoint = ClickMerchantEndpoint | "card_token/payment" | "invoice/status"
 // Endpoints whose JSON body names the service and the fields: the path is the endpoint.
 const BODY_ENDPOINTS = new Set<string>(["payment/ofd_data/submit_items", "card_token/payment"])
 const ROUTES: Record<FaultableEndpoint, { method: "GET" | "DELETE" | "POST"; params: number }> = {
@@ -46,6 +46,7 @@ const ROUTES: Record<FaultableEndpoint, { method: "GET" | "DELETE" | "POST"; par
   "payment/ofd_data/submit_items": { method: "POST", params: 0 },
   "payment/ofd_data": { method: "GET", params: 1 },
   "card_token/payment": { method: "POST", params: 0 },
+  "invoice/status": { method: "GET", params: 1 },
 }
 
 const endpointSchema = z.enum(Object.keys(ROUTES) as [FaultableEndpoint, ...FaultableEndpoint[]])

@@ -105,7 +105,7 @@ export function ClickStateBadge({ transaction }: { transaction: ClickTransaction
     <StatusBadge color={isClickState(transaction.state) ? CLICK_STATE_COLOR[transaction.state] : "grey"} data-testid="click-state">
       {transaction.state}
       {transaction.refund_reason ? ` (${transaction.refund_reason})` : ""}
-      {transaction.state === "contradicted" && transaction.verification_answer ? ` (Click: ${transaction.verification_answer})` : ""}
+      {transaction.verification_answer ? ` (Click: ${transaction.verification_answer})` : ""}
     </StatusBadge>
   )
 }

@@ -25,7 +25,11 @@ export const ClickPaymentState = {
   Confirmed: "confirmed",
   /** Debited and its order exists. */
   Placed: "placed",
-  /** Complete error<0 (or Click reports the payment failed): nothing was debited. */
+  /**
+   * Complete error<0, or Click reports the payment failed: nothing was
+   * debited. A saved-card debit enters it from `confirmed` too, when Click's
+   * payment/status turns negative (transitionOnlyVia).
+   */
   Cancelled: "cancelled",
   /** Debited, but the money must go back; `refund_reason` says why. */
   RefundRequired: "refund_required",
@@ -83,8 +87,9 @@ export const PAYMENT_TRANSITIONS: Readonly<Record<ClickPaymentStateValue, readon
   [S.Prepared]: [S.Confirmed, S.Cancelled, S.RefundRequired, S.Duplicate, S.Queued],
   // Decided by the confirmed attempt it waits on.
   [S.Queued]: [S.Confirmed, S.RefundRequired, S.Duplicate],
-  // Placement asks Click first: paid → placed (or a refund), not paid → contradicted.
-  [S.Confirmed]: [S.Placed, S.RefundRequired, S.Contradicted],
+  // Placement asks Click first: paid → placed (or a refund), not paid → contradicted,
+  // or cancelled for a saved-card debit only (transitionOnlyVia).
+  [S.Confirmed]: [S.Placed, S.RefundRequired, S.Contradicted, S.Cancelled],
   // ReversalFailed: Click refused an admin refund of the order, and a person records the money returned outside Click.
   [S.Placed]: [S.RefundRequired, S.ReversalFailed],
   [S.Cancelled]: [],
@@ -145,6 +150,18 @@ export const DebitVia = {
   CardToken: "card_token",
 } as const
 export type DebitViaValue = (typeof DebitVia)[keyof typeof DebitVia]
+
+/**
+ * The way in a move is restricted to, if any: `ClickModuleService.transition`
+ * moves only a row with this `debit_via`. `confirmed → cancelled` is a saved
+ * card's: no callback confirmed it, only Click's own answer to
+ * `card_token/payment`, which may be "processing" (payment_status 1), so a
+ * negative payment/status afterwards is Click's word that the card was not
+ * debited. A Complete Click's Merchant API denies stays `contradicted`.
+ */
+export function transitionOnlyVia(from: ClickPaymentStateValue, to: ClickPaymentStateValue): DebitViaValue | null {
+  return from === S.Confirmed && to === S.Cancelled ? DebitVia.CardToken : null
+}
 
 /**
  * A saved-card debit Click has not answered (`prepared`, card_token) holds its

@@ -17,6 +17,7 @@ import {
   DebitVia,
   DEBITED_STATES,
   FiscalReceiptStatus,
+  transitionOnlyVia,
   type ClickPaymentStateValue,
   type DebitViaValue,
 } from "./payment-state"
@@ -109,7 +110,8 @@ class ClickModuleService extends MedusaService({
    * (`… WHERE state = <from>`) and its audit row, in a single statement. A
    * payment that is no longer in `from` is left untouched and null is
    * returned, so no write can move a payment backwards or erase a refund
-   * decision that another process made first.
+   * decision that another process made first. A move only one way in may
+   * make (transitionOnlyVia) leaves a row of another way in untouched too.
    */
   @InjectManager()
   async transition(
@@ -137,11 +139,13 @@ class ClickModuleService extends MedusaService({
       }
     }
     const fenced = input.claim ? "AND attempts = ?" : ""
+    const onlyVia = transitionOnlyVia(input.from, input.to)
+    const wayIn = onlyVia ? "AND debit_via = ?" : ""
     const manager = sharedContext.manager as SqlEntityManager
     const rows = await manager.execute(
       `WITH moved AS (
          UPDATE click_transaction SET ${assignments.join(", ")}
-          WHERE id = ? AND state = ? AND deleted_at IS NULL ${fenced}
+          WHERE id = ? AND state = ? AND deleted_at IS NULL ${fenced} ${wayIn}
       RETURNING id, state, merchant_trans_id, merchant_prepare_id, order_id
        ), audit AS (
          INSERT INTO click_payment_event (id, transaction_id, from_state, to_state, reason, detail)
@@ -153,6 +157,7 @@ class ClickModuleService extends MedusaService({
         input.id,
         input.from,
         ...(input.claim ? [input.claim.attempt] : []),
+        ...(onlyVia ? [onlyVia] : []),
         generateEntityId(undefined, "clickev"),
         input.from,
         input.reason,
@@ -163,7 +168,8 @@ class ClickModuleService extends MedusaService({
     if (!moved) {
       this.logger_.info(
         `Click payment ${input.id}: ${input.from} → ${input.to} (${input.reason}) not applied, it is no longer ${input.from}` +
-          (input.claim ? ` or another claim took it over` : "")
+          (input.claim ? ` or another claim took it over` : "") +
+          (onlyVia ? ` or it is not a ${onlyVia} debit` : "")
       )
     }
     return moved

@@ -50,9 +50,9 @@ export interface TransitionFields {
   click_paydoc_id?: string
   /** Entering `confirmed`: the stamp of what confirmed it. */
   confirmation_token?: string
-  /** Entering `contradicted`: Click's payment_status (null: Click knows no such payment). */
+  /** Entering `contradicted`, or `cancelled` from `confirmed`: Click's payment_status (null: Click knows no such payment). */
   verified_payment_status?: number | null
-  /** Entering `contradicted`: Click's answer as received. */
+  /** Entering `contradicted`, or `cancelled` from `confirmed`: Click's answer as received. */
   verification_answer?: string
 }
 

@@ -34,6 +34,8 @@ export type PlacementOutcome =
   | { status: "awaiting_click"; reason: string }
   /** Click's Merchant API says the money was not taken: no order, ever (`contradicted`). */
   | { status: "contradicted"; answer: string }
+  /** Click's Merchant API reports a saved-card debit failed: nothing was taken, the cart is payable again (`cancelled`). */
+  | { status: "cancelled"; answer: string }
   | { status: "not_confirmed"; state: ClickPaymentStateValue }
 
 /**
@@ -88,7 +90,7 @@ export async function placeClickOrder(
 }
 
 /** Outcomes after which the payment is no longer `confirmed`. */
-const ENDS_CONFIRMED: readonly PlacementOutcome["status"][] = ["placed", "refund_required", "contradicted", "not_confirmed"]
+const ENDS_CONFIRMED: readonly PlacementOutcome["status"][] = ["placed", "refund_required", "contradicted", "cancelled", "not_confirmed"]
 
 /**
  * Settles the cart's queued debits (queued-debits.ts) without waiting for it,
@@ -189,8 +191,10 @@ async function placeUnderClaim(
  * taken (payment/status by `click_paydoc_id`), under the placement's claim.
  * Returns null when Click reports it paid (payment_status 2): placement goes
  * on. Click saying it was not taken makes the payment `contradicted`, with
- * Click's answer kept. Anything uncertain (unreachable, our credentials, the
- * payment in progress) defers the placement by its backoff, counted apart
+ * Click's answer kept; a saved-card debit whose payment_status turned
+ * negative is `cancelled` instead (isFailedCardDebit). Anything uncertain
+ * (unreachable, our credentials, the payment in progress) defers the
+ * placement by its backoff, counted apart
  * from its failures: an unanswered question is never a refund decision.
  * Our credentials refused (401/403) also raise the admin alert that names the
  * fix (merchant-api-credentials.ts). With the option verifyPayments off,
@@ -236,6 +240,9 @@ async function verifyDebitWithClick(
       return { status: "awaiting_click", reason: verdict.reason }
     }
     case "contradicted": {
+      if (isFailedCardDebit(transaction, verdict)) {
+        return cancelFailedCardDebit(container, claim, verdict, fields, log)
+      }
       const detail = `Click's Merchant API says this payment was not paid (${verdict.answer}), although it was reported debited (${transaction.debit_via === DebitVia.CardToken ? "card_token/payment" : "Complete"}): no order. Check it in the Click merchant cabinet.`
       const moved = await payments.transition({
         id: claim.id,
@@ -257,6 +264,47 @@ async function verifyDebitWithClick(
       return { status: "contradicted", answer: verdict.answer }
     }
   }
+}
+
+type ContradictedVerdict = Extract<DebitVerdict, { verdict: "contradicted" }>
+
+/**
+ * A saved-card debit whose payment_status Click now reports negative. Nothing
+ * but Click's own answer to card_token/payment confirmed it, and that answer
+ * may be "processing": a failure afterwards is the card not debited, as when
+ * card_token/payment answers a failed payment, not a contradiction. Click's
+ * "not found" for the payment_id it gave us is still `contradicted`: a person looks.
+ */
+function isFailedCardDebit(transaction: ClaimedPayment, verdict: ContradictedVerdict): boolean {
+  return transaction.debit_via === DebitVia.CardToken && verdict.paymentStatus !== null
+}
+
+/** `confirmed → cancelled`, Click's answer kept: no order, nothing to reverse, the cart payable again. */
+async function cancelFailedCardDebit(
+  container: MedusaContainer,
+  claim: WorkClaim,
+  verdict: ContradictedVerdict,
+  fields: { merchant_trans_id: string; click_paydoc_id: string | null },
+  log: Logger
+): Promise<PlacementOutcome> {
+  const moved = await clickModule(container).transition({
+    id: claim.id,
+    from: ClickPaymentState.Confirmed,
+    to: ClickPaymentState.Cancelled,
+    reason: "card_token_payment_failed",
+    detail: verdict.answer,
+    claim,
+    set: {
+      verified_payment_status: verdict.paymentStatus,
+      verification_answer: verdict.answer.slice(0, 500),
+      last_error: `Click's Merchant API reports the saved-card payment failed (${verdict.answer}): the card was not debited, no order.`,
+    },
+  })
+  if (!moved) {
+    return { status: "pending" }
+  }
+  log.info({ ...fields, click_answer: verdict.answer }, "saved card payment failed at Click after processing: no order, the cart is payable again")
+  return { status: "cancelled", answer: verdict.answer }
 }
 
 async function recordFoundOrder(

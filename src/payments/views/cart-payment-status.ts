@@ -65,7 +65,7 @@ export async function cartPaymentState(
   const [cart, { paying, queued, latest }, invoice] = await Promise.all([
     cartCompletion(container, cartId),
     cartClickPayment(container, cartId),
-    cartInvoice(container, cartId),
+    cartInvoice(container, cartId, clickLogger),
   ])
   if (!cart.exists) {
     return null

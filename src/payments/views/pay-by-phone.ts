@@ -35,7 +35,7 @@ async function sendInvoice(
   const session = await payableClickSession(container, cartId)
   const invoices = clickModule(container).invoices
   const previous = await invoices.latestInvoiceOfCart(cartId)
-  if (previous && (await invoiceView(container, previous, { refresh: "always" })).status === "waiting") {
+  if (previous && (await invoiceView(container, previous, { refresh: "always" }, log)).status === "waiting") {
     // A second invoice could be paid beside the first: the cart would be debited twice.
     throw new ClickStoreRefusal(
       409,
