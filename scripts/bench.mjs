@@ -367,14 +367,7 @@ function cpuTicks(processes) {
       return 0
     }
   }
-  const childrenOf = (pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number)
-    } catch {
-      return []
-    }
-  }
-  const tree = (pid) => ticksOf(pid) + childrenOf(pid).reduce((sum, child) => sum + tree(child), 0)
+  const tree = (pid) => processTree(pid).reduce((sum, p) => sum + ticksOf(p), 0)
   const byName = (name) =>
     readdirSync("/proc")
       .filter((entry) => /^\d+$/.test(entry))
@@ -412,24 +405,29 @@ async function serverTimings(db, endpoint, carts, error) {
   return summarize(rows.map((r) => Number(r.duration_ms)))
 }
 
-/** Resident memory of a process and its children, in MB (Linux /proc). */
+/** A process and all its descendants (Linux /proc); a process gone meanwhile has none. */
+function processTree(pid) {
+  let children = []
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number)
+  } catch {
+    // gone
+  }
+  return [pid, ...children.flatMap(processTree)]
+}
+
+/** Resident memory of one process in kB (0 once it is gone). */
+function rssKb(pid) {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0)
+  } catch {
+    return 0
+  }
+}
+
+/** Resident memory of a process and its children, in MB. */
 function rssMb(pid) {
-  const ownKb = (p) => {
-    try {
-      return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0)
-    } catch {
-      return 0
-    }
-  }
-  const children = (p) => {
-    try {
-      return readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number)
-    } catch {
-      return []
-    }
-  }
-  const walk = (p) => ownKb(p) + children(p).reduce((sum, c) => sum + walk(c), 0)
-  return Math.round(walk(pid) / 1024)
+  return Math.round(processTree(pid).reduce((sum, p) => sum + rssKb(p), 0) / 1024)
 }
 
 /** The bench's database, migrated and seeded for a backend that asks the Merchant API double. */
@@ -732,23 +730,7 @@ async function checkOneOrderEach(db, carts) {
  * node process of the tree with the largest resident memory.
  */
 function medusaProcess(pid) {
-  const tree = (p) => {
-    let kids = []
-    try {
-      kids = readFileSync(`/proc/${p}/task/${p}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number)
-    } catch {
-      // gone
-    }
-    return [p, ...kids.flatMap(tree)]
-  }
-  const rssKb = (p) => {
-    try {
-      return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"))?.[1] ?? 0)
-    } catch {
-      return 0
-    }
-  }
-  return tree(pid).reduce((best, p) => (rssKb(p) > rssKb(best) ? p : best), pid)
+  return processTree(pid).reduce((best, p) => (rssKb(p) > rssKb(best) ? p : best), pid)
 }
 
 async function splitMain() {
