@@ -70,17 +70,18 @@ describe("refunds, automatic reversal and reconciliation", () => {
   it("two carts pay for the last unit: one order, the other is answered 0 and reversed after exactly one reversal call", async () => {
     await setLimitedPrintStock(backend, 1)
     try {
-      // Both carts first, then the two Prepares back to back. Click is still debiting both
-      // (payment_status 1) until it sends each Complete: the reconciliation job, asking
-      // meanwhile, leaves them prepared however slow the machine.
+      // Both carts first, then the two Prepares back to back. Click reports each debit
+      // processing (payment_status 1) until after its Complete has been answered: were it
+      // settled first, the reconciliation job could confirm it before the Complete arrives,
+      // and that Complete would rightly hear -4.
       const carts = [await createPayableCart(backend, { handle: LIMITED_PRINT }), await createPayableCart(backend, { handle: LIMITED_PRINT })]
       const first = await clickPays(backend, double, carts[0], { complete: false, clickStatus: 1 })
       const second = await clickPays(backend, double, carts[1], { complete: false, clickStatus: 1 })
-      double.settlePayment(first.clickPaydocId, 2)
       expect((await clickComplete(backend, first)).body.error).toBe(0)
+      double.settlePayment(first.clickPaydocId, 2)
       await waitForPaymentState(backend, { merchantPrepareId: first.merchantPrepareId }, ["placed"])
-      double.settlePayment(second.clickPaydocId, 2)
       expect((await clickComplete(backend, second)).body.error).toBe(0)
+      double.settlePayment(second.clickPaydocId, 2)
 
       const reversed = await waitForPaymentState(backend, { merchantPrepareId: second.merchantPrepareId }, ["reversed", "reversal_failed"], 20_000)
       expect(reversed).toMatchObject({ state: "reversed", refund_reason: "unplaceable" })
