@@ -5,12 +5,15 @@ import type { MerchantApiDoubleWithFaults } from "../tests/harness/merchant-api-
 import { startBackend, type Backend } from "./harness/backend"
 import { clickPays, startClickDouble } from "./harness/click-double"
 import { clickComplete, clickPrepare, newClickTransId } from "./harness/click"
+import { faultDeletes } from "./harness/faults"
 import {
   countOrdersForCart,
   createPayableCart,
   LIMITED_PRINT,
   paymentRow,
+  poll,
   setLimitedPrintStock,
+  uniqueEmail,
   waitForOrders,
   waitForPaymentState,
 } from "./harness/storefront"
@@ -95,6 +98,44 @@ describe("refunds, automatic reversal and reconciliation", () => {
         [[first.cartId, second.cartId]]
       )
       expect(rows[0].n).toBe(0)
+    } finally {
+      await setLimitedPrintStock(backend, 100)
+    }
+  })
+
+  it("an order its failed completion could not delete is never left beside a reversal: the payment waits, then the order goes and the money goes back once", async () => {
+    const email = uniqueEmail()
+    const cart = await createPayableCart(backend, { handle: LIMITED_PRINT, email })
+    // Click reports the debit processing until the Complete is answered (see the first test).
+    const paid = await clickPays(backend, double, cart, { complete: false, clickStatus: 1 })
+    const liveOrders = async () =>
+      (await backend.db.query(`SELECT count(*)::int AS n FROM "order" WHERE email = $1 AND deleted_at IS NULL`, [email])).rows[0].n as number
+    const row = () => paymentRow(backend, { merchantPrepareId: paid.merchantPrepareId })
+    // The print sells out after Prepare: completion writes the order, then fails to reserve it,
+    // and its compensation cannot delete that order (the fault), as if the database went away.
+    await setLimitedPrintStock(backend, 0)
+    try {
+      const restore = await faultDeletes(backend, "order", { kind: "fail", only: { column: "email", equals: email } })
+      try {
+        expect((await clickComplete(backend, paid)).body.error).toBe(0)
+        double.settlePayment(paid.clickPaydocId, 2)
+        await poll(liveOrders, (n) => n > 0, 20_000)
+        const written = (await row())!
+        // The next placement attempt, or the payment settled.
+        const later = await poll(row, (now) => !!now && (now.state !== "confirmed" || now.attempts > written.attempts), 20_000)
+        // The order the failed completion left is still there: no refund is decided beside it.
+        expect(later).toMatchObject({ state: "confirmed" })
+        expect(later!.last_error).toMatch(/a failed completion left could not be deleted/)
+        expect(await liveOrders()).toBe(1)
+        expect(double.reversalCalls(paid.clickPaydocId)).toBe(0)
+      } finally {
+        await restore()
+      }
+      // The leftover order can go now, and only then does the money go back (still sold out).
+      const reversed = await waitForPaymentState(backend, { merchantPrepareId: paid.merchantPrepareId }, ["reversed", "reversal_failed"], 30_000)
+      expect(reversed).toMatchObject({ state: "reversed", refund_reason: "unplaceable" })
+      expect(await liveOrders()).toBe(0)
+      expect(double.reversalCalls(paid.clickPaydocId)).toBe(1)
     } finally {
       await setLimitedPrintStock(backend, 100)
     }

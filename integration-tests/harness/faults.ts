@@ -27,6 +27,15 @@ export function faultInserts(
   return faultWrites(backend, table, fault, "INSERT")
 }
 
+/** The same fault on the table's deletes (a row's own, or a cascade's). */
+export function faultDeletes(
+  backend: Pick<Backend, "db" | "databaseUrl">,
+  table: string,
+  fault: DatabaseFault
+): Promise<() => Promise<void>> {
+  return faultWrites(backend, table, fault, "DELETE")
+}
+
 /** The same fault on the table's updates. */
 export function faultUpdates(
   backend: Pick<Backend, "db" | "databaseUrl">,
@@ -40,17 +49,19 @@ async function faultWrites(
   backend: Pick<Backend, "db" | "databaseUrl">,
   table: string,
   fault: DatabaseFault,
-  operation: "INSERT" | "UPDATE"
+  operation: WriteOperation
 ): Promise<() => Promise<void>> {
   const name = faultName(table, operation)
+  // A delete's row is OLD, and returning it lets the delete go on.
+  const row = operation === "DELETE" ? "OLD" : "NEW"
   if (fault.kind === "hold") await holdLock(backend, name)
   const body =
     fault.kind === "fail"
       ? `RAISE EXCEPTION 'injected fault: ${table} ${operation.toLowerCase()}s are down';`
       : fault.kind === "slow"
-        ? `PERFORM pg_sleep(${Number(fault.seconds)}); RETURN NEW;`
-        : `PERFORM pg_advisory_lock_shared(${holdKey(name)}); PERFORM pg_advisory_unlock_shared(${holdKey(name)}); RETURN NEW;`
-  const only = fault.only ? `WHEN (NEW."${fault.only.column}" = ${sqlText(fault.only.equals)})` : ""
+        ? `PERFORM pg_sleep(${Number(fault.seconds)}); RETURN ${row};`
+        : `PERFORM pg_advisory_lock_shared(${holdKey(name)}); PERFORM pg_advisory_unlock_shared(${holdKey(name)}); RETURN ${row};`
+  const only = fault.only ? `WHEN (${row}."${fault.only.column}" = ${sqlText(fault.only.equals)})` : ""
   await backend.db.query(`
     CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger AS $$
     BEGIN ${body} END $$ LANGUAGE plpgsql;
@@ -65,7 +76,9 @@ async function faultWrites(
   }
 }
 
-const faultName = (table: string, operation: "INSERT" | "UPDATE") =>
+type WriteOperation = "INSERT" | "UPDATE" | "DELETE"
+
+const faultName = (table: string, operation: WriteOperation) =>
   `click_test_fault_${operation.toLowerCase()}_${table.replace(/\W/g, "_")}`
 
 /** The advisory lock a `hold` fault's writes wait for, in its own key space. */
@@ -102,7 +115,7 @@ async function releaseAllHeld(backend: Pick<Backend, "databaseUrl">): Promise<vo
 }
 
 /** Lets the writes a `hold` fault on `table` holds go on now; the fault itself stays, see disarmFault. */
-export async function releaseHeld(backend: Pick<Backend, "databaseUrl">, table: string, operation: "INSERT" | "UPDATE"): Promise<void> {
+export async function releaseHeld(backend: Pick<Backend, "databaseUrl">, table: string, operation: WriteOperation): Promise<void> {
   await holders.get(`${backend.databaseUrl} ${faultName(table, operation)}`)?.release()
 }
 
@@ -113,9 +126,9 @@ export async function releaseHeld(backend: Pick<Backend, "databaseUrl">, table: 
  * held: until their sleep ends (`slow`) or releaseHeld (`hold`). The trigger
  * itself goes with the returned restore function.
  */
-export async function disarmFault(backend: Pick<Backend, "db">, table: string, operation: "INSERT" | "UPDATE"): Promise<void> {
+export async function disarmFault(backend: Pick<Backend, "db">, table: string, operation: WriteOperation): Promise<void> {
   const name = faultName(table, operation)
-  await backend.db.query(`CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger AS $$ BEGIN RETURN NEW; END $$ LANGUAGE plpgsql`)
+  await backend.db.query(`CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger AS $$ BEGIN RETURN ${operation === "DELETE" ? "OLD" : "NEW"}; END $$ LANGUAGE plpgsql`)
 }
 
 const sqlText = (value: string) => `'${value.replace(/'/g, "''")}'`

@@ -178,6 +178,23 @@ export async function cartCompletion(container: MedusaContainer, cartId: string)
   }
 }
 
+/**
+ * Live orders that a failed completion of the cart wrote and its compensation
+ * did not delete: Medusa dismissed (soft-deleted) their links to the cart, so
+ * cartCompletion no longer sees them, but the order rows stayed.
+ */
+export async function ordersOfFailedCompletions(container: MedusaContainer, cartId: string): Promise<string[]> {
+  const { rows } = await knex(container).raw(
+    `SELECT DISTINCT o.id
+       FROM order_cart oc
+       JOIN "order" o ON o.id = oc.order_id AND o.deleted_at IS NULL
+      WHERE oc.cart_id = ? AND oc.deleted_at IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM order_cart live WHERE live.order_id = o.id AND live.deleted_at IS NULL)`,
+    [cartId]
+  )
+  return (rows as Array<{ id: string }>).map((row) => row.id)
+}
+
 /** What a live payment session stores in `data` (for Click: what the provider wrote), or null when it is gone. */
 export async function paymentSessionData(container: MedusaContainer, sessionId: string): Promise<unknown> {
   const { rows } = await knex(container).raw(

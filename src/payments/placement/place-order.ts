@@ -1,5 +1,5 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
-import { MedusaError } from "@medusajs/framework/utils"
+import { MedusaError, Modules } from "@medusajs/framework/utils"
 import type { Logger } from "pino"
 import { isCredentialsRefusal, isExplicitNotFound, judgeDebitLookupFailure, judgeDebitStatus, type DebitVerdict } from "../../click"
 import { clickMerchantGateway } from "../../providers/click/merchant-gateway"
@@ -17,7 +17,7 @@ import { clickModule, type ClickTransactionRecord } from "../click-transactions"
 import { reversalDatabase, reversalSentOrDone } from "../money-back/click-reversals"
 import { clickPaymentNumber } from "../click-payment-number"
 import { stampSession } from "./confirmation-stamp"
-import { cartCompletion, clearDeadCartLock } from "../medusa-tables"
+import { cartCompletion, clearDeadCartLock, ordersOfFailedCompletions } from "../medusa-tables"
 import { noteMerchantApiCredentials, type CredentialsSign } from "../merchant-api-credentials"
 import { paymentPolicy } from "../policy"
 import { settleQueuedDebits } from "./queued-debits"
@@ -153,6 +153,7 @@ async function placeUnderClaim(
   if (unverified) {
     return unverified
   }
+  await deleteOrdersOfFailedCompletions(container, cartId, log)
   const cart = await cartCompletion(container, cartId)
   if (!cart.exists) {
     return requireRefund(container, claim, RefundReason.Unplaceable, "the cart was deleted", log)
@@ -373,6 +374,18 @@ async function recordFailure(
 ): Promise<PlacementOutcome> {
   const message = ((error as Error)?.message ?? String(error)).slice(0, 1000)
   const policy = paymentPolicy()
+  const leftover = await deleteOrdersOfFailedCompletions(container, claim.merchant_trans_id, log).then(
+    () => null,
+    (cleanup: Error) => cleanup
+  )
+  if (leftover) {
+    // Neither a refund nor another order while an order of the cart is still in the database.
+    const retryInSec = policy.retryDelaySec(claim.attempt)
+    const detail = `order placement failed: ${message}; ${leftover.message}`
+    log.error({ merchant_trans_id: claim.merchant_trans_id, attempt: claim.attempt, retry_in_sec: retryInSec, err: detail }, "order placement failed")
+    await clickModule(container).workQueue.rescheduleWork(claim, retryInSec, detail)
+    return { status: "retrying", error: detail }
+  }
   // Attempts that only waited for Click's word are not failures of the placement.
   const { verification_waits } = await clickModule(container).retrieveClickTransaction(claim.id, {
     select: ["verification_waits"],
@@ -385,6 +398,25 @@ async function recordFailure(
   log.error({ merchant_trans_id: claim.merchant_trans_id, attempt: claim.attempt, retry_in_sec: retryInSec, err: message }, "order placement failed")
   await clickModule(container).workQueue.rescheduleWork(claim, retryInSec, `order placement failed: ${message}`)
   return { status: "retrying", error: message }
+}
+
+/**
+ * Deletes the orders a failed completion of the cart left behind
+ * (ordersOfFailedCompletions), as that completion's compensation would have.
+ * Placement does this before it decides anything: beside such an order a
+ * refund would leave the shopper both the order and the money, and a new
+ * completion would give the cart a second order. Throws, naming the orders,
+ * when they cannot be deleted yet.
+ */
+async function deleteOrdersOfFailedCompletions(container: MedusaContainer, cartId: string, log: Logger): Promise<void> {
+  const orderIds = await ordersOfFailedCompletions(container, cartId)
+  if (orderIds.length === 0) return
+  try {
+    await container.resolve(Modules.ORDER).deleteOrders(orderIds)
+  } catch (error) {
+    throw new Error(`the order ${orderIds.join(", ")} a failed completion left could not be deleted: ${(error as Error)?.message ?? error}`)
+  }
+  log.warn({ merchant_trans_id: cartId, order_ids: orderIds }, "deleted the orders a failed completion of this cart left behind")
 }
 
 async function requireRefund(
