@@ -86,6 +86,9 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["tests/unit/**/*.test.ts"],
+          // One worker module graph for every unit file (no fresh process and imports per file):
+          // they hold no state between files, and it halves the unit project's CPU (45 → 17 s).
+          isolate: false,
           // In the integration files' lanes, after them: they fill the lanes the last long files leave idle.
           maxWorkers: LANES,
           sequence: { groupOrder: 1 },

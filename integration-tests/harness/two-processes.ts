@@ -17,10 +17,10 @@ import {
   waitForPaymentState,
 } from "./storefront"
 
-const CARTS = 20
+const CARTS = 12
 
 /**
- * Long enough that no Prepare of the 20-cart test, however busy the machine, is
+ * Long enough that no Prepare of the many-carts test, however busy the machine, is
  * reconciled (Click's ledger holds its debit as soon as the Complete is on its
  * way) before its Complete.
  */
