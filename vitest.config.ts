@@ -74,6 +74,9 @@ const integration = {
   setupFiles: ["integration-tests/harness/worker-env.ts"],
   testTimeout: 120_000,
   hookTimeout: 900_000,
+  // A lane's files share its worker's imports (the harness, pg, supertest, fast-check, the
+  // protocol code) instead of a fresh process each; every file starts and stops what it uses.
+  isolate: false,
 }
 const files = (names: string[]) => names.map((name) => `integration-tests/${name}.test.ts`)
 
