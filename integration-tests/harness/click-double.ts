@@ -19,8 +19,14 @@ export async function startClickDouble(): Promise<MerchantApiDoubleWithFaults> {
     merchantUserId: clickMerchant.merchantUserId,
     secretKey: clickMerchant.secretKey,
   })
-  addFileLedger(double)
-  return double
+  const removeLedger = addFileLedger(double)
+  const stop = double.stop
+  return Object.assign(double, {
+    async stop() {
+      removeLedger()
+      await stop()
+    },
+  })
 }
 
 export interface ClickPayment {

@@ -13,8 +13,13 @@ import type { PaymentRegistration } from "../../src/sandbox/merchant-api-ledger"
  */
 const fileLedgers: MerchantApiDouble[] = []
 
-export function addFileLedger(double: MerchantApiDouble): void {
+/** Adds a double this file started; the returned function takes it out again (when it stops: workers run file after file). */
+export function addFileLedger(double: MerchantApiDouble): () => void {
   fileLedgers.push(double)
+  return () => {
+    const index = fileLedgers.indexOf(double)
+    if (index >= 0) fileLedgers.splice(index, 1)
+  }
 }
 
 /** What Click's Prepare named, by the merchant_prepare_id we answered: the payment Click then debits. */

@@ -46,6 +46,9 @@ async function startRun(): Promise<Run> {
     externalUrl: process.env.TEST_DATABASE_URL,
     dataRoot: path.join(projectDir, ".data"),
     dataName: "test-postgres",
+    // Throwaway data: no waiting for the disk at each commit. A machine that crashes mid-run
+    // may leave the folder unusable; the harness then says which folder to delete.
+    settings: { fsync: "off", synchronous_commit: "off", full_page_writes: "off" },
   })
   const serverUrl = server.serverUrl
   const template = `click_test_template_${process.pid}`

@@ -45,7 +45,7 @@ export function embeddedDataDir(dataRoot, name) {
 }
 
 /** Starts (initialising on first use) an embedded PostgreSQL; returns its admin URL and a stop(). */
-export async function startEmbeddedPostgres({ dataDir, port, onLog = () => {} }) {
+export async function startEmbeddedPostgres({ dataDir, port, settings = {}, onLog = () => {} }) {
   const EmbeddedPostgres = await loadEmbeddedPostgres()
   if (!(await isPortFree(port))) {
     throw new FriendlyError(
@@ -61,6 +61,7 @@ export async function startEmbeddedPostgres({ dataDir, port, onLog = () => {} })
     persistent: true,
     createPostgresUser: isRoot,
     initdbFlags: ["--locale=C.UTF-8", "--encoding=UTF8"],
+    postgresFlags: Object.entries(settings).flatMap(([name, value]) => ["-c", `${name}=${value}`]),
     onLog,
     onError: onLog,
   })
@@ -104,15 +105,16 @@ async function exists(file) {
  * `externalUrl` names (its maintenance database), or an embedded one with its
  * data in `dataRoot/dataName` (moved under /var/lib when the postgres user
  * cannot reach the project). `stop` stops only what was started here.
+ * `settings`: server parameters of an embedded one (`-c name=value`).
  */
-export async function startPostgresServer({ externalUrl, dataRoot, dataName, port, onEmbeddedStart = () => {} }) {
+export async function startPostgresServer({ externalUrl, dataRoot, dataName, port, settings, onEmbeddedStart = () => {} }) {
   if (externalUrl) {
     return { serverUrl: splitDatabaseUrl(externalUrl).serverUrl, embedded: false, stop: async () => {} }
   }
   const dataDir = embeddedDataDir(dataRoot, dataName)
   const serverPort = port ?? (await freePort())
   onEmbeddedStart({ dataDir, port: serverPort })
-  const postgres = await startEmbeddedPostgres({ dataDir, port: serverPort })
+  const postgres = await startEmbeddedPostgres({ dataDir, port: serverPort, settings })
   return { serverUrl: withDatabase(postgres.url, "postgres"), embedded: true, stop: postgres.stop }
 }
 
