@@ -48,7 +48,12 @@ export class ClickWorkQueueService {
     return (rows[0] as WorkClaim | undefined) ?? null
   }
 
-  /** Extends a running claim's lease; only the newest claim, in the same state, may. */
+  /**
+   * Extends a running claim's lease; only the newest claim, in the same state,
+   * and only while its lease stands: a renewal that lands after the work's own
+   * reschedule (which ends the lease) must not move the next attempt back to
+   * the lease's end, nor make a person's Retry wait for a lease nobody holds.
+   */
   @InjectManager()
   async renewLease(claim: WorkClaim, leaseSec: number, @MedusaContext() sharedContext: Context = {}): Promise<void> {
     await (sharedContext.manager as SqlEntityManager).execute(
@@ -56,7 +61,7 @@ export class ClickWorkQueueService {
           SET next_attempt_at = now() + (? * interval '1 second'),
               leased_until = now() + (? * interval '1 second'),
               updated_at = now()
-        WHERE id = ? AND state = ? AND attempts = ?`,
+        WHERE id = ? AND state = ? AND attempts = ? AND leased_until IS NOT NULL`,
       [leaseSec, leaseSec, claim.id, claim.state, claim.attempt]
     )
   }
