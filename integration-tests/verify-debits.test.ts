@@ -157,6 +157,9 @@ describe("a debit is real only when Click says so", () => {
     double.injectFault({ endpoint: "payment/status", kind: "click_error", http_status: 401, error_code: -401, error_note: "Authorization failed" })
     double.injectFault({ endpoint: "payment/status", kind: "click_error", http_status: 403, error_code: -403, error_note: "Access denied" })
     expect((await clickComplete(backend, unreachable)).body.error).toBe(0)
+    // The faults are the double's, not the payment's: its placement meets them before another
+    // payment's placement can ask Click.
+    await poll(() => row(unreachable), (r) => r.verification_waits >= 1)
     // In progress at Click: payment_status 1.
     const processing = await preparedPayment(1)
     expect((await clickComplete(backend, { ...processing, debited: false })).body.error).toBe(0)
