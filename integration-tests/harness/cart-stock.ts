@@ -6,9 +6,9 @@ import { startMedusaProcess, storefrontPublishableKey } from "./medusa-process"
 /**
  * Payable carts made once, in the run's template database, by a real storefront
  * on a real `medusa start`: every database cloned from the template holds them.
- * A cart costs a backend about 0.75 s of CPU (cart, shipping options, shipping
- * method, payment collection, Click session) and the run pays for some 300, most
- * of them alike; a test takes one of these instead of making its own.
+ * A cart costs a backend real CPU (cart, shipping options, shipping method,
+ * payment collection, Click session) and the run needs some 300, most of them
+ * alike; a test takes one of these instead of making its own.
  *
  * Only the default shape is stocked (one T-shirt, aziz@example.com, a Click
  * session of the tests' merchant outside sandbox mode). Whatever else a test asks

@@ -14,7 +14,7 @@ export const clickMerchant = {
 /**
  * Medusa's telemetry reads its on/off switch from the user's config folder only,
  * not from MEDUSA_DISABLE_TELEMETRY: with it on, every Medusa process forks a
- * sender as it exits (about 0.3 s of CPU each, some 60 per test run). Test and
+ * sender as it exits, once for each of the run's many backends. Test and
  * bench backends get a config folder of their own, with telemetry off.
  */
 function telemetryOffConfigHome() {
