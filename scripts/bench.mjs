@@ -354,6 +354,34 @@ async function flashSale(db, urls, clickCarts, bareCarts, ops, target = TARGETS.
 }
 
 /**
+ * Medusa's own `POST /hooks/payment/pp_system_default`, once per cart, all at
+ * once, alternating servers, with the form body of that cart's Complete: the
+ * platform's cheapest callback, which only queues an event for the worker.
+ */
+async function webhookFloor(urls, carts, processes) {
+  const cpuAtStart = cpuTicks(processes)
+  const latencies = await Promise.all(
+    carts.map(async (cart, i) => {
+      const fields = completeFields({
+        cartId: cart.cartId,
+        amount: cart.amount,
+        clickTransId: cart.clickTransId,
+        merchantPrepareId: cart.merchantPrepareId,
+      })
+      const r = await timed(`${urls[i % urls.length]}/hooks/payment/pp_system_default`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams(fields).toString(),
+      })
+      if (r.status !== 200) fail(`Medusa's webhook route for ${cart.cartId}`, short(r))
+      return r.ms
+    })
+  )
+  const cpuAnswered = cpuTicks(processes)
+  return { ...summarize(latencies), cpu_s: cpuSecondsBetween(cpuAtStart, cpuAnswered, cpuAnswered).until_answers }
+}
+
+/**
  * CPU time (user + system, in clock ticks) of each named process with its
  * children, and of every PostgreSQL and Redis process and of the bench itself:
  * where a sale's CPU went, on a machine whose cores they all share.
@@ -824,6 +852,18 @@ async function splitMain() {
   )
   await checkOneOrderEach(db, [...warmClick, ...repeatClickCarts, ...flashClickCarts, ...warmBare, ...repeatBareCarts, ...flashBareCarts])
 
+  // 3b. The floor under the 1 s target: Medusa's own payment webhook route,
+  //     which only queues an event (no database work), sent as many times at
+  //     once over the same two servers, with a body of a Complete's size. No
+  //     callback route of any plugin answers faster than the platform's own.
+  progress(`step 3b: ${SPLIT_K} of Medusa's own webhook calls at once over two servers (the floor)…`)
+  const floor = await webhookFloor(urls, flashClickCarts, {
+    server_1: servers[0].child.pid,
+    server_2: servers[1].child.pid,
+    worker: worker.child.pid,
+  })
+  progress(`step 3b: slowest of Medusa's own webhook answers ${floor.max_ms} ms (Click's slowest ${flash.click_complete_max_ms} ms)`)
+
   // 4. Memory of the first server. RSS first: warm-up callbacks, then RSS
   //    after each twentieth of MEMORY_CALLBACKS more. Then the heap: a snapshot,
   //    HEAP_CALLBACKS more, a second snapshot. Not interleaved, because writing
@@ -931,6 +971,7 @@ async function splitMain() {
       repeated_complete_server: repeatedServer,
     },
     flash_sale: flash,
+    medusa_webhook_floor: floor,
     ratios,
     memory,
     failures: failures.slice(0, 50),
@@ -950,7 +991,7 @@ async function finishReport(report, t0, file) {
   return report.ok ? 0 : 1
 }
 
-function printSplitTable({ results, flash_sale: f, ratios, memory, failures }) {
+function printSplitTable({ results, flash_sale: f, medusa_webhook_floor: floor, ratios, memory, failures }) {
   const fmt = (x, w = 9) => (x === null || x === undefined ? "-" : String(x)).padStart(w)
   const r = results.repeated_complete
   console.log("")
@@ -961,6 +1002,7 @@ function printSplitTable({ results, flash_sale: f, ratios, memory, failures }) {
   console.log(`${"repeated Complete, during placement".padEnd(34)}${fmt(r.n, 5)}${fmt(r.p50_ms)}${fmt(r.p95_ms)}${fmt(r.max_ms)}${fmt(results.repeated_complete_server.p50_ms, 10)}${fmt(results.repeated_complete_server.p95_ms, 10)}${fmt(results.repeated_complete_server.max_ms, 10)}`)
   console.log(`${"bare cart complete, one at a time".padEnd(34)}${fmt(results.bare_complete.n, 5)}${fmt(results.bare_complete.p50_ms)}${fmt(results.bare_complete.p95_ms)}${fmt(results.bare_complete.max_ms)}`)
   console.log(`(srv: the server's own duration_ms from the click_callback audit; ${r.during_placement} of ${r.of} repeats were answered before their order existed, and only those are counted unless none was)`)
+  console.log(`${`Medusa's own webhook, ${f.k} at once`.padEnd(34)}${fmt(floor.n, 5)}${fmt(floor.p50_ms)}${fmt(floor.p95_ms)}${fmt(floor.max_ms)}`)
   console.log(`all ${f.k} Click orders in ${f.click_all_orders_ms} ms; all ${f.k} bare orders in ${f.bare_all_orders_ms} ms (sent at once, until the database holds every order)`)
   console.log("")
   const names = {
