@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util"
 import { MedusaError } from "@medusajs/framework/utils"
 import { DEFAULT_REQUEST_GUARD, RequestGuard, sameRequestGuardOptions, type RequestGuardOptions } from "../../lib/request-guard"
-import type { CallbackKind, CallbackVerification, ClickMerchantCardsClient, ParsedCallback, ReconcileRules } from "../../click"
+import { namedServiceId, type CallbackKind, type CallbackVerification, type ClickMerchantCardsClient, type ParsedCallback, type ReconcileRules } from "../../click"
 import type { ConfirmationSubject } from "./confirmation"
 import type { ClickOptions, FiscalizationOptions } from "./options"
 import type { SandboxClick } from "./sandbox-click"
@@ -200,7 +200,8 @@ export function isPaymentOfService(recordedServiceId: string | null | undefined,
  * `refuseUnknownService`).
  */
 export function clickGatewayForCallback(serviceId: unknown): ClickMerchantGateway | undefined {
-  return typeof serviceId === "string" ? clickServices.gateway(serviceId) : undefined
+  const named = namedServiceId(serviceId)
+  return named === undefined ? undefined : clickServices.gateway(named)
 }
 
 /** Whether some Click service of this backend is in sandbox mode (the sandbox's demo shop serves all of them). */

@@ -51,10 +51,13 @@ describe("several Click services in one process", () => {
     expect(forged.confirmation).toBeUndefined()
   })
 
-  it("a callback naming no service of ours has no gateway, whatever secret signed it, and hears Click's -8", () => {
+  it("finds a callback's service as the schemas read its service_id (a JSON number too); one naming no service of ours has no gateway, whatever signed it, and hears Click's -8", () => {
     expect(clickGatewayForCallback("39999")).toBeUndefined()
     expect(clickGatewayForCallback(undefined)).toBeUndefined()
-    expect(clickGatewayForCallback(31001)).toBeUndefined()
+    expect(clickGatewayForCallback(39999)).toBeUndefined()
+    expect(clickGatewayForCallback("31001 ")).toBeUndefined()
+    // A JSON body may carry the id as a number, as the schemas read it.
+    expect(clickGatewayForCallback(31001)).toBe(gatewayOfA)
     expect(refuseUnknownService(debitOf("39999", "secret-of-a"))).toEqual({
       ok: false,
       error: ClickErrorCode.BadRequest,
