@@ -175,6 +175,29 @@ describe("several Click services in one backend", () => {
     expect(rows[0].n).toBe(0)
   })
 
+  it("answers -8 to callbacks naming a service_id it does not serve, whichever secret signed them, with no other service's secret asked: nothing moves", async () => {
+    const unserved = { ...serviceB, serviceId: "99999" }
+    const sent: string[] = []
+    for (const signedWith of [serviceA.secretKey, serviceB.secretKey, "a secret of nobody here"]) {
+      const [prepareTrans, completeTrans] = [newClickTransId(), newClickTransId()]
+      sent.push(prepareTrans, completeTrans)
+      const prepare = await callback("prepare", unserved, cartB, { clickTransId: prepareTrans }, signedWith)
+      expect(prepare.body).toMatchObject({ error: ClickErrorCode.BadRequest, merchant_trans_id: cartB.cartId })
+      expect(String(prepare.body.click_trans_id)).toBe(prepareTrans)
+      const complete = await callback("complete", unserved, cartB, { clickTransId: completeTrans, merchantPrepareId: prepareB }, signedWith)
+      expect(complete.body).toMatchObject({ error: ClickErrorCode.BadRequest })
+    }
+    // The audit says why: no gateway of this backend checked the signature.
+    const { rows: audited } = await backend.db.query(
+      `SELECT DISTINCT error, reason, signature_valid FROM click_callback WHERE click_trans_id = ANY($1)`,
+      [sent]
+    )
+    expect(audited).toEqual([{ error: ClickErrorCode.BadRequest, reason: "service_id:unknown", signature_valid: null }])
+    expect(await recordsOf(cartB.cartId)).toEqual([
+      { merchant_prepare_id: prepareB, service_id: serviceB.serviceId, state: "prepared", complete_click_trans_id: null, stamped: false, events: 1 },
+    ])
+  })
+
   it("pays each cart through its own service: each Complete verified with its own secret, each placement asking its own Click", async () => {
     debitAt(clickA, cartA, transA)
     debitAt(clickB, cartB, transB)

@@ -32,6 +32,12 @@ const commonFields = {
   sign_string: wireValue(z.string().min(1).max(64)),
 }
 
+/** The service_id a callback body names, read as the schemas read it (a JSON number too), or undefined when it names none. */
+export function namedServiceId(value: unknown): string | undefined {
+  const parsed = commonFields.service_id.safeParse(value)
+  return parsed.success ? parsed.data : undefined
+}
+
 // merchant_prepare_id is left out on purpose: some tools send it empty on Prepare.
 export const prepareRequestSchema = z.object(commonFields)
 

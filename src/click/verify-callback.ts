@@ -117,6 +117,15 @@ export function verifyClickCallback(
   return { ok: true, ...parsed }
 }
 
+/**
+ * The answer to a callback naming a service_id this backend does not serve:
+ * Click's -8 (a wrong service_id), with the ids echoed. No secret of another
+ * service checks it, so its signature is neither valid nor invalid here.
+ */
+export function refuseUnknownService(body: unknown): Extract<CallbackVerification, { ok: false }> {
+  return rejected(ClickErrorCode.BadRequest, "service_id:unknown", null, isPlainObject(body) ? echoIds(body) : {})
+}
+
 function formulaFor(receivedAction: unknown, endpoint: CallbackKind): CallbackKind {
   const action = typeof receivedAction === "number" ? String(receivedAction) : receivedAction
   if (action === ACTION_OF.prepare) return "prepare"

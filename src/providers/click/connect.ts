@@ -1,14 +1,7 @@
 import { CLICK_MERCHANT_API_URL, ClickMerchantCardsClient, parseSoumsToTiyin, verifyClickCallback } from "../../click"
 import { DEFAULT_REQUEST_GUARD } from "../../lib/request-guard"
 import { signConfirmation } from "./confirmation"
-import {
-  clickMerchantGateway,
-  hasClickMerchantGateway,
-  registerClickMerchantGateway,
-  registerClickRequestGuard,
-  registerSandboxClick,
-  type ClickMerchantGateway,
-} from "./merchant-gateway"
+import { connectClickServiceOnce, type ClickMerchantGateway, type ClickServiceConnection } from "./merchant-gateway"
 import { clickLogger } from "../../lib/logger"
 import { unverifiedPaymentsWarning, type ClickOptions } from "./options"
 import { SandboxClick } from "./sandbox-click"
@@ -20,20 +13,23 @@ import { recordInDoubleAt, sandboxMerchantApi } from "./sandbox-merchant-api"
  * sandbox's Click side, and the HTTP defences of the Click routes. Called at boot from the provider's validateOptions,
  * because Medusa builds provider instances only when a payment first needs
  * one: a process that restarts with payments to reverse or reconcile must not
- * wait for a shopper's request to find its credentials.
+ * wait for a shopper's request to find its credentials. The constructor's call
+ * gets the same gateway; a second configuration of the same service_id with
+ * other options stops the boot (merchant-gateway.ts, ClickServiceRegistry).
  */
 export function connectClickService(config: ClickOptions): ClickMerchantGateway {
-  if (hasClickMerchantGateway(config.serviceId)) {
-    return clickMerchantGateway(config.serviceId)
-  }
-  registerClickRequestGuard(config.serviceId, {
+  const guardOptions = {
     ...DEFAULT_REQUEST_GUARD,
     allowedIps: config.allowedIps,
     trustProxy: config.trustProxy,
     unsignedCallbacksPerMinute: config.unsignedCallbacksPerMinute,
     statusRequestsPerMinute: config.statusRequestsPerMinute,
     sandboxPublic: config.sandboxPublic,
-  })
+  }
+  return connectClickServiceOnce(config, guardOptions, () => connectionOf(config))
+}
+
+function connectionOf(config: ClickOptions): ClickServiceConnection {
   const credentials = {
     serviceId: config.serviceId,
     merchantUserId: config.merchantUserId,
@@ -42,25 +38,24 @@ export function connectClickService(config: ClickOptions): ClickMerchantGateway 
   }
   const client = (baseUrl: string) => new ClickMerchantCardsClient({ ...credentials, baseUrl })
   let api: ClickMerchantGateway["api"]
+  let sandbox: SandboxClick | undefined
   if (config.sandbox) {
     const callbacks = config.callbackBaseUrl.replace(/\/$/, "")
     const callbackUrls = { prepareUrl: `${callbacks}/hooks/click/prepare`, completeUrl: `${callbacks}/hooks/click/complete` }
     const local = sandboxMerchantApi(credentials, callbackUrls)
     api = config.merchantApiUrl ? client(config.merchantApiUrl) : local.api
-    registerSandboxClick(
-      new SandboxClick({
-        serviceId: config.serviceId,
-        secretKey: config.secretKey,
-        ...callbackUrls,
-        // The pay page's debits go to the ledger the backend asks: the local
-        // double, or the double at merchantApiUrl (through its control API).
-        recordPayment: config.merchantApiUrl
-          ? (payment) => recordInDoubleAt(config.merchantApiUrl!, payment)
-          : async (payment) => void (await local.double()).registerPayment(payment),
-        doubleControlUrl: async () =>
-          config.merchantApiUrl ? new URL("/__double/", config.merchantApiUrl).href : (await local.double()).controlUrl,
-      })
-    )
+    sandbox = new SandboxClick({
+      serviceId: config.serviceId,
+      secretKey: config.secretKey,
+      ...callbackUrls,
+      // The pay page's debits go to the ledger the backend asks: the local
+      // double, or the double at merchantApiUrl (through its control API).
+      recordPayment: config.merchantApiUrl
+        ? (payment) => recordInDoubleAt(config.merchantApiUrl!, payment)
+        : async (payment) => void (await local.double()).registerPayment(payment),
+      doubleControlUrl: async () =>
+        config.merchantApiUrl ? new URL("/__double/", config.merchantApiUrl).href : (await local.double()).controlUrl,
+    })
   } else {
     api = client(config.merchantApiUrl ?? CLICK_MERCHANT_API_URL)
   }
@@ -98,10 +93,9 @@ export function connectClickService(config: ClickOptions): ClickMerchantGateway 
     },
     fiscalization: config.fiscalization?.enabled ? config.fiscalization : null,
   }
-  registerClickMerchantGateway(gateway)
   const warning = unverifiedPaymentsWarning(config)
   if (warning) {
     clickLogger.warn({ service_id: config.serviceId }, warning)
   }
-  return gateway
+  return { gateway, sandbox }
 }

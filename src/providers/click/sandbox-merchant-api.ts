@@ -1,4 +1,5 @@
 import { ClickMerchantCardsClient } from "../../click"
+import { clickLogger } from "../../lib/logger"
 import { startMerchantApiDouble, type MerchantApiDouble } from "../../sandbox/merchant-api-double"
 import type { PaymentRegistration } from "../../sandbox/merchant-api-ledger"
 import type { ClickMerchantGateway } from "./merchant-gateway"
@@ -24,10 +25,11 @@ export function sandboxMerchantApi(
 ): { api: MerchantApi; double: () => Promise<MerchantApiDouble> } {
   let started: Promise<{ double: MerchantApiDouble; client: ClickMerchantCardsClient }> | undefined
   const start = () =>
-    (started ??= startMerchantApiDouble({ ...credentials, callbackUrls, unref: true }).then((double) => ({
-      double,
-      client: new ClickMerchantCardsClient({ ...credentials, baseUrl: double.url }),
-    })))
+    (started ??= startMerchantApiDouble({ ...credentials, callbackUrls, unref: true }).then((double) => {
+      // Its port is free, not fixed: the log is where a storefront developer finds the sandbox controls (README "Sandbox controls").
+      clickLogger.info({ service_id: credentials.serviceId, sandbox_controls: double.controlUrl }, "Click sandbox: the Merchant API double is running")
+      return { double, client: new ClickMerchantCardsClient({ ...credentials, baseUrl: double.url }) }
+    }))
   const api: MerchantApi = {
     paymentStatus: async (...args) => (await start()).client.paymentStatus(...args),
     paymentStatusByMerchantTransId: async (...args) => (await start()).client.paymentStatusByMerchantTransId(...args),

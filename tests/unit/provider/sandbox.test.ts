@@ -1,3 +1,4 @@
+import { networkInterfaces } from "node:os"
 import { afterAll, describe, expect, it } from "vitest"
 import { ClickMerchantApiError } from "../../../src/click"
 import { clickMerchantGateway } from "../../../src/providers/click/merchant-gateway"
@@ -22,6 +23,24 @@ describe("sandbox mode", () => {
     const unknown = await sandbox.api.paymentStatus("5550002").catch((error) => error)
     expect(unknown).toBeInstanceOf(ClickMerchantApiError)
     expect(unknown.kind).toBe("refused")
+  })
+
+  it("serves its sandbox controls (/__double/) on this machine's loopback only: another address of the machine is refused", async () => {
+    const double = await sandbox.double()
+    const control = new URL("payments", double.controlUrl)
+    expect((await fetch(control)).status).toBe(200)
+    const otherAddresses = Object.values(networkInterfaces())
+      .flat()
+      .filter((address) => address && address.family === "IPv4" && !address.internal)
+      .map((address) => address!.address)
+    for (const address of otherAddresses) {
+      const fromOutside = new URL(control)
+      fromOutside.hostname = address
+      const refused = await fetch(fromOutside, { signal: AbortSignal.timeout(2000) }).catch((error) => error)
+      expect(refused).toBeInstanceOf(Error)
+      expect(String(refused.cause?.code ?? refused.name)).toMatch(/ECONNREFUSED|TimeoutError/)
+    }
+    expect(control.hostname).toBe("127.0.0.1")
   })
 
   it("with a merchantApiUrl, records the pay page's payments in that double's ledger, and names the fix when it is not one", async () => {

@@ -1,8 +1,15 @@
 import { describe, expect, it } from "vitest"
-import { ClickErrorCode, signedCompleteFields } from "../../../src/click"
+import { MedusaError } from "@medusajs/framework/utils"
+import { ClickErrorCode, refuseUnknownService, signedCompleteFields } from "../../../src/click"
 import { connectClickService } from "../../../src/providers/click/connect"
 import { isValidConfirmation } from "../../../src/providers/click/confirmation"
-import { clickGatewayForCallback, clickRequestGuard, isPaymentOfService } from "../../../src/providers/click/merchant-gateway"
+import {
+  clickGatewayForCallback,
+  clickMerchantGateway,
+  clickMerchantGateways,
+  clickRequestGuard,
+  isPaymentOfService,
+} from "../../../src/providers/click/merchant-gateway"
 import { isClickProviderId } from "../../../src/providers/click/ids"
 import { parseClickOptions } from "../../../src/providers/click/options"
 
@@ -23,7 +30,7 @@ const debitOf = (serviceId: string, secretKey: string) =>
   )
 
 describe("several Click services in one process", () => {
-  connectClickService(serviceOptions("31001", "secret-of-a", { allowedIps: "185.8.212.0/24" }))
+  const gatewayOfA = connectClickService(serviceOptions("31001", "secret-of-a", { allowedIps: "185.8.212.0/24" }))
   connectClickService(serviceOptions("31002", "secret-of-b", { allowedIps: "185.8.212.0/24" }))
 
   it("verifies each callback with the secret of the service it names, and stamps it with that secret only", () => {
@@ -44,11 +51,23 @@ describe("several Click services in one process", () => {
     expect(forged.confirmation).toBeUndefined()
   })
 
-  it("a callback naming no service of ours is refused as a single service refuses a foreign one", () => {
-    const signedByA = clickGatewayForCallback("39999").verifyCallback(debitOf("39999", "secret-of-a"), "complete")
-    expect(signedByA).toMatchObject({ ok: false, error: ClickErrorCode.BadRequest, reason: "service_id" })
-    const signedByNobody = clickGatewayForCallback("39999").verifyCallback(debitOf("39999", "other"), "complete")
-    expect(signedByNobody).toMatchObject({ ok: false, error: ClickErrorCode.SignCheckFailed })
+  it("finds a callback's service as the schemas read its service_id (a JSON number too); one naming no service of ours has no gateway, whatever signed it, and hears Click's -8", () => {
+    expect(clickGatewayForCallback("39999")).toBeUndefined()
+    expect(clickGatewayForCallback(undefined)).toBeUndefined()
+    expect(clickGatewayForCallback(39999)).toBeUndefined()
+    expect(clickGatewayForCallback("31001 ")).toBeUndefined()
+    // A JSON body may carry the id as a number, as the schemas read it.
+    expect(clickGatewayForCallback(31001)).toBe(gatewayOfA)
+    expect(refuseUnknownService(debitOf("39999", "secret-of-a"))).toEqual({
+      ok: false,
+      error: ClickErrorCode.BadRequest,
+      reason: "service_id:unknown",
+      signatureValid: null,
+      echo: { click_trans_id: "9100001", merchant_trans_id: "cart_a", merchant_prepare_id: "7" },
+    })
+    expect(refuseUnknownService("not a body")).toMatchObject({ ok: false, error: ClickErrorCode.BadRequest, echo: {} })
+    // With several services, a payment that names none is of none: no "first" or "only" service answers for it.
+    expect(() => clickMerchantGateway(null)).toThrow(/No Click provider is configured for service_id \(unknown\)/)
   })
 
   it("a payment belongs to the service it was recorded with; one without a service to none when there are several", () => {
@@ -67,8 +86,42 @@ describe("several Click services in one process", () => {
     expect(clickRequestGuard().allowsCallbackFrom("185.8.212.10")).toBe(true)
     expect(clickRequestGuard().allowsCallbackFrom("203.0.113.5")).toBe(false)
     expect(() => connectClickService(serviceOptions("31003", "secret-of-c", { allowedIps: "203.0.113.0/24" }))).toThrow(
-      /Click services 31002 and 31003 set different HTTP defences.*same values/
+      /Click services 31001 and 31003 set different HTTP defences.*same values/
     )
     expect(clickRequestGuard().allowsCallbackFrom("203.0.113.5")).toBe(false)
+  })
+
+  it("the same options again (validateOptions at boot, then the constructor) are the same service, not a second one", () => {
+    expect(connectClickService(serviceOptions("31001", "secret-of-a", { allowedIps: "185.8.212.0/24" }))).toBe(gatewayOfA)
+    expect(clickMerchantGateways().map((gateway) => gateway.serviceId)).toEqual(["31001", "31002"])
+  })
+
+  it("refuses a second configuration of a connected service_id with other options, naming them and the fix, never their values", () => {
+    const rotated = () => connectClickService(serviceOptions("31001", "rotated-secret", { allowedIps: "185.8.212.0/24", reconcileAfterSec: 60 }))
+    expect(rotated).toThrow(MedusaError)
+    expect(rotated).toThrow(
+      /Click service_id 31001 is configured twice in this process with different options \(reconcileAfterSec, secretKey\).*restart the backend with the new key/
+    )
+    const message = (() => {
+      try {
+        rotated()
+      } catch (error) {
+        return (error as Error).message
+      }
+    })()
+    expect(message).not.toMatch(/rotated-secret|secret-of-a/)
+    // The first configuration still answers: its secret verifies, the new one does not.
+    expect(clickGatewayForCallback("31001")).toBe(gatewayOfA)
+    expect(gatewayOfA.verifyCallback(debitOf("31001", "secret-of-a"), "complete")).toMatchObject({ ok: true })
+    expect(gatewayOfA.verifyCallback(debitOf("31001", "rotated-secret"), "complete")).toMatchObject({ ok: false, reason: "signature" })
+    expect(gatewayOfA.reconcileAfterSec).toBe(900)
+  })
+
+  it("a service with the same HTTP defences joins the guard the first one made: its budgets are not reset", async () => {
+    const guard = clickRequestGuard()
+    for (let spent = 0; spent < 60; spent++) expect(await guard.spendUnverifiedCallback("185.8.212.77")).toEqual({ ok: true })
+    connectClickService(serviceOptions("31004", "secret-of-d", { allowedIps: "185.8.212.0/24" }))
+    expect(clickRequestGuard()).toBe(guard)
+    expect(await clickRequestGuard().spendUnverifiedCallback("185.8.212.77")).toMatchObject({ ok: false })
   })
 })

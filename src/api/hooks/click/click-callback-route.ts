@@ -12,6 +12,7 @@ import {
   type CompleteAnswer,
   type ParsedCallback,
   type PrepareAnswer,
+  refuseUnknownService,
 } from "../../../click"
 import { clickModule } from "../../../payments/click-transactions"
 import { clickLogger } from "../../../lib/logger"
@@ -88,8 +89,15 @@ async function answerCallback<K extends CallbackKind>(
       reason = `body:${body.reason}`
       answer = errorAnswer(endpoint, ClickErrorCode.BadRequest, echo)
     } else {
-      const verification = clickGatewayForCallback(body.body.service_id).verifyCallback(body.body, endpoint)
-      if (!verification.ok) {
+      const gateway = clickGatewayForCallback(body.body.service_id)
+      const verification = gateway?.verifyCallback(body.body, endpoint)
+      if (!verification) {
+        // No service of this backend has that service_id: no other service's secret is asked about it.
+        const refusal = refuseUnknownService(body.body)
+        echo = refusal.echo
+        reason = refusal.reason
+        answer = errorAnswer(endpoint, refusal.error, echo)
+      } else if (!verification.ok) {
         echo = verification.echo
         signatureValid = verification.signatureValid
         reason = verification.reason
