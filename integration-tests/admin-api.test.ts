@@ -62,6 +62,12 @@ describe("admin API for Click payments", () => {
     expect((await admin("POST", "/admin/click/transactions/clicktx_unknown/retry")).status).toBe(404)
   })
 
+  it("names the backend's one Click service to an admin only, so the dashboard shows no service column or filter", async () => {
+    expect((await fetch(`${backend.url}/admin/click/services`)).status).toBe(401)
+    const services = await admin("GET", "/admin/click/services")
+    expect(services).toEqual({ status: 200, body: { services: [{ service_id: clickMerchant.serviceId }] } })
+  })
+
   it("lists in Medusa's shape with state, needs-attention, q and created_at filters, pagination, callbacks and state changes", async () => {
     const before = new Date()
     const placed = await pay()

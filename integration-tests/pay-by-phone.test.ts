@@ -149,6 +149,27 @@ describe("pay by phone (Click invoice)", () => {
     expect((await confirmInApp(invoiceId)).status).toBe(409)
   })
 
+  it("an expired invoice leaves the cart payable: the status route reports it gone, it cannot be paid, and a new invoice gives one order", async () => {
+    const cart = await createPayableCart(backend)
+    const expired = await invoiceFor(cart)
+    expect((await atClick("POST", `invoices/${expired}/status`, { status: "expired" })).status).toBe(200)
+    // Click documents no code of its own for expiry (-99 is its one negative): the status route reads it as cancelled.
+    const gone = await poll(() => status(cart.cartId), (body) => body.invoice?.status === "cancelled", 15_000)
+    expect(gone).toMatchObject({ status: "awaiting_payment", invoice: { invoice_id: expired, status: "cancelled" } })
+    expect(await invoicesOf(cart.cartId)).toEqual([expect.objectContaining({ invoice_id: expired, invoice_status: -99, invoice_status_note: "expired" })])
+    expect((await confirmInApp(expired)).status).toBe(409)
+    expect(await paymentsOf(cart.cartId)).toEqual([])
+
+    const renewed = await invoiceFor(cart)
+    expect(renewed).not.toBe(expired)
+    expect((await confirmInApp(renewed)).body.result).toMatchObject({ error: 0, step: "complete" })
+    expect((await waitForPaidStatus(backend, cart.cartId)).status).toBe("paid")
+    expect(await countOrdersForCart(backend, cart.cartId)).toBe(1)
+    expect(await paymentsOf(cart.cartId)).toEqual(["placed"])
+    const shown = await poll(() => status(cart.cartId), (body) => body.invoice?.status === "paid", 15_000)
+    expect(shown).toMatchObject({ status: "paid", invoice: { invoice_id: renewed, status: "paid" } })
+  })
+
   it("refuses a bad phone, fields the backend owns, a cart that is not paying with Click and a tampered amount, and sends no invoice", async () => {
     const cart = await createPayableCart(backend)
     for (const phone of ["+99890123456", "998901234567", "+7 901 234 56 78", "+998 90 123 45 67 8", 998901234567]) {

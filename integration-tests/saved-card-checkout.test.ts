@@ -126,6 +126,73 @@ describe("checkout with a saved card", () => {
     expect(await clickPaymentsOf(cartId)).toHaveLength(1)
   })
 
+  it("Click refusing the card as blocked: the customer hears it, nothing is taken, no order, and the cart is paid with another card", async () => {
+    const alice = await loggedInCustomer(backend)
+    const blocked = await savedCard(backend, alice.bearer, controlUrl())
+    const { cartId } = await customersCart(backend, alice)
+    expect((await atClick("POST", `card-tokens/${blocked.token}/refusal`, { refusal: "card_blocked" })).status).toBe(200)
+
+    const refused = await pay(alice.bearer, cartId, { payment_method_id: blocked.id })
+    expect(refused.status).toBe(422)
+    // -303 is the double's code for a blocked card: our assumption, not a code Click documents (merchant-api-cards.ts).
+    expect(refused.body).toEqual({
+      type: "not_allowed",
+      code: "card_blocked",
+      click_error_code: -303,
+      message: "This card is blocked: use another card.",
+    })
+    expect(await clickPaymentsOf(cartId)).toEqual([])
+    expect(await attemptsOf(cartId)).toEqual([expect.objectContaining({ state: "cancelled", debit_via: "card_token", order_id: null })])
+    expect(await countOrdersForCart(backend, cartId)).toBe(0)
+    expect(await cartStatus(cartId)).toBe("cancelled")
+
+    const other = await savedCard(backend, alice.bearer, controlUrl())
+    const paid = await pay(alice.bearer, cartId, { payment_method_id: other.id })
+    expect(paid.status, paid.text).toBe(201)
+    expect(await waitForOrders(backend, cartId)).toBe(1)
+    expect(await clickPaymentsOf(cartId)).toEqual([expect.objectContaining({ status: 2 })])
+  })
+
+  it("a payment Click answers failed takes nothing: the attempt is cancelled, no order, nothing to reverse, and paying again gives one order", async () => {
+    const alice = await loggedInCustomer(backend)
+    const card = await savedCard(backend, alice.bearer, controlUrl())
+    const { cartId, amountTiyin } = await customersCart(backend, alice)
+    expect((await atClick("POST", `card-tokens/${card.token}/payment-status`, { payment_status: -1 })).status).toBe(200)
+
+    const failed = await pay(alice.bearer, cartId, { payment_method_id: card.id })
+    expect(failed.status).toBe(422)
+    expect(failed.body).toEqual({
+      type: "not_allowed",
+      code: "card_payment_failed",
+      message: "Click could not take the payment from this card: use another card, or pay on Click's page.",
+    })
+    const [failedAtClick] = await clickPaymentsOf(cartId)
+    expect(failedAtClick).toMatchObject({ status: -1, amount_tiyin: amountTiyin.toString() })
+    expect(await attemptsOf(cartId)).toEqual([
+      expect.objectContaining({ state: "cancelled", debit_via: "card_token", click_paydoc_id: failedAtClick.payment_id, order_id: null }),
+    ])
+    expect(await countOrdersForCart(backend, cartId)).toBe(0)
+    expect(await cartStatus(cartId)).toBe("cancelled")
+
+    // Click takes the card again: one order, on the payment that was paid.
+    expect((await atClick("POST", `card-tokens/${card.token}/payment-status`, { payment_status: 2 })).status).toBe(200)
+    const paid = await pay(alice.bearer, cartId, { payment_method_id: card.id })
+    expect(paid.status, paid.text).toBe(201)
+    expect(paid.body).toEqual({ card_payment: { status: "debited" } })
+    expect(await waitForOrders(backend, cartId)).toBe(1)
+    const attempts = await poll(() => attemptsOf(cartId), (rows) => rows[1]?.state === "placed")
+    const paidAtClick = (await clickPaymentsOf(cartId)).find((payment) => payment.status === 2)!
+    expect(attempts).toEqual([
+      expect.objectContaining({ state: "cancelled", click_paydoc_id: failedAtClick.payment_id, order_id: null }),
+      expect.objectContaining({ state: "placed", click_paydoc_id: paidAtClick.payment_id, order_id: expect.any(String) }),
+    ])
+    // Nothing was asked back of Click: the failed payment took nothing, the paid one is the order's.
+    for (const { payment_id } of [failedAtClick, paidAtClick]) {
+      expect((await atClick("GET", `payments/${payment_id}/reversal-calls`)).body.reversal_calls).toBe(0)
+    }
+    expect(await countOrdersForCart(backend, cartId)).toBe(1)
+  })
+
   it("a temporary card pays one cart and is never saved: not listed, and spent once Click was asked", async () => {
     const alice = await loggedInCustomer(backend)
     const number = newCardNumber()

@@ -381,4 +381,41 @@ describe("several Click services in one backend", () => {
     expect(cartsOf(listA)).toContain(cartA.cartId)
     expect(cartsOf(listA)).not.toContain(cartB.cartId)
   })
+
+  it("names both services to the dashboard, ids only", async () => {
+    const services = await admin("GET", "/admin/click/services")
+    expect(services.status).toBe(200)
+    expect(services.body).toEqual({ services: [{ service_id: serviceA.serviceId }, { service_id: serviceB.serviceId }] })
+  })
+
+  it("reverses an admin refund of service B's payment at B's Click only: A's ledger untouched, the payment ends reversed", async () => {
+    const cart = await createPayableCart(backend, { providerId: serviceB.providerId })
+    const clickTransId = newClickTransId()
+    const prepared = await callback("prepare", serviceB, cart, { clickTransId })
+    expect(prepared.body).toMatchObject({ error: 0 })
+    const merchantPrepareId: number = prepared.body.merchant_prepare_id
+    debitAt(clickB, cart, clickTransId)
+    expect((await callback("complete", serviceB, cart, { clickTransId, merchantPrepareId })).body).toMatchObject({ error: 0 })
+    expect(await waitForOrders(backend, cart.cartId)).toBe(1)
+    const placed = await waitForPaymentState(backend, { merchantPrepareId }, ["placed"])
+    const { rows } = await backend.db.query(
+      `SELECT p.id FROM payment p JOIN click_transaction t ON t.payment_session_id = p.payment_session_id WHERE t.merchant_prepare_id = $1`,
+      [merchantPrepareId]
+    )
+    const ledgerA = clickA.payments()
+
+    const refund = await admin("POST", `/admin/payments/${rows[0].id}/refund`).send({ amount: Number(cart.amount) })
+    expect(refund.status, refund.text).toBe(200)
+    const paydocId = `9${clickTransId}`
+    expect(clickB.payment(paydocId)?.reversals).toEqual([expect.objectContaining({ amount_tiyin: String(parseSoumsToTiyin(cart.amount)) })])
+    expect(clickB.reversalCalls(paydocId)).toBe(1)
+    expect(clickA.reversalCalls(paydocId)).toBe(0)
+    expect(clickA.payments()).toEqual(ledgerA)
+    expect(await waitForPaymentState(backend, { merchantPrepareId }, ["reversed"])).toMatchObject({
+      state: "reversed",
+      refund_reason: "refunded_by_admin",
+      order_id: placed!.order_id,
+    })
+    expect(await recordsOf(cart.cartId)).toEqual([expect.objectContaining({ service_id: serviceB.serviceId, state: "reversed" })])
+  })
 })

@@ -3,10 +3,14 @@ import { formatTiyinAsSoums } from "./amount"
 import { ClickMerchantApiClient, ClickMerchantApiError } from "./merchant-api"
 
 /**
- * What a customer can be told when Click refuses a card or an SMS code. Only -301
- * is in Click's public material (click-protocol.md §7); every entry with
- * `documented: false` is our assumption until Click's answers confirm it. A
- * refusal with a code not listed stays unnamed (`cardRefusalOf` answers null).
+ * What a customer can be told when Click refuses a card or an SMS code. Of
+ * these codes Click documents one for its card token endpoints: -301, the SMS
+ * code expired (click-protocol.md §7). -302 and -303 appear nowhere in Click's
+ * public material; -5017 does only as an example of a Complete's `error`
+ * (Click cancelled the payment, §3), never as a card_token answer. Every entry
+ * with `documented: false` is our assumption until Click's answers confirm it,
+ * and a refusal with a code not listed stays unnamed (`cardRefusalOf` answers
+ * null), so the shopper then hears the general "card refused".
  */
 export const CLICK_CARD_ERROR_CODES = [
   { code: -301, refusal: "sms_code_expired", documented: true },

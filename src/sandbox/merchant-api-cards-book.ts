@@ -14,11 +14,21 @@ export interface DoubleCardToken {
   verified: boolean
   /** Set through the control API: card_token/payment answers this refusal's code. */
   refusal: Exclude<ClickCardRefusal, "sms_code_expired" | "sms_code_wrong"> | null
-  /** Set through the control API: what card_token/payment answers (and the ledger keeps), 2 paid by default or 1 still processing. */
+  /**
+   * Set through the control API: what card_token/payment answers (and the
+   * ledger keeps): 2 paid by default, 1 still processing, or negative, a
+   * payment Click took the request for but failed (nothing debited).
+   */
   payment_status: number
 }
 
-export const INVOICE_STATUS = { created: 0, paid: 2, cancelled: -99 } as const
+/**
+ * invoice_status as the one source Click's material has (click-protocol.md
+ * §7): -99 deleted, 0 pending, 1 paid. Click documents no code of its own for
+ * an invoice that expired unpaid, so an expired one answers -99 too, as
+ * Click's only documented negative; invoice_status_note tells them apart.
+ */
+export const INVOICE_STATUS = { created: 0, paid: 1, cancelled: -99, expired: -99 } as const
 export type DoubleInvoiceStatus = keyof typeof INVOICE_STATUS
 
 export interface DoubleInvoice {
@@ -86,9 +96,11 @@ export class MerchantApiCardsBook {
 
   setPaymentStatus(cardToken: string, paymentStatus: unknown): DoubleCardToken {
     const token = this.requireToken(cardToken)
-    if (paymentStatus !== ClickPaymentStatus.Processing && paymentStatus !== ClickPaymentStatus.Success) {
-      throw new DoubleInputError(400, "payment_status must be 1 (processing) or 2 (paid)")
-    }
+    const answerable =
+      typeof paymentStatus === "number" &&
+      Number.isSafeInteger(paymentStatus) &&
+      (paymentStatus < 0 || paymentStatus === ClickPaymentStatus.Processing || paymentStatus === ClickPaymentStatus.Success)
+    if (!answerable) throw new DoubleInputError(400, "payment_status must be 1 (processing), 2 (paid) or negative (failed)")
     token.payment_status = paymentStatus
     return token
   }
@@ -106,7 +118,9 @@ export class MerchantApiCardsBook {
   setInvoiceStatus(invoiceId: string, status: unknown): DoubleInvoice {
     const invoice = this.invoices.get(invoiceId)
     if (!invoice) throw new DoubleInputError(400, `no invoice ${invoiceId}`)
-    if (status !== "paid" && status !== "cancelled") throw new DoubleInputError(400, "status must be paid or cancelled")
+    if (status !== "paid" && status !== "cancelled" && status !== "expired") {
+      throw new DoubleInputError(400, "status must be paid, cancelled or expired")
+    }
     invoice.status = status
     return invoice
   }

@@ -39,10 +39,10 @@ import {
  *   GET    /__double/card-tokens/{token}             { card_token }: its masked card number and SMS code
  *   POST   /__double/card-tokens/{token}/expire-code the SMS code expires (verify answers -301)
  *   POST   /__double/card-tokens/{token}/refusal     { refusal: "card_blocked" | "insufficient_funds" | null }
- *   POST   /__double/card-tokens/{token}/payment-status { payment_status: 1 | 2 }: card_token/payment answers
- *                                                    (and records) the payment still processing, or paid
+ *   POST   /__double/card-tokens/{token}/payment-status { payment_status: 1 | 2 | <0 }: card_token/payment answers
+ *                                                    (and records) the payment still processing, paid, or failed
  *   GET    /__double/invoices/{invoice_id}           { invoice }
- *   POST   /__double/invoices/{invoice_id}/status    { status: "paid" | "cancelled" }: only the status changes
+ *   POST   /__double/invoices/{invoice_id}/status    { status: "paid" | "cancelled" | "expired" }: only the status changes
  *   POST   /__double/invoices/{invoice_id}/pay       { prepare_url?, complete_url? }: the shopper confirms the
  *                                                    invoice in the Click app; Click's Prepare and Complete go to
  *                                                    the merchant (these URLs, else the option callbackUrls) and

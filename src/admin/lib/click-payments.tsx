@@ -8,6 +8,8 @@ export interface ClickTransaction {
   merchant_prepare_id: number
   click_trans_id: string
   click_paydoc_id: string | null
+  /** The Click service that took it; null only for a payment recorded before service ids. */
+  service_id: string | null
   /** How Click debited it: its callbacks (page or app), or our card_token/payment with a saved card. */
   debit_via: "click_callbacks" | "card_token"
   merchant_trans_id: string
@@ -272,13 +274,23 @@ export function ClickTimeline({ transaction }: { transaction: ClickTransaction }
   )
 }
 
-export function ClickTransactionRows({ transactions, onChanged }: { transactions: ClickTransaction[]; onChanged: () => void }) {
+/** `showService`: the backend has several Click services (click-services.ts), so each row names its own. */
+export function ClickTransactionRows({
+  transactions,
+  onChanged,
+  showService = false,
+}: {
+  transactions: ClickTransaction[]
+  onChanged: () => void
+  showService?: boolean
+}) {
   return (
     <div className="overflow-x-auto">
       <Table>
         <Table.Header>
           <Table.Row>
             <Table.HeaderCell>Created</Table.HeaderCell>
+            {showService ? <Table.HeaderCell>Service</Table.HeaderCell> : null}
             <Table.HeaderCell>Cart</Table.HeaderCell>
             <Table.HeaderCell>click_trans_id</Table.HeaderCell>
             <Table.HeaderCell>Amount</Table.HeaderCell>
@@ -291,6 +303,11 @@ export function ClickTransactionRows({ transactions, onChanged }: { transactions
           {transactions.map((t) => (
             <Table.Row key={t.id} data-testid="click-transaction-row" data-transaction-id={t.id}>
               <Table.Cell>{new Date(t.created_at).toLocaleString()}</Table.Cell>
+              {showService ? (
+                <Table.Cell>
+                  <Text size="xsmall" className="font-mono" data-testid="click-service-id">{t.service_id ?? "—"}</Text>
+                </Table.Cell>
+              ) : null}
               <Table.Cell>
                 <Text size="xsmall" className="font-mono">{t.merchant_trans_id}</Text>
               </Table.Cell>

@@ -97,6 +97,19 @@ describe("card tokens", () => {
     expect(double.payments()).toEqual([])
   })
 
+  it("answers a failed payment when the control API says so: Click's payment_status, in the ledger as failed", async () => {
+    const cardToken = await verifiedToken()
+    expect((await control("POST", `card-tokens/${cardToken}/payment-status`, { payment_status: -1 })).status).toBe(200)
+    const failed = await cards.payWithCardToken({ cardToken, amountTiyin: 100n, merchantTransId: "o" })
+    expect(failed.paymentStatus).toBe(-1)
+    expect(double.payment(failed.paymentId)).toMatchObject({ merchant_trans_id: "o", status: -1 })
+    const status = await new ClickMerchantApiClient({ ...config, baseUrl: double.url, retries: 0 }).paymentStatus(failed.paymentId)
+    expect(status).toMatchObject({ paymentStatus: -1 })
+    for (const refused of [0, 3, 1.5, "-1", null]) {
+      expect((await control("POST", `card-tokens/${cardToken}/payment-status`, { payment_status: refused })).status, String(refused)).toBe(400)
+    }
+  })
+
   it("forgets a deleted token", async () => {
     const cardToken = await verifiedToken()
     await cards.deleteCardToken(cardToken)
@@ -121,7 +134,7 @@ describe("card tokens", () => {
 })
 
 describe("invoices", () => {
-  it("creates an invoice, reports its status, and follows the control API to paid or cancelled", async () => {
+  it("creates an invoice, reports its status, and follows the control API to paid, cancelled or expired, as Click documents them", async () => {
     const { invoiceId } = await cards.createInvoice({ phoneNumber: "+998901234567", amountTiyin: 250_000n, merchantTransId: "order-7" })
     const { text } = await control("GET", `invoices/${invoiceId}`)
     expect(JSON.parse(text)).toMatchObject({
@@ -131,8 +144,20 @@ describe("invoices", () => {
 
     await control("POST", `invoices/${invoiceId}/status`, { status: "cancelled" })
     expect(await cards.invoiceStatus(invoiceId)).toMatchObject({ invoiceStatus: -99, invoiceStatusNote: "cancelled" })
+    // Click documents no code for an expired invoice: its one documented negative, and the note says which.
+    await control("POST", `invoices/${invoiceId}/status`, { status: "expired" })
+    expect(await cards.invoiceStatus(invoiceId)).toMatchObject({ invoiceStatus: -99, invoiceStatusNote: "expired" })
     await control("POST", `invoices/${invoiceId}/status`, { status: "paid" })
-    expect(await cards.invoiceStatus(invoiceId)).toMatchObject({ invoiceStatus: 2, invoiceStatusNote: "paid" })
+    expect(await cards.invoiceStatus(invoiceId)).toMatchObject({ invoiceStatus: 1, invoiceStatusNote: "paid" })
+    expect((await control("POST", `invoices/${invoiceId}/status`, { status: "overdue" })).status).toBe(400)
+  })
+
+  it("an expired invoice cannot be paid in the app", async () => {
+    const { invoiceId } = await cards.createInvoice({ phoneNumber: "+998901234567", amountTiyin: 100_000n, merchantTransId: "cart_04" })
+    await control("POST", `invoices/${invoiceId}/status`, { status: "expired" })
+    const answer = await control("POST", `invoices/${invoiceId}/pay`, { prepare_url: "http://127.0.0.1:9/prepare", complete_url: "http://127.0.0.1:9/complete" })
+    expect(answer.status).toBe(409)
+    expect(double.payments()).toEqual([])
   })
 
   it("answers 404 for an unknown invoice", async () => {
@@ -177,7 +202,7 @@ describe("invoices", () => {
       expect(prepare).toMatchObject({ merchant_trans_id: "cart_01", amount: "2500.50", action: "0" })
       expect(complete).toMatchObject({ merchant_trans_id: "cart_01", amount: "2500.50", action: "1", error: "0", merchant_prepare_id: "41" })
       expect(double.payment(complete.click_paydoc_id)).toMatchObject({ merchant_trans_id: "cart_01", amount_tiyin: "250050", status: 2 })
-      expect(await cards.invoiceStatus(invoiceId)).toMatchObject({ invoiceStatus: 2 })
+      expect(await cards.invoiceStatus(invoiceId)).toMatchObject({ invoiceStatus: 1 })
 
       // Paid once: a second confirmation is refused and sends nothing.
       expect((await control("POST", `invoices/${invoiceId}/pay`, shop.urls)).status).toBe(409)

@@ -3,20 +3,21 @@ import { CreditCard } from "@medusajs/icons"
 import { Button, Container, Heading, Input, Select, Text } from "@medusajs/ui"
 import { useState } from "react"
 import { ClickTransactionRows, useClickApi, type ClickAlert, type ClickTransactionList } from "../../lib/click-payments"
+import { clickTransactionsPath, showsServices, type ClickService } from "../../lib/click-services"
 import { CLICK_STATES, NEEDS_ATTENTION } from "../../lib/click-states"
 const PAGE_SIZE = 20
 
 /** Every Click payment; the ones a person must act on first. */
 const ClickPaymentsPage = () => {
   const [state, setState] = useState("all")
+  const [serviceId, setServiceId] = useState("all")
   const [q, setQ] = useState("")
   const [offset, setOffset] = useState(0)
-  const filters = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String(offset) })
-  if (state !== "all") filters.set("state", state)
-  if (q.trim()) filters.set("q", q.trim())
   const attention = useClickApi<ClickTransactionList>(`/transactions?needs_attention=true&limit=50`)
-  const list = useClickApi<ClickTransactionList>(`/transactions?${filters}`)
+  const list = useClickApi<ClickTransactionList>(clickTransactionsPath({ state, serviceId, q, offset, limit: PAGE_SIZE }))
   const alerts = useClickApi<{ alerts: ClickAlert[] }>("/alerts")
+  const services = useClickApi<{ services: ClickService[] }>("/services")
+  const severalServices = showsServices(services.data?.services)
   const reloadBoth = () => {
     attention.reload()
     list.reload()
@@ -41,7 +42,7 @@ const ClickPaymentsPage = () => {
           </Text>
         </div>
         {attention.data?.transactions.length ? (
-          <ClickTransactionRows transactions={attention.data.transactions} onChanged={reloadBoth} />
+          <ClickTransactionRows transactions={attention.data.transactions} onChanged={reloadBoth} showService={severalServices} />
         ) : (
           <Text size="small" className="px-6 py-4">Nothing needs attention.</Text>
         )}
@@ -81,12 +82,34 @@ const ClickPaymentsPage = () => {
                 ))}
               </Select.Content>
             </Select>
+            {severalServices ? (
+              <Select
+                size="small"
+                value={serviceId}
+                onValueChange={(value) => {
+                  setServiceId(value)
+                  setOffset(0)
+                }}
+              >
+                <Select.Trigger data-testid="click-service-filter">
+                  <Select.Value placeholder="Service" />
+                </Select.Trigger>
+                <Select.Content>
+                  <Select.Item value="all">All services</Select.Item>
+                  {services.data?.services.map(({ service_id }) => (
+                    <Select.Item key={service_id} value={service_id}>
+                      service {service_id}
+                    </Select.Item>
+                  ))}
+                </Select.Content>
+              </Select>
+            ) : null}
           </div>
         </div>
         {list.error ? <Text className="text-ui-fg-error px-6 py-4">{list.error}</Text> : null}
         {list.data ? (
           <>
-            <ClickTransactionRows transactions={list.data.transactions} onChanged={reloadBoth} />
+            <ClickTransactionRows transactions={list.data.transactions} onChanged={reloadBoth} showService={severalServices} />
             <div className="flex items-center justify-between px-6 py-4">
               <Text size="small" data-testid="click-count">
                 {list.data.count === 0
