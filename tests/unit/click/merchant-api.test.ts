@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto"
-import { afterEach, beforeEach, describe, expect, it } from "vitest"
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest"
 import {
   backoffDelayMs,
   ClickMerchantApiClient,
@@ -223,12 +223,16 @@ describe("ClickMerchantApiClient against the Merchant API double", () => {
     const error = await failure(client({ timeoutMs: 50 }).reversePayment(paid.payment_id))
     expect(error).toMatchObject({ kind: "unavailable", attempts: 1, mayHaveReachedClick: true })
     expect(sleeps).toEqual([])
-    await new Promise((resolve) => setTimeout(resolve, 300)) // the held request is now handled too
+    // The held request is handled once its hang ends: Click reversed it, and only once.
+    await vi.waitFor(
+      () =>
+        expect(double.payment(paid.payment_id)).toMatchObject({
+          status: PAYMENT_STATUS_REVERSED,
+          reversals: [{ amount_tiyin: "1000000" }],
+        }),
+      { timeout: 10_000, interval: 20 }
+    )
     expect(double.reversalCalls(paid.payment_id)).toBe(1)
-    expect(double.payment(paid.payment_id)).toMatchObject({
-      status: PAYMENT_STATUS_REVERSED,
-      reversals: [{ amount_tiyin: "1000000" }],
-    })
   })
 
   it("never repeats a reversal whose answer is lost after Click acted (a reset connection, a proxy's 502)", async () => {
@@ -246,8 +250,10 @@ describe("ClickMerchantApiClient against the Merchant API double", () => {
     double.injectFault({ endpoint: "payment/partial_reversal", kind: "hang", ms: 200 })
     const error = await failure(client({ timeoutMs: 50 }).partiallyReversePayment(paid.payment_id, 100n))
     expect(error).toMatchObject({ kind: "unavailable", attempts: 1 })
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    expect(double.payment(paid.payment_id)?.reversals).toEqual([{ amount_tiyin: "100", at: expect.any(String) }])
+    await vi.waitFor(
+      () => expect(double.payment(paid.payment_id)?.reversals).toEqual([{ amount_tiyin: "100", at: expect.any(String) }]),
+      { timeout: 10_000, interval: 20 }
+    )
 
     double.injectFault({ endpoint: "payment/partial_reversal", kind: "http_error" })
     expect(await failure(client().partiallyReversePayment(paid.payment_id, 100n))).toMatchObject({
