@@ -3,6 +3,7 @@ import { adminToken } from "../scripts/lib/admin.mjs"
 import { parseSoumsToTiyin } from "../src/click"
 import type { MerchantApiDoubleWithFaults } from "../tests/harness/merchant-api-faults"
 import { startBackend, type Backend } from "./harness/backend"
+import { expectNoCardSecrets, recordCardSecrets, recordedJson } from "./harness/card-secrets"
 import { startClickDouble } from "./harness/click-double"
 import { clickComplete, clickPrepare, newClickTransId } from "./harness/click"
 import { customersCart, customerStore, loggedInCustomer, savedCard } from "./harness/customers"
@@ -27,10 +28,13 @@ describe("reconciliation never guesses", () => {
   let double: MerchantApiDoubleWithFaults
   let backend: Backend
   let token: string
+  const cardSecrets = recordCardSecrets()
   beforeAll(async () => {
     double = await startClickDouble()
     backend = await startBackend({
       env: {
+        // Info lines too are scanned for card data.
+        LOG_LEVEL: "info",
         CLICK_MERCHANT_API_URL: double.url,
         CLICK_MERCHANT_API_TIMEOUT_MS: "700",
         CLICK_RECONCILE_CRON: "* * * * * *",
@@ -47,14 +51,19 @@ describe("reconciliation never guesses", () => {
   // Each test queues its own faults; none is left for the next.
   beforeEach(() => double.clearFaults())
   afterAll(async () => {
-    await backend?.stop()
-    await double?.stop()
+    try {
+      // The saved card and its SMS code are in no table, log line or answer.
+      if (backend) await expectNoCardSecrets(cardSecrets, backend)
+    } finally {
+      await backend?.stop()
+      await double?.stop()
+    }
   })
 
   const admin = (method: string, path: string) =>
     fetch(`${backend.url}${path}`, { method, headers: { authorization: `Bearer ${token}` } }).then(async (response) => ({
       status: response.status,
-      body: await response.json().catch(() => null),
+      body: await recordedJson(response),
     }))
 
   /** A storefront's cart and Click's Prepare of it (no Complete): `paid` also records the debit in Click's ledger. */

@@ -3,6 +3,7 @@ import { adminToken } from "../scripts/lib/admin.mjs"
 import { formatTiyinAsSoums } from "../src/click"
 import type { MerchantApiDoubleWithFaults } from "../tests/harness/merchant-api-faults"
 import { startBackend, type Backend } from "./harness/backend"
+import { expectNoCardSecrets, recordCardSecrets, recordedJson } from "./harness/card-secrets"
 import { startClickDouble } from "./harness/click-double"
 import { clickPrepare, newClickTransId } from "./harness/click"
 import { customersCart, customerStore, loggedInCustomer, savedCard, type LoggedInCustomer } from "./harness/customers"
@@ -24,10 +25,13 @@ describe("saved-card checkout under attack", () => {
   let double: MerchantApiDoubleWithFaults
   let backend: Backend
   let token: string
+  const cardSecrets = recordCardSecrets()
   beforeAll(async () => {
     double = await startClickDouble()
     backend = await startBackend({
       env: {
+        // Info lines too are scanned for card data.
+        LOG_LEVEL: "info",
         CLICK_MERCHANT_API_URL: double.url,
         CLICK_MERCHANT_API_TIMEOUT_MS: "1500",
         CLICK_PREPARED_HOLD_SEC: String(HOLD_SEC),
@@ -42,8 +46,13 @@ describe("saved-card checkout under attack", () => {
   })
   beforeEach(() => double.clearFaults())
   afterAll(async () => {
-    await backend?.stop()
-    await double?.stop()
+    try {
+      // The cards and their SMS codes are in no table, log line (the restarted process's too) or answer.
+      if (backend) await expectNoCardSecrets(cardSecrets, backend)
+    } finally {
+      await backend?.stop()
+      await double?.stop()
+    }
   })
 
   const store = (method: "get" | "post" | "delete", path: string, bearer?: string, body?: object) => customerStore(backend)(method, path, bearer, body)
@@ -73,7 +82,7 @@ describe("saved-card checkout under attack", () => {
       method,
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
-    }).then(async (response) => ({ status: response.status, body: await response.json().catch(() => null) }))
+    }).then(async (response) => ({ status: response.status, body: await recordedJson(response) }))
 
   /** Each debit Click holds for the cart is either the order's (not reversed) or reversed in full, and there is one order. */
   async function everyDebitEndsOnce(cartId: string, timeoutMs = 30_000) {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest"
 import { adminToken } from "../scripts/lib/admin.mjs"
 import { sharedBackend, type Backend } from "./harness/backend"
+import { expectNoCardSecrets, recordCardSecrets } from "./harness/card-secrets"
 import { customersCart, customerStore, loggedInCustomer, newCardNumber, savedCard } from "./harness/customers"
 import { countOrdersForCart, poll, waitForOrders } from "./harness/storefront"
 
@@ -15,12 +16,18 @@ import { countOrdersForCart, poll, waitForOrders } from "./harness/storefront"
  */
 describe("checkout with a saved card", () => {
   let backend: Backend
+  const cardSecrets = recordCardSecrets()
 
   beforeAll(async () => {
     backend = await sharedBackend("default")
   })
   afterAll(async () => {
-    await backend?.stop()
+    try {
+      // The cards (the temporary one too) and their SMS codes are in no table, log line or answer.
+      if (backend) await expectNoCardSecrets(cardSecrets, backend)
+    } finally {
+      await backend?.stop()
+    }
   })
 
   const store = (method: "get" | "post", path: string, bearer?: string, body?: object) => customerStore(backend)(method, path, bearer, body)

@@ -4,6 +4,7 @@ import { adminToken } from "../scripts/lib/admin.mjs"
 import { ClickErrorCode, parseSoumsToTiyin } from "../src/click"
 import { startMerchantApiDouble, type MerchantApiDouble } from "../src/sandbox/merchant-api-double"
 import { startBackend, type Backend } from "./harness/backend"
+import { expectNoCardSecrets, recordCardSecrets } from "./harness/card-secrets"
 import { customersCart, customerStore, loggedInCustomer, newCardNumber, savedCard } from "./harness/customers"
 import { browserAvailable, launchBrowser, openPage, screenshot } from "./harness/browser"
 import { newClickTransId, completeFields, postCallback, prepareFields } from "./harness/click"
@@ -35,6 +36,7 @@ describe("several Click services in one backend", () => {
   let clickA: MerchantApiDouble
   let clickB: MerchantApiDouble
   let token: string
+  const cardSecrets = recordCardSecrets()
 
   beforeAll(async () => {
     ;[clickA, clickB] = await Promise.all(
@@ -42,6 +44,8 @@ describe("several Click services in one backend", () => {
     )
     backend = await startBackend({
       env: {
+        // Info lines too are scanned for card data.
+        LOG_LEVEL: "info",
         CLICK_SANDBOX: "true",
         CLICK_PAY_URL: "",
         CLICK_MERCHANT_API_URL: clickA.url,
@@ -66,8 +70,13 @@ describe("several Click services in one backend", () => {
     expect(enabled.status).toBe(200)
   })
   afterAll(async () => {
-    await backend?.stop()
-    await Promise.all([clickA?.stop(), clickB?.stop()])
+    try {
+      // The cards and their SMS codes are in no table, log line or answer.
+      if (backend) await expectNoCardSecrets(cardSecrets, backend)
+    } finally {
+      await backend?.stop()
+      await Promise.all([clickA?.stop(), clickB?.stop()])
+    }
   })
 
   const admin = (method: "GET" | "POST", path: string) =>

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs"
 import pg from "pg"
 import supertest from "supertest"
 import { inject } from "vitest"
+import { recordingAnswers } from "./card-secrets"
 import { emptyCartStock } from "./cart-stock"
 import { testEnv } from "./test-env"
 import {
@@ -23,6 +24,8 @@ export interface Backend {
   publishableKey: string
   /** Everything the backend process printed. */
   readLog(): string
+  /** The log files of every process the backend ran: the first, each restart and each sibling. */
+  logFiles(): string[]
   /** Starts another Medusa process on the same database (for cross-process tests). */
   startSibling(options?: { env?: Record<string, string | undefined> }): Promise<{ url: string; logFile: string; stop(): Promise<void> }>
   /** Kills the main process with SIGKILL, as a crash would: nothing of it runs afterwards. */
@@ -73,16 +76,19 @@ export async function startBackend(options: { env?: Record<string, string | unde
   let first: MedusaProcess = await startMedusaProcess(env, database)
   let restarts = 0
   const siblings: Array<{ stop(): Promise<void> }> = []
+  const logFiles = [first.logFile]
   const backend: Backend = {
     url: first.url,
     databaseUrl,
     db,
-    http: supertest(first.url),
+    http: recordingAnswers(supertest(first.url)),
     publishableKey: await storefrontPublishableKey(db),
     readLog: () => readFileSync(first.logFile, "utf8"),
+    logFiles: () => [...logFiles],
     async startSibling(options = {}) {
       const sibling = await startMedusaProcess({ ...env, ...options.env }, `${database}_sibling${siblings.length + 1}`)
       siblings.push(sibling)
+      logFiles.push(sibling.logFile)
       return sibling
     },
     async kill() {
@@ -92,8 +98,9 @@ export async function startBackend(options: { env?: Record<string, string | unde
     resume: () => first.resume(),
     async restart() {
       first = await startMedusaProcess(env, `${database}_restart${++restarts}`)
+      logFiles.push(first.logFile)
       backend.url = first.url
-      backend.http = supertest(first.url)
+      backend.http = recordingAnswers(supertest(first.url))
     },
     async stop() {
       await Promise.all([first, ...siblings].map((p) => p.stop()))
@@ -122,9 +129,10 @@ export async function sharedBackend(profile: SharedProfile): Promise<Backend> {
     url: info.url,
     databaseUrl: info.databaseUrl,
     db,
-    http: supertest(info.url),
+    http: recordingAnswers(supertest(info.url)),
     publishableKey: info.publishableKey,
     readLog: () => readFileSync(info.logFile, "utf8"),
+    logFiles: () => [info.logFile],
     startSibling: owned("start siblings"),
     kill: owned("be killed"),
     pause: owned("be frozen"),

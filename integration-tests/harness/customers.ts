@@ -1,6 +1,7 @@
 import { expect } from "vitest"
 import { passesLuhn } from "../../src/click"
 import type { Backend } from "./backend"
+import { recordSentCardData } from "./card-secrets"
 import { uniqueEmail } from "./storefront"
 
 /**
@@ -16,6 +17,7 @@ export interface LoggedInCustomer {
 
 export function customerStore(backend: Backend) {
   return async (method: "get" | "post" | "delete", path: string, bearer?: string, body?: object) => {
+    recordSentCardData(body)
     let request = backend.http[method](path).set("x-publishable-api-key", backend.publishableKey)
     if (bearer) request = request.set("authorization", `Bearer ${bearer}`)
     return body ? request.send(body) : request

@@ -32,8 +32,11 @@ export const sharedProfiles = {
     CLICK_PREVIOUS_SECRET_KEY_UNTIL: new Date(Date.now() + 86_400_000).toISOString(),
     CLICK_UNSIGNED_CALLBACKS_PER_MIN: "0",
   },
-  /** Sandbox mode: Click's pay page and Merchant API, played by the backend itself. */
-  sandbox: { CLICK_SANDBOX: "true", CLICK_PAY_URL: "" },
+  /**
+   * Sandbox mode: Click's pay page and Merchant API, played by the backend
+   * itself, logging at info (a browser adds a card here: its log is scanned for it).
+   */
+  sandbox: { LOG_LEVEL: "info", CLICK_SANDBOX: "true", CLICK_PAY_URL: "" },
 } satisfies Record<string, Record<string, string>>
 
 export type SharedProfile = keyof typeof sharedProfiles

@@ -1,36 +1,87 @@
-import pino from "pino"
+import pino, { type LoggerOptions } from "pino"
 
 /**
- * Structured logs for the Click callback path. Secrets, signatures, card
- * numbers and SMS codes are redacted by path so that a careless
- * `log.info({ body })` cannot leak them.
+ * Field names whose values never reach a log line, at any depth: secrets,
+ * signatures, tokens, card numbers, card expiries and SMS codes, in snake_case
+ * and camelCase. `masked_card_number` is another name and is kept.
  */
-export const clickLogRedaction = {
-  paths: [
-    "secretKey",
-    "*.secretKey",
-    "sign_string",
-    "*.sign_string",
-    "*.*.sign_string",
-    "token",
-    "*.token",
-    "*.*.token",
-    "card_number",
-    "*.card_number",
-    "*.*.card_number",
-    "cardNumber",
-    "*.cardNumber",
-    "sms_code",
-    "*.sms_code",
-    "*.*.sms_code",
-    "smsCode",
-    "*.smsCode",
-  ],
-  censor: "[redacted]",
+const secretFieldNames = new Set([
+  "secretKey",
+  "secret_key",
+  "sign_string",
+  "signString",
+  "token",
+  "card_number",
+  "cardNumber",
+  "expire_date",
+  "expireDate",
+  "sms_code",
+  "smsCode",
+])
+
+const CENSOR = "[redacted]"
+
+/**
+ * Objects and arrays nested deeper than this are replaced, not walked: the walk
+ * stays bounded (a cycle included), and nothing it did not read is written.
+ */
+export const MAX_LOGGED_DEPTH = 8
+const TOO_DEEP = "[redacted: nested too deep]"
+
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => {
+  if (typeof value !== "object" || value === null) return false
+  const prototype = Object.getPrototypeOf(value)
+  return prototype === Object.prototype || prototype === null
 }
+
+/**
+ * `value` with every secret field censored, in plain objects and arrays at any
+ * depth. A value with nothing to censor is returned as it is (no copy), so a
+ * log call pays one walk of what it logs. Class instances (errors included)
+ * are left to pino's serializers.
+ */
+export function redactSecretFields(value: unknown, depth = 0): unknown {
+  const isArray = Array.isArray(value)
+  if (!isArray && !isPlainObject(value)) return value
+  if (depth >= MAX_LOGGED_DEPTH) return TOO_DEEP
+  if (isArray) {
+    let copy: unknown[] | undefined
+    value.forEach((item, index) => {
+      const redacted = redactSecretFields(item, depth + 1)
+      if (redacted !== item) (copy ??= [...value])[index] = redacted
+    })
+    return copy ?? value
+  }
+  const object = value as Record<string, unknown>
+  let copy: Record<string, unknown> | undefined
+  for (const name of Object.keys(object)) {
+    const field = object[name]
+    const redacted = secretFieldNames.has(name) ? CENSOR : redactSecretFields(field, depth + 1)
+    if (redacted !== field) (copy ??= { ...object })[name] = redacted
+  }
+  return copy ?? object
+}
+
+/**
+ * The redaction of every Click log line, in the object of each log call and
+ * the bindings of each child logger, so that a careless `log.info({ body })`
+ * or `log.child({ req })` cannot leak a secret, however deep it sits. pino's
+ * paths reach a fixed depth only: a secret name at the top is censored by its
+ * path, and every other top-level value ("*") is walked.
+ */
+export const clickLogOptions = {
+  redact: {
+    paths: [...secretFieldNames, "*"],
+    censor: (value: unknown, path: ReadonlyArray<string | symbol>) => {
+      const name = path[path.length - 1]
+      return typeof name === "string" && secretFieldNames.has(name) ? CENSOR : redactSecretFields(value, 1)
+    },
+  },
+} satisfies LoggerOptions
 
 export const clickLogger = pino({
   name: "medusa-payment-click",
   level: process.env.LOG_LEVEL || "info",
-  redact: clickLogRedaction,
+  ...clickLogOptions,
 })

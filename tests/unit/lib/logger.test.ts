@@ -1,7 +1,7 @@
 import pino from "pino"
 import { Writable } from "node:stream"
 import { describe, expect, it } from "vitest"
-import { clickLogRedaction } from "../../../src/lib/logger"
+import { clickLogOptions, MAX_LOGGED_DEPTH, redactSecretFields } from "../../../src/lib/logger"
 
 /** A logger with the plugin's redaction that writes into a string. */
 function capture() {
@@ -12,24 +12,74 @@ function capture() {
       done()
     },
   })
-  return { log: pino({ redact: clickLogRedaction }, sink), text: () => written }
+  return { log: pino(clickLogOptions, sink), text: () => written }
 }
 
+const card = { card_number: "8600123412341234", expire_date: "1229", sms_code: "123456", token: "tok-secret" }
+
+/** `leaf` wrapped in `levels` objects, each under its own key. */
+const nested = (levels: number, leaf: object): object => (levels === 0 ? leaf : { [`level${levels}`]: nested(levels - 1, leaf) })
+
 describe("the Click logger's redaction", () => {
-  it("removes card numbers and SMS codes a careless log call passes, at the top level and nested", () => {
+  it("removes card numbers, expiries, SMS codes and tokens a careless log call passes, at the top level and nested", () => {
     const { log, text } = capture()
-    log.info({ card_number: "8600123412341234", sms_code: "123456" }, "top")
-    log.info({ body: { card_number: "8600123412341234", sms_code: "123456" } }, "nested")
-    log.info({ req: { body: { card_number: "8600123412341234", sms_code: "123456" } } }, "deeper")
-    log.info({ input: { cardNumber: "8600123412341234", smsCode: "123456" } }, "camel")
+    log.info(card, "top")
+    log.info({ body: card }, "nested")
+    log.info({ req: { body: card } }, "deeper")
+    log.info({ input: { cardNumber: "8600123412341234", expireDate: "1229", smsCode: "123456" } }, "camel")
     expect(text()).not.toContain("8600123412341234")
     expect(text()).not.toContain("123456")
-    expect(text().match(/\[redacted\]/g)).toHaveLength(8)
+    expect(text()).not.toContain("1229")
+    expect(text()).not.toContain("tok-secret")
+    expect(text().match(/\[redacted\]/g)).toHaveLength(15)
   })
 
-  it("keeps Click's masked number under its own name", () => {
+  it("holds at any depth the walk reaches, in arrays too, in snake_case and camelCase", () => {
+    const { log, text } = capture()
+    log.info(nested(MAX_LOGGED_DEPTH - 1, card), "as deep as it walks")
+    log.info({ requests: [{ attempts: [{ body: { cardNumber: "8600123412341234", sms_code: "123456" } }] }] }, "in arrays")
+    log.info({ a: { b: { c: { d: { e: { secretKey: "merchant-secret", sign_string: "abcdef0123" } } } } } }, "secrets")
+    expect(text()).not.toMatch(/8600123412341234|123456|1229|tok-secret|merchant-secret|abcdef0123/)
+    expect(text().match(/\[redacted\]/g)).toHaveLength(8)
+    // The walk really reached the deepest level: its other fields are still written.
+    const deepest = JSON.parse(text().split("\n")[0])
+    let level: Record<string, any> = deepest
+    for (let depth = MAX_LOGGED_DEPTH - 1; depth > 0; depth--) level = level[`level${depth}`]
+    expect(level).toEqual({ card_number: "[redacted]", expire_date: "[redacted]", sms_code: "[redacted]", token: "[redacted]" })
+  })
+
+  it("cuts off what is nested deeper than it walks, and a cycle, instead of writing it unread", () => {
+    const { log, text } = capture()
+    log.info(nested(MAX_LOGGED_DEPTH + 3, card), "too deep")
+    const cyclic: Record<string, unknown> = { card_number: "8600123412341234" }
+    cyclic.self = cyclic
+    log.info({ cyclic }, "cycle")
+    expect(text()).not.toContain("8600123412341234")
+    expect(text()).toContain("[redacted: nested too deep]")
+  })
+
+  it("redacts a child logger's bindings, nested too, and what it logs", () => {
+    const { log, text } = capture()
+    const child = log.child({ smsCode: "123456", req: { body: { card_number: "8600123412341234" } } })
+    child.child({ attempt: { token: "tok-secret" } }).info({ input: { expireDate: "1229" } }, "grandchild")
+    expect(text()).not.toMatch(/8600123412341234|123456|1229|tok-secret/)
+    expect(JSON.parse(text())).toMatchObject({
+      smsCode: "[redacted]",
+      req: { body: { card_number: "[redacted]" } },
+      attempt: { token: "[redacted]" },
+      input: { expireDate: "[redacted]" },
+    })
+  })
+
+  it("keeps Click's masked number under its own name, and leaves an object with nothing to censor as it is", () => {
     const { log, text } = capture()
     log.info({ masked_card_number: "860012******1234" }, "saved")
     expect(text()).toContain("860012******1234")
+    const clean = { card: { masked_card_number: "860012******1234", ids: [1, 2] } }
+    expect(redactSecretFields(clean)).toBe(clean)
+    // The caller's object is never changed: the censored copy is what is written.
+    const body = { card_number: "8600123412341234" }
+    expect(redactSecretFields({ body })).toEqual({ body: { card_number: "[redacted]" } })
+    expect(body.card_number).toBe("8600123412341234")
   })
 })
