@@ -28,7 +28,6 @@ const CENSOR = "[redacted]"
 export const MAX_LOGGED_DEPTH = 8
 const TOO_DEEP = "[redacted: nested too deep]"
 
-
 const isPlainObject = (value: unknown): value is Record<string, unknown> => {
   if (typeof value !== "object" || value === null) return false
   const prototype = Object.getPrototypeOf(value)
