@@ -1,4 +1,4 @@
-import { formatSignTime, signedCompleteFields, signedPrepareFields, type ClickCallbackInput } from "../click"
+import { formatSignTime, formatTiyinAsSoums, parseSoumsToTiyin, signedCompleteFields, signedPrepareFields, type ClickCallbackInput } from "../click"
 
 /** A fresh order the merchant's backend will accept a payment for. */
 export interface CertificationOrder {
@@ -136,9 +136,9 @@ export async function runCertification(config: CertificationConfig): Promise<Cer
 
 /** One tiyin more: the smallest change Click's amount check must catch. */
 function changedAmount(amount: string): string {
-  const [soums, fraction = ""] = amount.split(".")
-  const tiyin = BigInt(soums) * 100n + BigInt(fraction.padEnd(2, "0").slice(0, 2)) + 1n
-  return `${tiyin / 100n}.${String(tiyin % 100n).padStart(2, "0")}`
+  const tiyin = parseSoumsToTiyin(amount)
+  if (tiyin === null) throw new Error(`The order's amount ${JSON.stringify(amount)} is not an amount as Click sends it (e.g. 58400.00).`)
+  return formatTiyinAsSoums(tiyin + 1n)
 }
 
 export function formatCertificationTable(steps: CertificationStep[]): string {

@@ -64,7 +64,8 @@ export interface ClickSavedCard {
   provider_id: string
   /** Masked: 860012******9012. */
   card_number: string
-  saved_at: string
+  /** Null for a card saved for one payment (`temporary`). */
+  saved_at: string | null
 }
 
 /**
@@ -165,7 +166,64 @@ export function createClickCheckout(options: ClickCheckoutOptions): ClickCheckou
   const backendUrl = options.backendUrl.replace(/\/+$/, "")
   const providerId = options.providerId ?? "pp_click_click"
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis)
-  const finalStatuses = ["paid", "cancelled", "refund_pending", "refunded"]
+  const finalStatuses: readonly ClickCartStatus[] = ["paid", "cancelled", "refund_pending", "refunded"]
+  const cartStatuses: readonly ClickCartStatus[] = ["awaiting_payment", "processing", ...finalStatuses]
+  const invoiceStatuses: readonly ClickCartInvoice["status"][] = ["waiting", "paid", "cancelled", "unknown"]
+
+  // The backend's answers are read field by field, each shape by one reader below: a field
+  // missing or of another type is named in the error, never handed on as something it is not.
+  function fieldsOf(value: unknown, what: string): Record<string, unknown> {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error(`The backend answered no ${what}.`)
+    return Object.fromEntries(Object.entries(value))
+  }
+  function textOf(fields: Record<string, unknown>, key: string, what: string): string {
+    const value = fields[key]
+    if (typeof value !== "string") throw new Error(`The backend's ${what} has no ${key}.`)
+    return value
+  }
+  function optionOf<T extends string>(allowed: readonly T[], value: unknown, what: string): T {
+    const option = allowed.find((known) => known === value)
+    if (option === undefined) throw new Error(`The backend's ${what} is ${JSON.stringify(value)}, not one of ${allowed.join(", ")}.`)
+    return option
+  }
+  function nullableOf<T>(value: unknown, is: (present: unknown) => present is T, what: string): T | null {
+    if (value === null || value === undefined) return null
+    if (!is(value)) throw new Error(`The backend's ${what} is ${JSON.stringify(value)}.`)
+    return value
+  }
+  const isText = (value: unknown): value is string => typeof value === "string"
+  const isNumber = (value: unknown): value is number => typeof value === "number"
+  function invoiceOf(value: unknown): ClickCartInvoice {
+    const fields = fieldsOf(value, "invoice")
+    return {
+      ...fields,
+      invoice_id: textOf(fields, "invoice_id", "invoice"),
+      phone: textOf(fields, "phone", "invoice"),
+      status: optionOf(invoiceStatuses, fields.status, "invoice status"),
+      created_at: textOf(fields, "created_at", "invoice"),
+    }
+  }
+  function cartPaymentOf(value: unknown): ClickCartPayment {
+    const fields = fieldsOf(value, "cart payment status")
+    return {
+      ...fields,
+      cart_id: textOf(fields, "cart_id", "cart payment status"),
+      status: optionOf(cartStatuses, fields.status, "cart status"),
+      order_id: nullableOf(fields.order_id, isText, "order_id"),
+      order_display_id: nullableOf(fields.order_display_id, isNumber, "order_display_id"),
+      invoice: fields.invoice === null || fields.invoice === undefined ? null : invoiceOf(fields.invoice),
+    }
+  }
+  function savedCardOf(value: unknown): ClickSavedCard {
+    const fields = fieldsOf(value, "saved card")
+    return {
+      ...fields,
+      id: textOf(fields, "id", "saved card"),
+      provider_id: textOf(fields, "provider_id", "saved card"),
+      card_number: textOf(fields, "card_number", "saved card"),
+      saved_at: nullableOf(fields.saved_at, isText, "saved_at"),
+    }
+  }
 
   /** `asCustomer`: the customer's token, else the browser's cookies (a Medusa session). */
   async function request(method: string, path: string, body?: unknown, asCustomer = false) {
@@ -180,14 +238,15 @@ export function createClickCheckout(options: ClickCheckoutOptions): ClickCheckou
       ...(asCustomer && !token ? { credentials: "include" as const } : {}),
     })
     const text = await response.text()
-    let json: any = null
+    let json: unknown = null
     try {
       json = JSON.parse(text)
     } catch {
       json = null
     }
     if (!response.ok) {
-      const message = json && typeof json.message === "string" ? json.message : text.slice(0, 200)
+      const refusal = typeof json === "object" && json !== null && !Array.isArray(json) ? fieldsOf(json, "refusal") : {}
+      const message = typeof refusal.message === "string" ? refusal.message : text.slice(0, 200)
       throw Object.assign(new Error(`${method} ${path} answered ${response.status}: ${message}`), {
         status: response.status,
         body: json,
@@ -197,24 +256,25 @@ export function createClickCheckout(options: ClickCheckoutOptions): ClickCheckou
   }
 
   async function status(cartId: string): Promise<ClickCartPayment> {
-    return request("GET", `/store/click/carts/${encodeURIComponent(cartId)}`)
+    return cartPaymentOf(await request("GET", `/store/click/carts/${encodeURIComponent(cartId)}`))
   }
 
   async function startPayment(cartId: string, asCustomer = false) {
     // Medusa answers with the cart's existing collection when it has one.
-    const { payment_collection } = await request("POST", "/store/payment-collections", { cart_id: cartId }, asCustomer)
-    const result = await request(
-      "POST",
-      `/store/payment-collections/${encodeURIComponent(payment_collection.id)}/payment-sessions`,
-      { provider_id: providerId },
-      asCustomer
+    const created = fieldsOf(await request("POST", "/store/payment-collections", { cart_id: cartId }, asCustomer), "payment collection")
+    const collectionId = textOf(fieldsOf(created.payment_collection, "payment collection"), "id", "payment collection")
+    const result = fieldsOf(
+      await request("POST", `/store/payment-collections/${encodeURIComponent(collectionId)}/payment-sessions`, { provider_id: providerId }, asCustomer),
+      "payment collection"
     )
-    const sessions: any[] = result.payment_collection.payment_sessions ?? []
+    const listed = fieldsOf(result.payment_collection, "payment collection").payment_sessions
+    const sessions = Array.isArray(listed) ? listed.map((session: unknown) => fieldsOf(session, "payment session")) : []
     const session = sessions.find((s) => s.provider_id === providerId)
-    if (!session || typeof session.data?.payment_url !== "string") {
+    const data = session && typeof session.data === "object" && session.data !== null ? fieldsOf(session.data, "session data") : {}
+    if (!session || typeof data.payment_url !== "string") {
       throw new Error(`The backend created no ${providerId} payment session for cart ${cartId}.`)
     }
-    return { paymentUrl: session.data.payment_url, paymentSessionId: session.id }
+    return { paymentUrl: data.payment_url, paymentSessionId: textOf(session, "id", "payment session") }
   }
 
   const cardsPath = "/store/click/cards"
@@ -223,11 +283,11 @@ export function createClickCheckout(options: ClickCheckoutOptions): ClickCheckou
     async payByPhone(cartId, phone) {
       // The invoice is for the cart's current Click session, with what it owes now.
       await startPayment(cartId)
-      const { invoice } = await request("POST", `/store/click/carts/${encodeURIComponent(cartId)}/invoice`, { phone })
-      return invoice
+      const answer = await request("POST", `/store/click/carts/${encodeURIComponent(cartId)}/invoice`, { phone })
+      return invoiceOf(fieldsOf(answer, "invoice").invoice)
     },
-    saveCard: (cardNumber, expireDate, cardOptions = {}) =>
-      request(
+    async saveCard(cardNumber, expireDate, cardOptions = {}) {
+      const answer = await request(
         "POST",
         cardsPath,
         {
@@ -237,25 +297,35 @@ export function createClickCheckout(options: ClickCheckoutOptions): ClickCheckou
           ...(options.providerId ? { provider_id: options.providerId } : {}),
         },
         true
-      ),
+      )
+      const requested = fieldsOf(answer, "card token")
+      return { ...requested, card_token: textOf(requested, "card_token", "card token"), phone_number: textOf(requested, "phone_number", "card token") }
+    },
     async verifyCard(cardToken, smsCode) {
-      const { card } = await request("POST", `${cardsPath}/${encodeURIComponent(cardToken)}/verify`, { sms_code: smsCode }, true)
-      return card
+      const answer = await request("POST", `${cardsPath}/${encodeURIComponent(cardToken)}/verify`, { sms_code: smsCode }, true)
+      return savedCardOf(fieldsOf(answer, "saved card").card)
     },
     async listSavedCards() {
-      return (await request("GET", cardsPath, undefined, true)).cards
+      const { cards } = fieldsOf(await request("GET", cardsPath, undefined, true), "saved cards")
+      if (!Array.isArray(cards)) throw new Error("The backend answered no list of saved cards.")
+      return cards.map(savedCardOf)
     },
-    deleteSavedCard: (id) => request("DELETE", `${cardsPath}/${encodeURIComponent(id)}`, undefined, true),
+    async deleteSavedCard(id) {
+      const deleted = fieldsOf(await request("DELETE", `${cardsPath}/${encodeURIComponent(id)}`, undefined, true), "deleted card")
+      if (deleted.object !== "click_saved_card" || deleted.deleted !== true) throw new Error(`The backend did not confirm deleting card ${id}.`)
+      return { ...deleted, id: textOf(deleted, "id", "deleted card"), object: "click_saved_card", deleted: true }
+    },
     async payWithSavedCard(cartId, paymentMethodId) {
       // The debit is for the cart's current Click session; as the customer, whose cart and card it must be.
       await startPayment(cartId, true)
-      const { card_payment } = await request(
+      const answer = await request(
         "POST",
         `/store/click/carts/${encodeURIComponent(cartId)}/card-payment`,
         { payment_method_id: paymentMethodId },
         true
       )
-      return card_payment
+      const payment = fieldsOf(fieldsOf(answer, "card payment").card_payment, "card payment")
+      return { ...payment, status: optionOf(["debited", "processing"] as const, payment.status, "card payment status") }
     },
     status,
     async waitForOrder(cartId, waitOptions = {}) {

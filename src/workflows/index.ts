@@ -1,2 +1,2 @@
 export { markMedusaPaymentPlaced, placeClickOrderWorkflow, recordFoundClickOrderWorkflow, recordOrderPlacedStep } from "./place-click-order"
-export type { PlaceClickOrderInput } from "./place-click-order"
+export type { ClickPaymentToPlace, PlaceClickOrderInput, RecordFoundClickOrderInput } from "./place-click-order"

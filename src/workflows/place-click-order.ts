@@ -12,8 +12,21 @@ import { CLICK_MODULE, ClickPaymentState, type FiscalReceiptStatusValue } from "
 import type { ClickSessionData } from "../providers/click/session-data"
 import type ClickModuleService from "../modules/click/service"
 
-export interface PlaceClickOrderInput {
+/**
+ * What placement read of the claimed payment (one read, under its claim) and
+ * hands on: the mark on Medusa's Payment is made of it. Plain values, because
+ * a step's input is stored with the workflow; none of them changes once the
+ * payment is `confirmed`.
+ */
+export interface ClickPaymentToPlace {
   transaction_id: string
+  /** The Click attempt's own payment session (the one its debit stamped). */
+  payment_session_id: string
+  click_paydoc_id: string | null
+  merchant_prepare_id: number
+}
+
+export interface PlaceClickOrderInput extends ClickPaymentToPlace {
   cart_id: string
   /** `pending` when the order needs a fiscal receipt. */
   fiscal_status?: FiscalReceiptStatusValue
@@ -23,23 +36,22 @@ export interface PlaceClickOrderInput {
  * Marks Medusa's Payment of a Click payment as belonging to a placed order:
  * the provider's refundPayment reverses only such a payment at Click.
  */
-export async function markMedusaPaymentPlaced(container: MedusaContainer, transactionId: string, orderId: string) {
-  const transaction = await container.resolve<ClickModuleService>(CLICK_MODULE).retrieveClickTransaction(transactionId)
+export async function markMedusaPaymentPlaced(container: MedusaContainer, payment: ClickPaymentToPlace, orderId: string) {
   const paymentModule = container.resolve(Modules.PAYMENT)
-  const [payment] = await paymentModule.listPayments(
-    { payment_session_id: transaction.payment_session_id },
+  const [medusaPayment] = await paymentModule.listPayments(
+    { payment_session_id: payment.payment_session_id },
     { select: ["id", "data"] }
   )
-  if (!payment) {
+  if (!medusaPayment) {
     return
   }
   const placed: ClickSessionData["click_placed"] = {
     order_id: orderId,
-    paydoc_id: transaction.click_paydoc_id,
-    merchant_prepare_id: transaction.merchant_prepare_id,
+    paydoc_id: payment.click_paydoc_id,
+    merchant_prepare_id: payment.merchant_prepare_id,
   }
   // UpdatePaymentDTO declares only the id, but the payment module writes every field it is given.
-  const update = { id: payment.id, data: { ...payment.data, click_placed: placed } }
+  const update = { id: medusaPayment.id, data: { ...medusaPayment.data, click_placed: placed } }
   await paymentModule.updatePayment(update)
 }
 
@@ -54,8 +66,7 @@ export async function markMedusaPaymentPlaced(container: MedusaContainer, transa
 export const recordOrderPlacedStep = createStep(
   "record-click-order-placed",
   async (
-    input: {
-      transaction_id: string
+    input: ClickPaymentToPlace & {
       order_id: string
       fiscal_status?: FiscalReceiptStatusValue
       /** Why the payment is placed: `order_placed` by this placement, `order_found` from an interrupted one. */
@@ -67,7 +78,7 @@ export const recordOrderPlacedStep = createStep(
     // Whoever's claim wrote it, this is the cart's only live order (the database refuses a
     // second, medusa-tables.ts): recording it needs no claim, and a stalled placement
     // whose order was the one kept still ends `placed` instead of compensating it away.
-    await markMedusaPaymentPlaced(container, input.transaction_id, input.order_id)
+    await markMedusaPaymentPlaced(container, input, input.order_id)
     const moved = await payments.transition({
       id: input.transaction_id,
       from: ClickPaymentState.Confirmed,
@@ -101,6 +112,9 @@ export const placeClickOrderWorkflow = createWorkflow(
     const order = completeCartWorkflow.runAsStep({ input: { id: input.cart_id } })
     const placed = recordOrderPlacedStep({
       transaction_id: input.transaction_id,
+      payment_session_id: input.payment_session_id,
+      click_paydoc_id: input.click_paydoc_id,
+      merchant_prepare_id: input.merchant_prepare_id,
       order_id: order.id,
       fiscal_status: input.fiscal_status,
     })
@@ -108,11 +122,8 @@ export const placeClickOrderWorkflow = createWorkflow(
   }
 )
 
-export interface RecordFoundClickOrderInput {
-  transaction_id: string
+export interface RecordFoundClickOrderInput extends ClickPaymentToPlace {
   order_id: string
-  /** The Click attempt's own payment session (the one its Complete stamped). */
-  payment_session_id: string
   fiscal_status?: FiscalReceiptStatusValue
 }
 
@@ -142,6 +153,9 @@ export const recordFoundClickOrderWorkflow = createWorkflow(
     addOrderTransactionStep(captures)
     const placed = recordOrderPlacedStep({
       transaction_id: input.transaction_id,
+      payment_session_id: input.payment_session_id,
+      click_paydoc_id: input.click_paydoc_id,
+      merchant_prepare_id: input.merchant_prepare_id,
       order_id: input.order_id,
       fiscal_status: input.fiscal_status,
       reason: "order_found",

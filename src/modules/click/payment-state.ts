@@ -133,9 +133,7 @@ export const CART_PAID_STATES: readonly ClickPaymentStateValue[] = [...PAYING_ST
 /**
  * States during which the storefront may not replace the cart's Click session
  * or change the cart: the money (about to be) taken is for exactly this cart.
- * A `prepared` attempt holds it only for CLICK_PREPARED_HOLD_SEC after its
- * Prepare (payments/views/cart-payment-status.ts), except a saved-card debit
- * Click has not answered (isUnansweredCardDebit).
+ * A `prepared` attempt holds it only for a while (holdsCart).
  */
 export const CART_HOLDING_STATES: readonly ClickPaymentStateValue[] = [S.Prepared, S.Confirmed, S.Queued]
 
@@ -173,6 +171,23 @@ export function transitionOnlyVia(from: ClickPaymentStateValue, to: ClickPayment
  */
 export function isUnansweredCardDebit(attempt: { state: string; debit_via?: string | null }): boolean {
   return attempt.state === S.Prepared && attempt.debit_via === DebitVia.CardToken
+}
+
+/**
+ * Whether an attempt holds its cart (CART_HOLDING_STATES): `confirmed` and
+ * `queued` always; `prepared` for `preparedHoldSec` (CLICK_PREPARED_HOLD_SEC)
+ * after its Prepare, while Click may still debit it, and a saved-card debit
+ * Click has not answered until reconciliation settles it, whatever its age
+ * (isUnansweredCardDebit).
+ */
+export function holdsCart(
+  attempt: { state: string; debit_via?: string | null; created_at: Date | string },
+  now: Date,
+  preparedHoldSec: number
+): boolean {
+  if (!CART_HOLDING_STATES.includes(attempt.state as ClickPaymentStateValue)) return false
+  if (attempt.state !== S.Prepared || isUnansweredCardDebit(attempt)) return true
+  return new Date(attempt.created_at).getTime() >= now.getTime() - preparedHoldSec * 1000
 }
 
 /**

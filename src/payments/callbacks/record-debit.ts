@@ -7,8 +7,27 @@ import {
   type RefundReasonValue,
   type TransitionInput,
 } from "../../modules/click"
+import type { ClickMerchantGateway } from "../../providers/click/merchant-gateway"
+import { storedTiyin } from "../../lib/medusa-amount"
 import { clickModule, isUniqueViolation, type ClickTransactionRecord } from "../click-transactions"
 import { cartCompletion } from "../medusa-tables"
+
+/**
+ * The confirmation stamp of a debit Click reported without a Complete
+ * (reconciliation's payment/status, a saved card's card_token/payment): the
+ * attempt's service signs the attempt's own cart, amount and number, what a
+ * verified Complete's stamp covers as Click sent them.
+ */
+export function stampOfAttempt(
+  gateway: Pick<ClickMerchantGateway, "confirmationFor">,
+  attempt: { merchant_trans_id: string; merchant_prepare_id: number; amount_tiyin: unknown }
+): string {
+  return gateway.confirmationFor({
+    cartId: attempt.merchant_trans_id,
+    amountTiyin: storedTiyin(attempt.amount_tiyin),
+    merchantPrepareId: attempt.merchant_prepare_id,
+  })
+}
 
 /**
  * What became of a debit Click reported for a prepared attempt:

@@ -29,13 +29,26 @@ function fiscalizationOf(serviceId: string | null): FiscalizationOptions | null 
   }
 }
 
-/** `pending` when the payment's Click service sends fiscal receipts: what `placed` starts with. */
-export async function fiscalStatusAtPlacement(
+/**
+ * Runs a placement's recording of its order (`record`, told what the fiscal
+ * track of `placed` starts with: `pending` when the payment's Click service
+ * sends fiscal receipts) and, once it is recorded, starts the receipt without
+ * waiting for it; the fiscal job retries it if this process stops first.
+ */
+export async function recordOrderWithFiscalReceipt<T>(
   container: MedusaContainer,
-  transactionId: string
-): Promise<FiscalReceiptStatusValue | undefined> {
-  const { service_id } = await clickModule(container).retrieveClickTransaction(transactionId, { select: ["service_id"] })
-  return fiscalizationOf(service_id) ? FiscalReceiptStatus.Pending : undefined
+  payment: { id: string; service_id: string | null },
+  log: Logger,
+  record: (fiscalStatus: FiscalReceiptStatusValue | undefined) => Promise<T>
+): Promise<T> {
+  const fiscalStatus = fiscalizationOf(payment.service_id) ? FiscalReceiptStatus.Pending : undefined
+  const recorded = await record(fiscalStatus)
+  if (fiscalStatus) {
+    submitFiscalReceipt(container, payment.id, log).catch((error) =>
+      log.error({ err: (error as Error)?.message }, "fiscal receipt submission failed; the job retries")
+    )
+  }
+  return recorded
 }
 
 const metadataSchema = z.record(z.string(), z.unknown()).nullish()
@@ -258,10 +271,4 @@ async function submitOrFindReceipt(
     }
     throw error
   }
-}
-
-export function submitFiscalReceiptInBackground(container: MedusaContainer, transactionId: string, log: Logger): void {
-  submitFiscalReceipt(container, transactionId, log).catch((error) =>
-    log.error({ err: (error as Error)?.message }, "fiscal receipt submission failed; the job retries")
-  )
 }

@@ -8,13 +8,12 @@ import {
 } from "../../click"
 import { ClickPaymentState, type WorkClaim } from "../../modules/click"
 import { clickMerchantGateway, type ClickMerchantGateway } from "../../providers/click/merchant-gateway"
-import { storedTiyin } from "../../lib/medusa-amount"
 import { clickPaymentNumber } from "../click-payment-number"
 import { clickModule, type ClickTransactionRecord } from "../click-transactions"
 import { noteMerchantApiCredentials, type CredentialsSign } from "../merchant-api-credentials"
 import { placeClickOrderInBackground, settleCartQueueInBackground } from "../placement/place-order"
 import { paymentPolicy } from "../policy"
-import { recordDebit } from "../callbacks/record-debit"
+import { recordDebit, stampOfAttempt } from "../callbacks/record-debit"
 import { workOnClaimedPayment } from "../work-claim"
 
 export type ReconcileOutcome = "confirmed" | "queued" | "refund_required" | "cancelled" | "duplicate" | "pending" | "stalled" | "not_due"
@@ -80,11 +79,7 @@ async function reconcileUnderClaim(
 
   switch (step.action) {
     case "confirm": {
-      const confirmation = gateway.confirmationFor({
-        cartId: transaction.merchant_trans_id,
-        amountTiyin: storedTiyin(transaction.amount_tiyin),
-        merchantPrepareId: transaction.merchant_prepare_id,
-      })
+      const confirmation = stampOfAttempt(gateway, transaction)
       // A payment found by our cart id is kept on the row: later steps and a person then name the same one.
       const set = foundPaymentId ? { click_paydoc_id: foundPaymentId } : undefined
       const outcome = await recordDebit(container, transaction, { confirmation, reason: "reconciled", set }, log)

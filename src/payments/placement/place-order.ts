@@ -11,8 +11,8 @@ import {
   type WorkClaim,
   type RefundReasonValue,
 } from "../../modules/click"
-import { placeClickOrderWorkflow, recordFoundClickOrderWorkflow } from "../../workflows/place-click-order"
-import { fiscalStatusAtPlacement, submitFiscalReceiptInBackground } from "../fiscal/fiscal-receipt"
+import { placeClickOrderWorkflow, recordFoundClickOrderWorkflow, type ClickPaymentToPlace } from "../../workflows/place-click-order"
+import { recordOrderWithFiscalReceipt } from "../fiscal/fiscal-receipt"
 import { clickModule, type ClickTransactionRecord } from "../click-transactions"
 import { reversalDatabase, reversalSentOrDone } from "../money-back/click-reversals"
 import { clickPaymentNumber } from "../click-payment-number"
@@ -118,7 +118,7 @@ async function currentOutcome(container: MedusaContainer, transactionId: string)
     : { status: "not_confirmed", state: current.state as ClickPaymentStateValue }
 }
 
-/** What placement needs of the payment, read once after the claim and passed on. */
+/** What placement needs of the payment, read once after the claim and passed on (to the workflow too). */
 const PLACEMENT_FIELDS = [
   "service_id",
   "click_paydoc_id",
@@ -154,6 +154,10 @@ async function placeUnderClaim(
     return unverified
   }
   await deleteOrdersOfFailedCompletions(container, cartId, log)
+  // Read here, not taken from the debit's record: placement runs after Click's
+  // answer, or long after from the job, and the cart may since have been
+  // deleted, completed with another provider or given the order an interrupted
+  // placement wrote; a failed completion's order is gone only from here on.
   const cart = await cartCompletion(container, cartId)
   if (!cart.exists) {
     return requireRefund(container, claim, RefundReason.Unplaceable, "the cart was deleted", log)
@@ -169,7 +173,7 @@ async function placeUnderClaim(
   if (cart.orderId) {
     // An earlier attempt wrote the order and died before recording it (even
     // before Medusa authorized the payment: completeCartWorkflow does that last).
-    return recordFoundOrder(container, claim, cart.orderId, payment.payment_session_id, log)
+    return recordFoundOrder(container, claim, payment, cart.orderId, log)
   }
   // Holding the claim and with no order for the cart, no completion of it is
   // running anywhere: our placements run under the claim, and the storefront's
@@ -178,13 +182,24 @@ async function placeUnderClaim(
   if (await clearDeadCartLock(container, cartId, { onlyExpired: false })) {
     log.warn({ merchant_trans_id: cartId }, "cleared a lock row a dead completion left for this cart")
   }
-  const fiscalStatus = await fiscalStatusAtPlacement(container, claim.id)
-  const { result } = await placeClickOrderWorkflow(container).run({
-    input: { transaction_id: claim.id, cart_id: cartId, fiscal_status: fiscalStatus },
+  const orderId = await recordOrderWithFiscalReceipt(container, { id: claim.id, service_id: payment.service_id }, log, async (fiscalStatus) => {
+    const { result } = await placeClickOrderWorkflow(container).run({
+      input: { ...paymentToPlace(claim, payment), cart_id: cartId, fiscal_status: fiscalStatus },
+    })
+    return result.order_id
   })
-  log.info({ merchant_trans_id: cartId, order_id: result.order_id, attempt: claim.attempt }, "order placed")
-  if (fiscalStatus) submitFiscalReceiptInBackground(container, claim.id, log)
-  return { status: "placed", orderId: result.order_id }
+  log.info({ merchant_trans_id: cartId, order_id: orderId, attempt: claim.attempt }, "order placed")
+  return { status: "placed", orderId }
+}
+
+/** The claimed payment as the workflows take it (workflows/place-click-order.ts). */
+function paymentToPlace(claim: WorkClaim, payment: ClaimedPayment): ClickPaymentToPlace {
+  return {
+    transaction_id: claim.id,
+    payment_session_id: payment.payment_session_id,
+    click_paydoc_id: payment.click_paydoc_id,
+    merchant_prepare_id: payment.merchant_prepare_id,
+  }
 }
 
 /**
@@ -311,16 +326,16 @@ async function cancelFailedCardDebit(
 async function recordFoundOrder(
   container: MedusaContainer,
   claim: WorkClaim,
+  payment: ClaimedPayment,
   orderId: string,
-  payment_session_id: string,
   log: Logger
 ): Promise<PlacementOutcome> {
-  const fiscalStatus = await fiscalStatusAtPlacement(container, claim.id)
-  await recordFoundClickOrderWorkflow(container).run({
-    input: { transaction_id: claim.id, order_id: orderId, payment_session_id, fiscal_status: fiscalStatus },
-  })
+  await recordOrderWithFiscalReceipt(container, { id: claim.id, service_id: payment.service_id }, log, (fiscalStatus) =>
+    recordFoundClickOrderWorkflow(container).run({
+      input: { ...paymentToPlace(claim, payment), order_id: orderId, fiscal_status: fiscalStatus },
+    })
+  )
   log.warn({ merchant_trans_id: claim.merchant_trans_id, order_id: orderId }, "found the order an interrupted placement wrote; recorded it")
-  if (fiscalStatus) submitFiscalReceiptInBackground(container, claim.id, log)
   return { status: "placed", orderId }
 }
 
@@ -344,7 +359,7 @@ async function recordOrderRefundedBeforePlaced(
   if (!cart.orderId || cart.paidByAnotherProvider) {
     return requireRefund(container, claim, RefundReason.RefundedByAdmin, "refunded in Medusa before its order was recorded", log)
   }
-  return recordFoundOrder(container, claim, cart.orderId, payment.payment_session_id, log)
+  return recordFoundOrder(container, claim, payment, cart.orderId, log)
 }
 
 /**

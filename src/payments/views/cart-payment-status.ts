@@ -1,6 +1,6 @@
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { clickLogger } from "../../lib/logger"
-import { CART_HOLDING_STATES, ClickPaymentState, DebitVia, isUnansweredCardDebit, PAYING_STATES, type ClickPaymentStateValue } from "../../modules/click"
+import { ClickPaymentState, DebitVia, holdsCart, PAYING_STATES, type ClickPaymentStateValue } from "../../modules/click"
 import type { ClickCartPayment, ClickCartStatus } from "../../storefront"
 import { clickModule, type ClickTransactionRecord } from "../click-transactions"
 import { cartCompletion } from "../medusa-tables"
@@ -16,7 +16,7 @@ export type CartPaymentState = ClickCartPayment
 export interface CartClickPayment {
   /** The attempt that pays for the cart (`confirmed` or `placed`); at most one exists. */
   paying: ClickTransactionRecord | undefined
-  /** An attempt during which the cart may not change: confirmed, queued, or prepared within the hold window. */
+  /** An attempt during which the cart may not change (holdsCart, payment-state.ts). */
   holding: ClickTransactionRecord | undefined
   /** A debit waiting to become the order or a reversal (queued-debits.ts). */
   queued: ClickTransactionRecord | undefined
@@ -33,13 +33,9 @@ export async function cartClickPayment(
     { merchant_trans_id: cartId },
     { order: { created_at: "DESC" } }
   )
-  const holdSince = now.getTime() - paymentPolicy().preparedHoldSec * 1000
+  const preparedHoldSec = paymentPolicy().preparedHoldSec
   const paying = attempts.find((t) => PAYING_STATES.includes(t.state as ClickPaymentStateValue))
-  const holding = attempts.find(
-    (t) =>
-      CART_HOLDING_STATES.includes(t.state as ClickPaymentStateValue) &&
-      (t.state !== ClickPaymentState.Prepared || isUnansweredCardDebit(t) || new Date(t.created_at).getTime() >= holdSince)
-  )
+  const holding = attempts.find((t) => holdsCart(t, now, preparedHoldSec))
   const queued = attempts.find((t) => t.state === ClickPaymentState.Queued)
   return { paying, holding, queued, latest: attempts[0] }
 }

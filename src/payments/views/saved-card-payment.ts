@@ -2,10 +2,11 @@ import { randomUUID } from "node:crypto"
 import type { MedusaContainer } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys } from "@medusajs/framework/utils"
 import type { Logger } from "pino"
+import { z } from "zod"
 import { cardRefusalOf, ClickMerchantApiError, formatSignTime, formatTiyinAsSoums } from "../../click"
 import { barsCardDebit, ClickPaymentState, DebitVia } from "../../modules/click"
 import { clickMerchantGateway } from "../../providers/click/merchant-gateway"
-import { recordDebit } from "../callbacks/record-debit"
+import { recordDebit, stampOfAttempt } from "../callbacks/record-debit"
 import { clickModule } from "../click-transactions"
 import { noteMerchantApiCredentials } from "../merchant-api-credentials"
 import { placeClickOrderInBackground, settleCartQueueInBackground } from "../placement/place-order"
@@ -28,7 +29,8 @@ interface DebitIntent {
   merchant_prepare_id: number
   merchant_trans_id: string
   serviceId: string
-  amountTiyin: bigint
+  /** The session's amount, as the row keeps it. */
+  amount_tiyin: string
 }
 
 /**
@@ -73,7 +75,6 @@ export async function payWithSavedCard(
     }
     const payments = clickModule(container)
     if ((await payments.listCartAttempts(cartId)).some(barsCardDebit)) throw unsettledPaymentRefusal(cartId)
-    const amountTiyin = BigInt(session.amount_tiyin)
     const clickTransId = `card_token:${randomUUID()}`
     const created = await payments.createPrepared({
       click_trans_id: clickTransId,
@@ -81,12 +82,12 @@ export async function payWithSavedCard(
       service_id: session.service_id,
       merchant_trans_id: cartId,
       payment_session_id: session.session_id,
-      amount: formatTiyinAsSoums(amountTiyin),
-      amount_tiyin: amountTiyin.toString(),
+      amount: formatTiyinAsSoums(BigInt(session.amount_tiyin)),
+      amount_tiyin: session.amount_tiyin,
       sign_time: formatSignTime(new Date()),
       debit_via: DebitVia.CardToken,
     })
-    const intent = { ...created, serviceId: session.service_id, amountTiyin }
+    const intent = { ...created, serviceId: session.service_id, amount_tiyin: session.amount_tiyin }
     // Written, then looked again: Prepare is not under this lock, and one that read the cart before
     // this row existed writes its own after it. Of two such writes, the later one's look sees the
     // other (Prepare looks again too), so at most one of them goes on to Click.
@@ -101,7 +102,7 @@ export async function payWithSavedCard(
   const gateway = clickMerchantGateway(intent.serviceId)
   let answer: { paymentId: string; paymentStatus: number }
   try {
-    answer = await gateway.api.payWithCardToken({ cardToken: card.card_token, amountTiyin: intent.amountTiyin, merchantTransId: cartId })
+    answer = await gateway.api.payWithCardToken({ cardToken: card.card_token, amountTiyin: BigInt(intent.amount_tiyin), merchantTransId: cartId })
   } catch (error) {
     const failure = await debitFailure(container, intent, error, log)
     if (failure === "unanswered") return { status: "processing" }
@@ -121,15 +122,10 @@ export async function payWithSavedCard(
       "Click could not take the payment from this card: use another card, or pay on Click's page."
     )
   }
-  const confirmation = gateway.confirmationFor({
-    cartId,
-    amountTiyin: intent.amountTiyin,
-    merchantPrepareId: intent.merchant_prepare_id,
-  })
   const outcome = await recordDebit(
     container,
     intent,
-    { confirmation, reason: "card_token_payment", set: { click_paydoc_id: answer.paymentId } },
+    { confirmation: stampOfAttempt(gateway, intent), reason: "card_token_payment", set: { click_paydoc_id: answer.paymentId } },
     log
   )
   if (outcome.state === "confirmed") placeClickOrderInBackground(container, intent.id, log)
@@ -213,8 +209,11 @@ async function cancelIntent(
   })
 }
 
+/** The cart as cartCustomerId's query.graph reads it. */
+const cartCustomerSchema = z.object({ id: z.string(), customer_id: z.string().nullish() })
+
 async function cartCustomerId(container: MedusaContainer, cartId: string): Promise<string | null> {
   const query = container.resolve(ContainerRegistrationKeys.QUERY)
   const { data } = await query.graph({ entity: "cart", fields: ["id", "customer_id"], filters: { id: cartId } })
-  return (data[0]?.customer_id as string | null | undefined) ?? null
+  return data[0] ? cartCustomerSchema.parse(data[0]).customer_id ?? null : null
 }

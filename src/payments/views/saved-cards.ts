@@ -1,6 +1,7 @@
 import type { ILockingModule, IPaymentModuleService, MedusaContainer, PaymentAccountHolderDTO } from "@medusajs/framework/types"
 import { ContainerRegistrationKeys, Modules } from "@medusajs/framework/utils"
 import type { Logger } from "pino"
+import { z } from "zod"
 import { cardRefusalOf, ClickMerchantApiError } from "../../click"
 import {
   cardCounts,
@@ -166,6 +167,27 @@ export async function forgetSpentTemporaryCard(container: MedusaContainer, card:
   if (card.temporary) await forgetSavedCard(database(container), card.id)
 }
 
+/**
+ * A customer's account holders as accountHoldersOf's query.graph reads them.
+ * Loose: the holder is handed on whole to the payment module as the payment
+ * method's context.
+ */
+const customerAccountHoldersSchema = z.object({
+  account_holders: z
+    .array(z.looseObject({ id: z.string(), provider_id: z.string(), data: z.record(z.string(), z.unknown()).nullish() }).nullable())
+    .nullish(),
+})
+
+/** The customer as customerOf's query.graph reads it: what the provider names its account holder after. */
+const customerContactSchema = z.object({
+  id: z.string(),
+  email: z.string().nullish(),
+  company_name: z.string().nullish(),
+  first_name: z.string().nullish(),
+  last_name: z.string().nullish(),
+  phone: z.string().nullish(),
+})
+
 type AccountHolder = PaymentAccountHolderDTO & { id: string; provider_id: string }
 
 /**
@@ -200,10 +222,8 @@ async function accountHolderFor(container: MedusaContainer, customerId: string, 
 async function accountHoldersOf(container: MedusaContainer, customerId: string): Promise<AccountHolder[]> {
   const query = container.resolve(ContainerRegistrationKeys.QUERY)
   const { data } = await query.graph({ entity: "customer", fields: ["id", "account_holders.*"], filters: { id: customerId } })
-  const holders: ({ id: string; provider_id: string; data: Record<string, unknown> | null } | null)[] = data[0]?.account_holders ?? []
-  return holders
-    .filter((holder): holder is NonNullable<typeof holder> => !!holder && isClickProviderId(holder.provider_id))
-    .map((holder) => ({ ...holder, data: holder.data ?? {} }))
+  const holders = data[0] ? customerAccountHoldersSchema.parse(data[0]).account_holders ?? [] : []
+  return holders.flatMap((holder) => (holder && isClickProviderId(holder.provider_id) ? [{ ...holder, data: holder.data ?? {} }] : []))
 }
 
 /**
@@ -241,8 +261,8 @@ async function customerOf(container: MedusaContainer, customerId: string) {
     fields: ["id", "email", "company_name", "first_name", "last_name", "phone"],
     filters: { id: customerId },
   })
-  const customer = data[0]
-  if (!customer) throw new ClickStoreRefusal(404, "customer_not_found", "The logged-in customer was not found.")
+  if (!data[0]) throw new ClickStoreRefusal(404, "customer_not_found", "The logged-in customer was not found.")
+  const customer = customerContactSchema.parse(data[0])
   // A logged-in customer has an email (Medusa's auth registers one); the payment module's type requires it.
   return { ...customer, email: customer.email ?? "" }
 }
