@@ -8,9 +8,13 @@ import pino, { type LoggerOptions } from "pino"
 const secretFieldNames = new Set([
   "secretKey",
   "secret_key",
+  "previousSecretKey",
+  "previous_secret_key",
   "sign_string",
   "signString",
   "token",
+  "card_token",
+  "cardToken",
   "card_number",
   "cardNumber",
   "expire_date",
@@ -28,21 +32,31 @@ const CENSOR = "[redacted]"
 export const MAX_LOGGED_DEPTH = 8
 const TOO_DEEP = "[redacted: nested too deep]"
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> => {
-  if (typeof value !== "object" || value === null) return false
-  const prototype = Object.getPrototypeOf(value)
-  return prototype === Object.prototype || prototype === null
-}
+/**
+ * Whether a log line writes `value` as its own enumerable fields, as
+ * JSON.stringify does: plain objects, and class instances too (an error as
+ * pino's serializer leaves it or under any other name, a request). Not a value
+ * with a JSON form of its own (`toJSON`: dates, buffers) nor one JSON writes
+ * without its contents (maps, sets, binary data).
+ */
+const isWrittenAsFields = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" &&
+  value !== null &&
+  typeof (value as { toJSON?: unknown }).toJSON !== "function" &&
+  !(value instanceof Map) &&
+  !(value instanceof Set) &&
+  !(value instanceof ArrayBuffer) &&
+  !ArrayBuffer.isView(value)
 
 /**
- * `value` with every secret field censored, in plain objects and arrays at any
+ * `value` with every secret field censored, in objects and arrays at any
  * depth. A value with nothing to censor is returned as it is (no copy), so a
- * log call pays one walk of what it logs. Class instances (errors included)
- * are left to pino's serializers.
+ * log call pays one walk of what it logs; a censored object is written as the
+ * plain copy of its own fields, which is what its log line holds anyway.
  */
 export function redactSecretFields(value: unknown, depth = 0): unknown {
   const isArray = Array.isArray(value)
-  if (!isArray && !isPlainObject(value)) return value
+  if (!isArray && !isWrittenAsFields(value)) return value
   if (depth >= MAX_LOGGED_DEPTH) return TOO_DEEP
   if (isArray) {
     let copy: unknown[] | undefined

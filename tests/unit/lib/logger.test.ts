@@ -71,6 +71,35 @@ describe("the Click logger's redaction", () => {
     })
   })
 
+  it("redacts inside errors and other class instances: an error pino serializes, one under another name, its cause, a request", () => {
+    const { log, text } = capture()
+    const failed = Object.assign(new Error("card_token/request refused"), {
+      body: { card_number: "8600123412341234" },
+      cause: Object.assign(new Error("upstream"), { request: { sms_code: "123456" } }),
+    })
+    log.error({ err: failed }, "serialized by pino")
+    log.error({ failure: failed }, "under another name")
+    class IncomingRequest {
+      headers = { host: "shop.example" }
+      body = { cardNumber: "8600123412341234", expireDate: "1229" }
+    }
+    log.warn({ req: new IncomingRequest() }, "a request")
+    expect(text()).not.toMatch(/8600123412341234|123456|1229/)
+    const [serialized, named, request] = text().trim().split("\n").map((line) => JSON.parse(line))
+    // What is not secret is still written: the error's message and type, the request's headers.
+    expect(serialized.err).toMatchObject({ type: "Error", message: expect.stringContaining("card_token/request refused"), body: { card_number: "[redacted]" } })
+    expect(named.failure).toMatchObject({ body: { card_number: "[redacted]" }, cause: { request: { sms_code: "[redacted]" } } })
+    expect(request.req).toEqual({ headers: { host: "shop.example" }, body: { cardNumber: "[redacted]", expireDate: "[redacted]" } })
+  })
+
+  it("redacts the previous secret key and card tokens, and leaves dates as dates", () => {
+    const { log, text } = capture()
+    const at = new Date("2026-12-07T10:00:00.000Z")
+    log.info({ options: { previousSecretKey: "old-merchant-secret", at }, card: { card_token: "ct-1", cardToken: "ct-2" } }, "options")
+    expect(text()).not.toMatch(/old-merchant-secret|ct-1|ct-2/)
+    expect(JSON.parse(text()).options.at).toBe("2026-12-07T10:00:00.000Z")
+  })
+
   it("keeps Click's masked number under its own name, and leaves an object with nothing to censor as it is", () => {
     const { log, text } = capture()
     log.info({ masked_card_number: "860012******1234" }, "saved")
