@@ -62,47 +62,29 @@ const ClickPaymentsPage = () => {
               }}
               data-testid="click-search"
             />
-            <Select
-              size="small"
+            <FilterSelect
               value={state}
-              onValueChange={(value) => {
+              onChange={(value) => {
                 setState(value)
                 setOffset(0)
               }}
-            >
-              <Select.Trigger data-testid="click-state-filter">
-                <Select.Value placeholder="State" />
-              </Select.Trigger>
-              <Select.Content>
-                <Select.Item value="all">All states</Select.Item>
-                {CLICK_STATES.map((s) => (
-                  <Select.Item key={s} value={s}>
-                    {s}
-                  </Select.Item>
-                ))}
-              </Select.Content>
-            </Select>
+              testId="click-state-filter"
+              placeholder="State"
+              allLabel="All states"
+              options={CLICK_STATES.map((s) => ({ value: s, label: s }))}
+            />
             {severalServices ? (
-              <Select
-                size="small"
+              <FilterSelect
                 value={serviceId}
-                onValueChange={(value) => {
+                onChange={(value) => {
                   setServiceId(value)
                   setOffset(0)
                 }}
-              >
-                <Select.Trigger data-testid="click-service-filter">
-                  <Select.Value placeholder="Service" />
-                </Select.Trigger>
-                <Select.Content>
-                  <Select.Item value="all">All services</Select.Item>
-                  {services.data?.services.map(({ service_id }) => (
-                    <Select.Item key={service_id} value={service_id}>
-                      service {service_id}
-                    </Select.Item>
-                  ))}
-                </Select.Content>
-              </Select>
+                testId="click-service-filter"
+                placeholder="Service"
+                allLabel="All services"
+                options={(services.data?.services ?? []).map(({ service_id }) => ({ value: service_id, label: `service ${service_id}` }))}
+              />
             ) : null}
           </div>
         </div>
@@ -136,6 +118,37 @@ const ClickPaymentsPage = () => {
     </div>
   )
 }
+
+/** One of the list's filters: "all", or one of `options`. */
+const FilterSelect = ({
+  value,
+  onChange,
+  testId,
+  placeholder,
+  allLabel,
+  options,
+}: {
+  value: string
+  onChange: (value: string) => void
+  testId: string
+  placeholder: string
+  allLabel: string
+  options: { value: string; label: string }[]
+}) => (
+  <Select size="small" value={value} onValueChange={onChange}>
+    <Select.Trigger data-testid={testId}>
+      <Select.Value placeholder={placeholder} />
+    </Select.Trigger>
+    <Select.Content>
+      <Select.Item value="all">{allLabel}</Select.Item>
+      {options.map((option) => (
+        <Select.Item key={option.value} value={option.value}>
+          {option.label}
+        </Select.Item>
+      ))}
+    </Select.Content>
+  </Select>
+)
 
 export const config = defineRouteConfig({ label: "Click payments", icon: CreditCard })
 
