@@ -271,6 +271,9 @@ describe("a newcomer's private folder with a space in its path", () => {
     }, 180_000)
   })
 
+  // A stop and a whole second start, beside the suite's other files on 2 cores: this case is
+  // bounded by startDev's own wait for the start (it gives up and says so), not by the default
+  // test timeout, which a loaded machine outlasts.
   it("Ctrl-C stops Medusa and the embedded PostgreSQL; the next npm run dev starts on the same data, seeded once", async () => {
     const key = dev.publishableKey()
     expect(await dev.stop()).toBe(true)
@@ -290,7 +293,7 @@ describe("a newcomer's private folder with a space in its path", () => {
       (SELECT count(*) FROM "user" WHERE email = 'admin@example.com')::int AS users`)
     expect(rows[0]).toEqual({ regions: 1, products: 1, api_keys: 1, shipping_options: 1, stock_locations: 1, users: 1 })
     expect(await second.stop()).toBe(true)
-  })
+  }, 420_000)
 
   it("npm test runs in the copy: its own embedded PostgreSQL and an integration file, without a template nobody asked for", async () => {
     const testDataDir = embeddedDataDir(path.join(checkout, ".data"), "test-postgres")
