@@ -72,7 +72,9 @@ const integration = {
   // Click's Merchant API double first: the shared backends, booted by the pool, are given its URL.
   globalSetup: ["integration-tests/harness/redis-server.ts", "integration-tests/harness/click-merchant-api.ts", "integration-tests/harness/global-setup.ts"],
   setupFiles: ["integration-tests/harness/worker-env.ts"],
-  testTimeout: 120_000,
+  // A case that restarts a backend or waits for a job shares 2 cores with three other lanes: the
+  // bound is generous, and what must be fast (Click's answers) is asserted by the tests themselves.
+  testTimeout: 300_000,
   hookTimeout: 900_000,
   // A lane's files share its worker's imports (the harness, pg, supertest, fast-check, the
   // protocol code) instead of a fresh process each; every file starts and stops what it uses.
