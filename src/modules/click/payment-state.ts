@@ -135,7 +135,7 @@ export const CART_PAID_STATES: readonly ClickPaymentStateValue[] = [...PAYING_ST
  * or change the cart: the money (about to be) taken is for exactly this cart.
  * A `prepared` attempt holds it only for a while (holdsCart).
  */
-export const CART_HOLDING_STATES: readonly ClickPaymentStateValue[] = [S.Prepared, S.Confirmed, S.Queued]
+const CART_HOLDING_STATES: readonly ClickPaymentStateValue[] = [S.Prepared, S.Confirmed, S.Queued]
 
 /**
  * How Click debited an attempt: Click's Prepare and Complete callbacks (its pay
