@@ -1,4 +1,5 @@
 import pino, { type LoggerOptions } from "pino"
+import { passesLuhn } from "../click"
 
 /**
  * Field names whose values never reach a log line, at any depth: secrets,
@@ -49,12 +50,30 @@ const isWrittenAsFields = (value: unknown): value is Record<string, unknown> =>
   !ArrayBuffer.isView(value)
 
 /**
+ * A card number Click takes (16 digits), as it may sit in free text: whole, or
+ * grouped by single spaces, dashes or dots, with no digit right before or after.
+ */
+const CARD_NUMBER_IN_TEXT = /(?<!\d)\d(?:[ .-]?\d){15}(?!\d)/g
+const CARD_NUMBER_CENSOR = "[redacted: card number]"
+
+/**
+ * `text` with every Luhn-valid 16-digit number censored: a card number that
+ * reached a message or a string field (an error's text echoing its input)
+ * never reaches the log line. Other numbers, ids and timestamps, are kept.
+ * Text without one is returned as it is.
+ */
+export function redactCardNumbers(text: string): string {
+  return text.replace(CARD_NUMBER_IN_TEXT, (match) => (passesLuhn(match.replace(/\D/g, "")) ? CARD_NUMBER_CENSOR : match))
+}
+
+/**
  * `value` with every secret field censored, in objects and arrays at any
  * depth. A value with nothing to censor is returned as it is (no copy), so a
  * log call pays one walk of what it logs; a censored object is written as the
  * plain copy of its own fields, which is what its log line holds anyway.
  */
 export function redactSecretFields(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return redactCardNumbers(value)
   const isArray = Array.isArray(value)
   if (!isArray && !isWrittenAsFields(value)) return value
   if (depth >= MAX_LOGGED_DEPTH) return TOO_DEEP
@@ -81,7 +100,9 @@ export function redactSecretFields(value: unknown, depth = 0): unknown {
  * the bindings of each child logger, so that a careless `log.info({ body })`
  * or `log.child({ req })` cannot leak a secret, however deep it sits. pino's
  * paths reach a fixed depth only: a secret name at the top is censored by its
- * path, and every other top-level value ("*") is walked.
+ * path, and every other top-level value ("*") is walked. The message is one
+ * of them (pino redacts it as the line's `msg` field, its format arguments
+ * filled in): every string is searched for card numbers (redactCardNumbers).
  */
 export const clickLogOptions = {
   redact: {

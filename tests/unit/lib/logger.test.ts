@@ -1,7 +1,7 @@
 import pino from "pino"
 import { Writable } from "node:stream"
 import { describe, expect, it } from "vitest"
-import { clickLogOptions, MAX_LOGGED_DEPTH, redactSecretFields } from "../../../src/lib/logger"
+import { clickLogOptions, MAX_LOGGED_DEPTH, redactCardNumbers, redactSecretFields } from "../../../src/lib/logger"
 
 /** A logger with the plugin's redaction that writes into a string. */
 function capture() {
@@ -110,5 +110,29 @@ describe("the Click logger's redaction", () => {
     const body = { card_number: "8600123412341234" }
     expect(redactSecretFields({ body })).toEqual({ body: { card_number: "[redacted]" } })
     expect(body.card_number).toBe("8600123412341234")
+  })
+
+  it("finds a card number in free text: the message, its format arguments, an error's text, any string field, grouped or whole", () => {
+    const { log, text } = capture()
+    // Luhn-valid 16-digit numbers, as a Humo and an Uzcard card have.
+    const humo = "9860012345678903"
+    const uzcard = "8600495400001235"
+    log.info(`paying with ${humo}`)
+    log.info("card %s refused", "8600 4954 0000 1235")
+    log.error({ err: new Error(`Click refused card 9860-0123-4567-8903`) }, "card_token/request failed")
+    log.warn({ note: `retry ${uzcard}.`, nested: { lines: [`card 9860.0123.4567.8903`] } }, "echoed")
+    log.child({ context: `for ${uzcard}` }).info("bound")
+    expect(text()).not.toMatch(/9860[ .-]?0123[ .-]?4567[ .-]?8903|8600[ .-]?4954[ .-]?0000[ .-]?1235/)
+    expect(text().match(/\[redacted: card number\]/g)).toHaveLength(7)
+  })
+
+  it("keeps the numbers that are not card numbers: ids, timestamps, amounts, a 16-digit number failing Luhn", () => {
+    const kept = ["click_trans_id 2291844271", "at 1796654597043", "amount 1500000.00", "id 9860012345678904", "17 digits 98600123456789031"]
+    for (const line of kept) expect(redactCardNumbers(line)).toBe(line)
+    const { log, text } = capture()
+    log.info({ merchant_prepare_id: "2147483647", paydoc: "9860012345678904" }, "ids %s", "2291844271")
+    expect(text()).toContain("9860012345678904")
+    expect(text()).toContain("2291844271")
+    expect(text()).not.toContain("[redacted")
   })
 })
