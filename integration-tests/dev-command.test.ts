@@ -1,10 +1,12 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs"
+import { spawn } from "node:child_process"
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import net from "node:net"
 import path from "node:path"
 import { afterAll, describe, expect, inject, it } from "vitest"
 import { embeddedDataDir, freePort, withDatabase } from "../scripts/lib/postgres.mjs"
 import { projectDir } from "../scripts/lib/medusa.mjs"
-import { killDevCommands, startDev as startDevCommand } from "./harness/dev-command"
+import { killDevCommands, startDev as startDevCommand, waitFor } from "./harness/dev-command"
+import { testEnv } from "./harness/test-env"
 
 /**
  * `npm run dev` as a newcomer runs it: the README's command, a real process, real
@@ -54,5 +56,33 @@ describe("npm run dev", () => {
     rmSync(corruptData, { recursive: true, force: true })
     expect(await corrupt.exited).toBe(1)
     expect(corrupt.output()).toMatch(/data folder .* could not be started .*: delete that folder/)
+  })
+
+  it("refuses, naming the fix, to write its log into a file Medusa's watcher would restart it for (npm run dev > dev.log)", async () => {
+    // `> dev.log` in the project: the shell hands npm, and npm the script, that file as stdout and stderr.
+    const logFile = path.join(projectDir, `dev-output-${process.pid}.log`)
+    const fd = openSync(logFile, "w")
+    try {
+      const child = spawn("npm", ["run", "dev"], {
+        cwd: projectDir,
+        env: testEnv({ CLICK_SANDBOX: "true", CLICK_SECRET_KEY: "", DATA_DIR: dataDir, PORT: String(await freePort()) }),
+        stdio: ["ignore", fd, fd],
+        detached: true,
+      })
+      const exited = new Promise<number | null>((resolve) => child.on("exit", resolve))
+      // A dev that starts its database instead of refusing is stopped at once, and the case fails.
+      const started = waitFor(() => /PostgreSQL/.test(readFileSync(logFile, "utf8")), 120_000).then(() => "started" as const)
+      const code = await Promise.race([exited, started])
+      if (code === "started") process.kill(-child.pid!, "SIGKILL")
+      const written = readFileSync(logFile, "utf8")
+      expect(code, written).toBe(1)
+      expect(written).toContain(`npm run dev writes into dev-output-${process.pid}.log, inside the project`)
+      expect(written).toContain("npm run dev > .data/dev.log")
+      // Nothing was started: no database, no Medusa.
+      expect(written).not.toMatch(/PostgreSQL|migrations|Medusa is running/)
+    } finally {
+      closeSync(fd)
+      rmSync(logFile, { force: true })
+    }
   })
 })

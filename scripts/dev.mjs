@@ -12,6 +12,7 @@ import {
   withDatabase,
 } from "./lib/postgres.mjs"
 import { migrateAndSeed, projectDir, spawnMedusa, waitForHealth } from "./lib/medusa.mjs"
+import { refuseWatchedOutputFile } from "./lib/dev-output.mjs"
 import { applySandboxDefaults } from "./lib/sandbox-defaults.mjs"
 
 const envFile = path.join(projectDir, ".env")
@@ -24,6 +25,7 @@ const baseUrl = (env.BACKEND_URL || `http://localhost:${port}`).replace(/\/$/, "
 let stopPostgres = async () => {}
 
 async function main() {
+  refuseWatchedOutputFile(projectDir)
   if (!(await isPortFree(port, "0.0.0.0"))) {
     throw new FriendlyError(`Port ${port} is already in use: stop what uses it or set PORT to a free port.`)
   }
