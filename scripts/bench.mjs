@@ -180,7 +180,7 @@ async function startMedusa(env, logName = "backend", ownNodeOptions = "") {
   const logFile = path.join(resultsDir, `${logName}.log`)
   const log = createWriteStream(logFile)
   // BENCH_NODE_OPTIONS reaches only the Medusa process (NODE_OPTIONS takes no --cpu-prof: use a "--require" preload that starts the inspector's profiler).
-  const nodeOptions = [process.env.BENCH_NODE_OPTIONS, ownNodeOptions].filter(Boolean).join(" ")
+  const nodeOptions = [env.NODE_OPTIONS, process.env.BENCH_NODE_OPTIONS, ownNodeOptions].filter(Boolean).join(" ")
   const child = spawnMedusa(
     ["start"],
     { ...env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}), PORT: String(port) },

@@ -29,13 +29,22 @@ function telemetryOffConfigHome() {
   return home
 }
 
-/** Environment for a test or bench backend: only what we choose, nothing from the developer's shell. */
+const exitWithStarter = fileURLToPath(new URL("./exit-with-starter.cjs", import.meta.url))
+
+/**
+ * Environment for a test or bench backend: only what we choose, nothing from the developer's shell.
+ * Every Node process started with it (npm, Medusa and what they start) ends with the process that
+ * called testEnv (exit-with-starter.cjs).
+ */
 export function testEnv(overrides = {}) {
   const inherited = Object.fromEntries(
     ["PATH", "HOME", "TMPDIR", "LANG"].map((key) => [key, process.env[key]])
   )
   return {
     ...inherited,
+    // Quoted as NODE_OPTIONS reads a path with spaces.
+    NODE_OPTIONS: `--require ${JSON.stringify(exitWithStarter)}`,
+    CLICK_TEST_STARTER_PID: String(process.pid),
     NODE_ENV: "development",
     LOG_LEVEL: "warn",
     MEDUSA_DISABLE_TELEMETRY: "true",
