@@ -11,7 +11,7 @@ import type { ClickMerchantGateway } from "../providers/click/merchant-gateway"
  * at once: it says nothing about either day.
  */
 export async function clickPaymentNumber(
-  api: ClickMerchantGateway["api"],
+  api: Pick<ClickMerchantGateway["api"], "paymentStatusByMerchantTransId">,
   transaction: { click_paydoc_id?: string | null; merchant_trans_id: string; created_at: Date | string }
 ): Promise<string> {
   if (transaction.click_paydoc_id) {
