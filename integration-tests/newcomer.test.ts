@@ -32,6 +32,7 @@ describe("a newcomer's private folder with a space in its path", () => {
   let pgPort: number
   let dev: DevCommand
   let base: string
+  let databaseUrl: string
   let db: pg.Pool
 
   beforeAll(async () => {
@@ -53,7 +54,8 @@ describe("a newcomer's private folder with a space in its path", () => {
     )
     expect(dev.ready, dev.output()).toBe(true)
     base = `http://localhost:${dev.port}`
-    db = new pg.Pool({ connectionString: `postgres://postgres:postgres@127.0.0.1:${pgPort}/medusa`, max: 2 })
+    databaseUrl = `postgres://postgres:postgres@127.0.0.1:${pgPort}/medusa`
+    db = new pg.Pool({ connectionString: databaseUrl, max: 2 })
     // Ctrl-C stops this PostgreSQL under the pool: its idle clients are dropped, not the test.
     db.on("error", () => {})
   }, 900_000)
@@ -220,7 +222,7 @@ describe("a newcomer's private folder with a space in its path", () => {
 
     it("the Click payments page puts a payment left without an order first; filtered by state, Retry places its order", async () => {
       const store = storeClient(dev.url, dev.publishableKey()!)
-      const clear = await faultOrderInserts({ db }, { kind: "fail" })
+      const clear = await faultOrderInserts({ db, databaseUrl }, { kind: "fail" })
       let cartId: string
       try {
         const cart = await store.createPayableCart()

@@ -200,7 +200,7 @@ describe("the packed plugin in a fresh Medusa backend", () => {
     let status: { status?: string } | undefined
     for (let i = 0; i < 60 && status?.status !== "paid"; i++) {
       status = await store.get(`/store/click/carts/${cart.cartId}`)
-      if (status.status !== "paid") await new Promise((resolve) => setTimeout(resolve, 250))
+      if (status?.status !== "paid") await new Promise((resolve) => setTimeout(resolve, 250))
     }
     expect(status, log.slice(-4000)).toMatchObject({ status: "paid", order_id: expect.stringMatching(/^order_/) })
     // Installed from the tarball, not linked to this repository.

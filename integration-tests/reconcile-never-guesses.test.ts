@@ -149,7 +149,7 @@ describe("reconciliation never guesses", () => {
       }
       const after = await row(payment.id)
       expect(after, JSON.stringify(fault)).toMatchObject({ state: "prepared", reconcile_no_count: 0 })
-      if (fault.http_status === 401 || fault.http_status === 403) {
+      if ("http_status" in fault && (fault.http_status === 401 || fault.http_status === 403)) {
         const { body } = await admin("GET", "/admin/click/alerts")
         expect(body.alerts).toHaveLength(1)
         expect(body.alerts[0].message).toMatch(/refuses this backend's credentials for service_id 12345/)

@@ -86,7 +86,7 @@ export function describeTwoProcesses(locking: string, lockingEnv: Record<string,
           WHERE t.click_trans_id = ANY($2) GROUP BY t.click_trans_id`,
         [state, clickTransIds]
       )
-      return Object.fromEntries(rows.map((r) => [r.click_trans_id, r.n]))
+      return Object.fromEntries(rows.map((r) => [r.click_trans_id as string, r.n as number]))
     }
     const once = (ids: string[]) => Object.fromEntries(ids.map((id) => [id, 1]))
 

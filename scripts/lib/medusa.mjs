@@ -31,7 +31,14 @@ export function runMedusa(args, env, { echo = false, priority } = {}) {
   })
 }
 
-/** Starts a long-running `medusa <args>` (start or develop); returns the child. */
+/**
+ * Starts a long-running `medusa <args>` (start or develop); returns the child.
+ * @param {string[]} args
+ * @param {NodeJS.ProcessEnv} env
+ * @param {import("node:child_process").StdioOptions} [stdio]
+ * @param {{ priority?: number }} [options]
+ * @returns {import("node:child_process").ChildProcess}
+ */
 export function spawnMedusa(args, env, stdio = "inherit", { priority } = {}) {
   const child = spawn(medusaBin, args, { cwd: projectDir, env, stdio })
   setChildPriority(child, priority)
@@ -52,6 +59,11 @@ function setChildPriority(child, priority) {
   }
 }
 
+/**
+ * Waits until Medusa at `baseUrl` answers /health; fails at once if `child` exits first.
+ * @param {string} baseUrl
+ * @param {{ timeoutMs?: number, child?: import("node:child_process").ChildProcess }} [options]
+ */
 export async function waitForHealth(baseUrl, { timeoutMs = 120_000, child } = {}) {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {

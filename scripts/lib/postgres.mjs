@@ -44,7 +44,10 @@ export function embeddedDataDir(dataRoot, name) {
   return path.join("/var/lib/medusa-payment-click", hash, name)
 }
 
-/** Starts (initialising on first use) an embedded PostgreSQL; returns its admin URL and a stop(). */
+/**
+ * Starts (initialising on first use) an embedded PostgreSQL; returns its admin URL and a stop().
+ * @param {{ dataDir: string, port: number, settings?: Record<string, string>, onLog?: (line: string) => void }} options
+ */
 export async function startEmbeddedPostgres({ dataDir, port, settings = {}, onLog = () => {} }) {
   const EmbeddedPostgres = await loadEmbeddedPostgres()
   if (!(await isPortFree(port))) {
@@ -106,6 +109,8 @@ async function exists(file) {
  * data in `dataRoot/dataName` (moved under /var/lib when the postgres user
  * cannot reach the project). `stop` stops only what was started here.
  * `settings`: server parameters of an embedded one (`-c name=value`).
+ * @param {{ externalUrl?: string, dataRoot: string, dataName: string, port?: number,
+ *   settings?: Record<string, string>, onEmbeddedStart?: (started: { dataDir: string, port: number }) => void }} options
  */
 export async function startPostgresServer({ externalUrl, dataRoot, dataName, port, settings, onEmbeddedStart = () => {} }) {
   if (externalUrl) {
@@ -151,7 +156,13 @@ export function withDatabase(serverUrl, database) {
   return url.toString()
 }
 
-/** Runs fn with a connected client on the server's maintenance database. */
+/**
+ * Runs fn with a connected client on the server's maintenance database.
+ * @template T
+ * @param {string} serverUrl
+ * @param {(client: pg.Client) => Promise<T>} fn
+ * @returns {Promise<T>}
+ */
 export async function withServer(serverUrl, fn) {
   const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 5000 })
   try {

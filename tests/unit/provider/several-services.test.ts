@@ -34,8 +34,8 @@ describe("several Click services in one process", () => {
   connectClickService(serviceOptions("31002", "secret-of-b", { allowedIps: "185.8.212.0/24" }))
 
   it("verifies each callback with the secret of the service it names, and stamps it with that secret only", () => {
-    const forA = clickGatewayForCallback("31001").verifyCallback(debitOf("31001", "secret-of-a"), "complete")
-    const forB = clickGatewayForCallback("31002").verifyCallback(debitOf("31002", "secret-of-b"), "complete")
+    const forA = clickGatewayForCallback("31001")!.verifyCallback(debitOf("31001", "secret-of-a"), "complete")
+    const forB = clickGatewayForCallback("31002")!.verifyCallback(debitOf("31002", "secret-of-b"), "complete")
     expect(forA).toMatchObject({ ok: true })
     expect(forB).toMatchObject({ ok: true })
     const subject = { cartId: "cart_a", amountTiyin: "100000", merchantPrepareId: "7" }
@@ -46,7 +46,7 @@ describe("several Click services in one process", () => {
 
   it("a callback signed with one service's secret moves nothing of another service", () => {
     // Signed by A's secret, naming B: B's gateway checks it with B's secret.
-    const forged = clickGatewayForCallback("31002").verifyCallback(debitOf("31002", "secret-of-a"), "complete")
+    const forged = clickGatewayForCallback("31002")!.verifyCallback(debitOf("31002", "secret-of-a"), "complete")
     expect(forged).toMatchObject({ ok: false, error: ClickErrorCode.SignCheckFailed, reason: "signature" })
     expect(forged.confirmation).toBeUndefined()
   })
