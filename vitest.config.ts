@@ -44,6 +44,7 @@ const parallelFiles = [
   "provider-and-status",
   "key-rotation",
   "health",
+  "redis-claims", // no backend: the run's Redis only
 ]
 
 /**

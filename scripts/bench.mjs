@@ -64,6 +64,7 @@ import {
   timed,
 } from "./lib/bench-click.mjs"
 import { ratio, runPool, summarize } from "./lib/bench-stats.mjs"
+import { claimRedisDbNumber, redisDbClaimKey } from "./lib/redis-claim.mjs"
 import { compareHeapSnapshots, heapSnapshotNodeOptions, summarizeHeapSnapshot, takeHeapSnapshot } from "./lib/bench-heap.mjs"
 
 const intEnv = (name, fallback) => {
@@ -673,8 +674,9 @@ async function main() {
 /**
  * Redis for the split backends: BENCH_REDIS_URL, whose database number must be
  * named, because the bench empties that database (and only it) first. The
- * number is claimed as the tests claim theirs (integration-tests/harness/redis-db.ts:
- * a SET NX key in the server's db 0), so a test run and the bench never share it.
+ * number is claimed as the tests claim theirs (scripts/lib/redis-claim.mjs: a key in the
+ * server's db 0, taken over when the run that held it is gone), so a test run and the bench
+ * never share it.
  */
 async function startSplitRedis() {
   const redisUrl = process.env.BENCH_REDIS_URL || "redis://127.0.0.1:6379/9"
@@ -682,20 +684,19 @@ async function startSplitRedis() {
   if (!/^\d+$/.test(db)) throw new FriendlyError(`BENCH_REDIS_URL must name its database number (…/9): the bench empties it`)
   const claimsUrl = new URL(redisUrl)
   claimsUrl.pathname = "/0"
-  const claimKey = `medusa-payment-click:test-redis-db:${db}`
   const claims = new Redis(claimsUrl.toString(), { maxRetriesPerRequest: 1, lazyConnect: true })
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true })
   try {
     await claims.connect()
-    const owner = `bench:${process.pid}`
-    if ((await claims.set(claimKey, owner, "EX", 3 * 3600, "NX")) !== "OK") {
-      throw new FriendlyError(`Redis db ${db} is claimed by another run (${claimKey}): set BENCH_REDIS_URL to another db number`)
+    const releaseClaim = await claimRedisDbNumber(claims, db, 3 * 3600)
+    if (!releaseClaim) {
+      throw new FriendlyError(`Redis db ${db} is claimed by another run (${redisDbClaimKey(db)}): set BENCH_REDIS_URL to another db number`)
     }
     cleanups.push({
       name: `release Redis db ${db}`,
       fn: async () => {
         const releasing = new Redis(claimsUrl.toString(), { maxRetriesPerRequest: 1 })
-        if ((await releasing.get(claimKey)) === owner) await releasing.del(claimKey)
+        await releaseClaim(releasing)
         releasing.disconnect()
       },
     })

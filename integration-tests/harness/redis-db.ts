@@ -1,4 +1,5 @@
 import Redis from "ioredis"
+import { claimRedisDbNumber, redisDbClaimKey } from "../../scripts/lib/redis-claim.mjs"
 
 /**
  * Why a Redis file fails on a machine with no Redis for the run: it proves the
@@ -7,9 +8,7 @@ import Redis from "ioredis"
 export const NO_REDIS =
   "No Redis for this run: install redis-server (apt-get install -y redis-server; the run starts a private one) or set TEST_REDIS_URL"
 
-/** Where a run's claim on a Redis db number lives (in the db the URL names): one run per db at a time. */
-const claimKey = (db: number) => `medusa-payment-click:test-redis-db:${db}`
-/** A claim left by a run that died runs out after this long. */
+/** A claim left by a run that died on another machine runs out after this long. */
 const CLAIM_TTL_SEC = 3600
 
 export interface RedisDb {
@@ -40,9 +39,9 @@ export async function claimRedisDb(redisUrl: string): Promise<RedisDb> {
         "Start redis-server (.ci/run does) or unset TEST_REDIS_URL to leave the Redis tests out."
     )
   }
-  const owner = `${process.pid}:${Date.now()}:${Math.random().toString(36).slice(2)}`
   for (let db = 1; db <= 15; db++) {
-    if ((await claims.set(claimKey(db), owner, "EX", CLAIM_TTL_SEC, "NX")) !== "OK") continue
+    const releaseClaim = await claimRedisDbNumber(claims, db, CLAIM_TTL_SEC)
+    if (!releaseClaim) continue
     const url = new URL(redisUrl)
     url.pathname = `/${db}`
     const client = new Redis(url.toString())
@@ -53,11 +52,11 @@ export async function claimRedisDb(redisUrl: string): Promise<RedisDb> {
       async release() {
         await client.flushdb()
         client.disconnect()
-        if ((await claims.get(claimKey(db))) === owner) await claims.del(claimKey(db))
+        await releaseClaim()
         claims.disconnect()
       },
     }
   }
   claims.disconnect()
-  throw new Error(`every Redis db 1–15 at ${redisUrl} is claimed by another run (keys ${claimKey(1)}…${claimKey(15)})`)
+  throw new Error(`every Redis db 1–15 at ${redisUrl} is claimed by another run (keys ${redisDbClaimKey(1)}…${redisDbClaimKey(15)})`)
 }
