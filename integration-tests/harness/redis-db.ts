@@ -1,4 +1,5 @@
 import Redis from "ioredis"
+import { describe, it } from "vitest"
 import { claimRedisDbNumber, redisDbClaimKey } from "../../scripts/lib/redis-claim.mjs"
 
 /**
@@ -7,6 +8,21 @@ import { claimRedisDbNumber, redisDbClaimKey } from "../../scripts/lib/redis-cla
  */
 export const NO_REDIS =
   "No Redis for this run: install redis-server (apt-get install -y redis-server; the run starts a private one) or set TEST_REDIS_URL"
+
+/**
+ * A describe block on the run's Redis (harness/redis-server.ts: TEST_REDIS_URL, or a private
+ * redis-server). On a machine with neither, the block is one failing case naming what to install.
+ */
+export function describeOnRunRedis(title: string, body: (redisUrl: string) => void) {
+  const redisUrl = process.env.TEST_REDIS_URL
+  describe(title, () => {
+    if (redisUrl) body(redisUrl)
+    else
+      it("has a Redis for this run", () => {
+        throw new Error(NO_REDIS)
+      })
+  })
+}
 
 /** A claim left by a run that died on another machine runs out after this long. */
 const CLAIM_TTL_SEC = 3600
