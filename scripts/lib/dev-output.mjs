@@ -12,7 +12,7 @@ const UNWATCHED_ROOT_FOLDERS = ["node_modules", "dist", "static", "private", ".m
 /** Whether a change to `file` (a path inside `projectDir`) restarts `medusa develop`. */
 export function restartsMedusaDevelop(projectDir, file) {
   const segments = path.relative(projectDir, file).split(path.sep)
-  if (segments[0] === ".." || path.isAbsolute(segments[0])) return false
+  if (segments[0] === "..") return false
   if (segments.some((segment) => segment.startsWith("."))) return false
   if (UNWATCHED_ROOT_FOLDERS.includes(segments[0])) return false
   return !(segments[0] === "src" && segments[1] === "admin")

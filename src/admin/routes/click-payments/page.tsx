@@ -13,6 +13,11 @@ const ClickPaymentsPage = () => {
   const [serviceId, setServiceId] = useState("all")
   const [q, setQ] = useState("")
   const [offset, setOffset] = useState(0)
+  /** A changed filter or search shows its results from the first page. */
+  const fromFirstPage = (set: (value: string) => void) => (value: string) => {
+    set(value)
+    setOffset(0)
+  }
   const attention = useClickApi<ClickTransactionList>(`/transactions?needs_attention=true&limit=50`)
   const list = useClickApi<ClickTransactionList>(clickTransactionsPath({ state, serviceId, q, offset, limit: PAGE_SIZE }))
   const alerts = useClickApi<{ alerts: ClickAlert[] }>("/alerts")
@@ -56,18 +61,12 @@ const ClickPaymentsPage = () => {
               type="search"
               placeholder="Cart, order or Click id"
               value={q}
-              onChange={(e) => {
-                setQ(e.target.value)
-                setOffset(0)
-              }}
+              onChange={(e) => fromFirstPage(setQ)(e.target.value)}
               data-testid="click-search"
             />
             <FilterSelect
               value={state}
-              onChange={(value) => {
-                setState(value)
-                setOffset(0)
-              }}
+              onChange={fromFirstPage(setState)}
               testId="click-state-filter"
               placeholder="State"
               allLabel="All states"
@@ -76,10 +75,7 @@ const ClickPaymentsPage = () => {
             {severalServices ? (
               <FilterSelect
                 value={serviceId}
-                onChange={(value) => {
-                  setServiceId(value)
-                  setOffset(0)
-                }}
+                onChange={fromFirstPage(setServiceId)}
                 testId="click-service-filter"
                 placeholder="Service"
                 allLabel="All services"
